@@ -1,0 +1,80 @@
+//! `dcv cname`: the DNS CNAME record(s), readable or as zone-file lines.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::artifacts::{self, CnameRecord};
+use crate::cli::{CnameArgs, CnameFormat};
+use crate::commands::subject;
+use crate::error::Result;
+use crate::exit_codes::ExitCode;
+use crate::names::Rejection;
+use crate::output::{Output, Painter, Report};
+
+/// TTL written in zone format: short, so a corrected record is seen soon.
+const ZONE_TTL: u32 = 300;
+
+#[derive(Serialize)]
+pub struct CnameReport {
+    records: Vec<CnameRecord>,
+    rejected: Vec<Rejection>,
+    #[serde(skip)]
+    format: CnameFormat,
+}
+
+impl Report for CnameReport {
+    fn human(&self, out: &mut dyn Write, p: Painter) -> io::Result<()> {
+        match self.format {
+            CnameFormat::Zone => {
+                for r in &self.records {
+                    writeln!(out, "; covers {}", covers_summary(&r.covers))?;
+                    writeln!(out, "{}\t{ZONE_TTL}\tIN\tCNAME\t{}", r.name, r.target)?;
+                }
+                for r in &self.rejected {
+                    writeln!(out, "; rejected {}: {}", r.name, r.reason)?;
+                }
+            }
+            CnameFormat::Text => {
+                for r in &self.records {
+                    writeln!(out, "{} CNAME {}", r.name, r.target)?;
+                    writeln!(
+                        out,
+                        "  {}",
+                        p.dim(&format!("covers {}", covers_summary(&r.covers)))
+                    )?;
+                }
+                for r in &self.rejected {
+                    writeln!(out, "{} {}: {}", p.bad("Rejected"), r.name, r.reason)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Names a record covers, shortened past a handful so 120 SANs stay one line.
+fn covers_summary(covers: &[String]) -> String {
+    const SHOWN: usize = 4;
+    if covers.len() <= SHOWN {
+        covers.join(", ")
+    } else {
+        format!(
+            "{} and {} more",
+            covers[..SHOWN].join(", "),
+            covers.len() - SHOWN
+        )
+    }
+}
+
+pub fn run(args: &CnameArgs, out: &mut Output) -> Result<ExitCode> {
+    let subject = subject(&args.source, &args.ca, out)?;
+    let records = artifacts::plan_cnames(&subject.expectation, &subject.domains, args.at);
+    let code = subject.exit_code();
+    out.emit(&CnameReport {
+        records,
+        rejected: subject.rejected,
+        format: args.format,
+    })?;
+    Ok(code)
+}

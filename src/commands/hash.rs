@@ -1,0 +1,139 @@
+//! `dcv hash`: what a CSR is, what the CA will hash, and what to publish next.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::artifacts::{self, CnamePlacement, CnameRecord, Hashes, HttpFile};
+use crate::cli::HashArgs;
+use crate::commands::{expectation, load_csr};
+use crate::csr::KeyInfo;
+use crate::error::Result;
+use crate::exit_codes::ExitCode;
+use crate::names::Rejection;
+use crate::output::{Output, Painter, Report};
+
+/// One CSR's facts (SPEC section 4 field names) and its next steps.
+#[derive(Serialize)]
+pub struct HashReport {
+    file: String,
+    md5: String,
+    sha256: String,
+    common_name: Option<String>,
+    domains: Vec<String>,
+    rejected: Vec<Rejection>,
+    key: KeyInfo,
+    signature_valid: bool,
+    signature_algorithm: String,
+    #[serde(skip)]
+    quiet: bool,
+    #[serde(skip)]
+    next_file: Option<HttpFile>,
+    #[serde(skip)]
+    next_cnames: Vec<CnameRecord>,
+}
+
+impl Report for HashReport {
+    fn human(&self, out: &mut dyn Write, p: Painter) -> io::Result<()> {
+        if self.quiet {
+            return writeln!(out, "{}  {}  {}", self.md5, self.sha256, self.file);
+        }
+        let key = if self.key.bits > 0 {
+            format!(
+                "{} {} bits",
+                self.key.algorithm.to_uppercase(),
+                self.key.bits
+            )
+        } else {
+            self.key.algorithm.to_uppercase()
+        };
+        let signature = if self.signature_valid {
+            p.good(&format!("valid ({})", self.signature_algorithm))
+        } else {
+            p.bad(&format!("NOT VALID ({})", self.signature_algorithm))
+        };
+        writeln!(out, "{}", p.bold(&self.file))?;
+        writeln!(out, "  MD5        {}", self.md5)?;
+        writeln!(out, "  SHA-256    {}", self.sha256)?;
+        writeln!(
+            out,
+            "  CN         {}",
+            self.common_name.as_deref().unwrap_or("(none)")
+        )?;
+        match self.domains.split_first() {
+            None => writeln!(out, "  Names      {}", p.bad("(none usable)"))?,
+            Some((first, rest)) => {
+                writeln!(out, "  Names      {first}")?;
+                for d in rest {
+                    writeln!(out, "             {d}")?;
+                }
+            }
+        }
+        for r in &self.rejected {
+            writeln!(out, "  {}   {}: {}", p.bad("Rejected"), r.name, r.reason)?;
+        }
+        writeln!(out, "  Key        {key}")?;
+        writeln!(out, "  Signature  {signature}")?;
+        if self.next_file.is_none() && self.next_cnames.is_empty() {
+            return Ok(());
+        }
+        writeln!(out, "{}", p.bold("Next: publish one of"))?;
+        if let Some(f) = &self.next_file {
+            writeln!(out, "  HTTP file  {}", f.url)?;
+            writeln!(out, "             body: {}", f.body.replace('\n', "\\n"))?;
+            writeln!(
+                out,
+                "             {}",
+                p.dim("(dcv file --help: every URL, --write into a web root)")
+            )?;
+        }
+        for r in &self.next_cnames {
+            writeln!(out, "  DNS CNAME  {} CNAME {}", r.name, r.target)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn run(args: &HashArgs, out: &mut Output) -> Result<ExitCode> {
+    let mut code = ExitCode::Success;
+    for arg in &args.csrs {
+        let loaded = match load_csr(arg, args.csr_options.no_verify_signature, out) {
+            Ok(l) => l,
+            Err(e) if args.csrs.len() > 1 => {
+                // Batch: report and go on, so one bad file does not hide the rest.
+                eprintln!("dcv: error: {e}");
+                code = ExitCode::BadInput;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let csr = loaded.csr;
+        if !csr.rejected.is_empty() {
+            code = code.worst(ExitCode::CheckFailed);
+        }
+        let exp = expectation(
+            Hashes {
+                md5: csr.md5.clone(),
+                sha256: csr.sha256.clone(),
+            },
+            &args.ca,
+        );
+        let (files, _) = artifacts::plan_files(&exp, &csr.domains);
+        let report = HashReport {
+            file: loaded.file,
+            next_file: files.into_iter().next(),
+            next_cnames: artifacts::plan_cnames(&exp, &csr.domains, CnamePlacement::Base),
+            md5: csr.md5,
+            sha256: csr.sha256,
+            common_name: csr.common_name,
+            domains: csr.domains.iter().map(ToString::to_string).collect(),
+            rejected: csr.rejected,
+            key: csr.key,
+            signature_valid: csr.signature.is_valid(),
+            signature_algorithm: csr.signature_algorithm,
+            quiet: out.quiet,
+        };
+        out.emit(&report)?;
+    }
+    Ok(code)
+}

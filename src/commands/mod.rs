@@ -1,0 +1,107 @@
+//! One module per command: each turns parsed arguments into a report and an
+//! exit code. The shared step, turning `--csr`/`--md5` and `--domain` into an
+//! [`Expectation`] and a list of names, lives here.
+
+pub mod cname;
+pub mod emails;
+pub mod file;
+pub mod hash;
+pub mod token;
+
+use crate::artifacts::{Expectation, Hashes};
+use crate::cli::{CaOptions, Source};
+use crate::error::{Error, Result};
+use crate::exit_codes::ExitCode;
+use crate::input::{self, LoadedCsr};
+use crate::names::{DnsName, Rejection};
+use crate::output::Output;
+
+/// The names to work on and the values that derive the artifacts.
+pub struct Subject {
+    pub expectation: Expectation,
+    pub domains: Vec<DnsName>,
+    pub rejected: Vec<Rejection>,
+}
+
+impl Subject {
+    /// Rejected names make the command fail (exit 1): the CA refuses the
+    /// whole order when one name is invalid.
+    pub fn exit_code(&self) -> ExitCode {
+        if self.rejected.is_empty() {
+            ExitCode::Success
+        } else {
+            ExitCode::CheckFailed
+        }
+    }
+}
+
+/// The expectation for a CA profile, tag override and token.
+pub fn expectation(hashes: Hashes, ca: &CaOptions) -> Expectation {
+    Expectation {
+        hashes,
+        tag: ca
+            .ca_tag
+            .as_ref()
+            .map_or_else(|| ca.ca.tag().to_owned(), |t| t.as_str().to_owned()),
+        token: ca.token.clone(),
+    }
+}
+
+/// Loads a CSR, printing its warnings (bad signature allowed, rejected names).
+pub fn load_csr(arg: &str, allow_bad_signature: bool, out: &Output) -> Result<LoadedCsr> {
+    let loaded = input::load_csr(arg, allow_bad_signature)?;
+    for w in input::csr_warnings(&loaded) {
+        out.warn(&w);
+    }
+    Ok(loaded)
+}
+
+/// Resolves `--csr`/`--md5 --sha256` and `--domain` into a [`Subject`].
+pub fn subject(source: &Source, ca: &CaOptions, out: &Output) -> Result<Subject> {
+    let (hashes, csr_names, mut rejected) = match (&source.csr, &source.md5, &source.sha256) {
+        (Some(arg), _, _) => {
+            let loaded = load_csr(arg, source.csr_options.no_verify_signature, out)?;
+            let csr = loaded.csr;
+            let hashes = Hashes {
+                md5: csr.md5,
+                sha256: csr.sha256,
+            };
+            (hashes, Some(csr.domains), csr.rejected)
+        }
+        (None, Some(md5), Some(sha256)) => {
+            let hashes = Hashes {
+                md5: md5.clone().into_string(),
+                sha256: sha256.clone().into_string(),
+            };
+            (hashes, None, Vec::new())
+        }
+        _ => return Err(Error::Usage("give a CSR, or --md5 and --sha256".into())),
+    };
+    let mut domains = Vec::new();
+    for raw in &source.domain {
+        match DnsName::from_user(raw) {
+            Ok(name) => domains.push(name),
+            Err(r) => rejected.push(r),
+        }
+    }
+    let domains = match csr_names {
+        Some(all) if domains.is_empty() => all,
+        Some(all) => {
+            if let Some(stray) = domains.iter().find(|d| !all.contains(d)) {
+                return Err(Error::Flag {
+                    flag: "--domain",
+                    value: stray.to_string(),
+                    problem: "not a name of the CSR".into(),
+                });
+            }
+            // --domain only selects, so names rejected in the CSR stay reported.
+            domains
+        }
+        None => domains,
+    };
+    Ok(Subject {
+        expectation: expectation(hashes, ca),
+        domains,
+        rejected,
+    })
+}

@@ -1,0 +1,356 @@
+//! CSR decoding: PEM or DER bytes in, the DER the CA hashes and the facts
+//! `dcv` needs out (names, key, signature status). No I/O here.
+//!
+//! The CA hashes the DER of the request exactly as submitted, so the DER is
+//! kept byte for byte; re-encoding would change the hashes.
+
+use md5::{Digest, Md5};
+use serde::Serialize;
+use sha2::Sha256;
+use thiserror::Error;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::nom;
+use x509_parser::oid_registry;
+use x509_parser::prelude::FromDer;
+use x509_parser::public_key::PublicKey;
+
+use crate::names::{DnsName, Rejection};
+
+/// Largest input `dcv` reads; a CSR is a few KiB even with hundreds of SANs.
+pub const MAX_INPUT: usize = 1024 * 1024;
+
+/// Why bytes are not a usable CSR. The message is the second half of the
+/// one-line error `FILE: message`.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum CsrError {
+    #[error("empty input")]
+    Empty,
+    #[error("larger than 1 MiB; a CSR is a few KiB")]
+    TooLarge,
+    #[error("this is a certificate, not a certificate request (CSR)")]
+    Certificate,
+    #[error("this is a private key, not a certificate request (CSR); keep it secret")]
+    PrivateKey,
+    #[error("this is a public key, not a certificate request (CSR)")]
+    PublicKey,
+    #[error("unexpected PEM block '{0}'; expected CERTIFICATE REQUEST")]
+    OtherPem(String),
+    #[error("broken PEM: {0}")]
+    BrokenPem(String),
+    #[error("the PEM body is not a PKCS#10 certificate request: {0}")]
+    NotPkcs10(String),
+    #[error("truncated: the DER structure ends early")]
+    Truncated,
+    #[error("more than one certificate request in one input; give one per file")]
+    SeveralCsrs,
+    #[error("{0} bytes of trailing data after the certificate request")]
+    TrailingData(usize),
+    #[error(
+        "neither PEM (no -----BEGIN CERTIFICATE REQUEST----- line) nor a DER certificate request"
+    )]
+    Unrecognized,
+    #[error(
+        "the self-signature does not verify ({0}); the CA will refuse this CSR (--no-verify-signature to go on)"
+    )]
+    BadSignature(String),
+}
+
+/// Outcome of checking the CSR's self-signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signature {
+    Valid,
+    Invalid(String),
+    /// The algorithm is one the verifier does not implement.
+    Unsupported(String),
+}
+
+impl Signature {
+    pub fn is_valid(&self) -> bool {
+        matches!(self, Signature::Valid)
+    }
+}
+
+/// Public key facts shown to the user and kept in the JSON report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyInfo {
+    pub algorithm: String,
+    pub bits: usize,
+}
+
+/// A decoded certificate request.
+#[derive(Debug, Clone)]
+pub struct Csr {
+    pub der: Vec<u8>,
+    pub md5: String,
+    pub sha256: String,
+    pub common_name: Option<String>,
+    /// CN first, then SAN dNSNames; lowercased and deduplicated.
+    pub domains: Vec<DnsName>,
+    pub rejected: Vec<Rejection>,
+    pub key: KeyInfo,
+    pub signature_algorithm: String,
+    pub signature: Signature,
+    /// Non-fatal remarks (e.g. a private key found beside the CSR).
+    pub warnings: Vec<String>,
+}
+
+/// Decodes PEM or DER bytes into a [`Csr`].
+pub fn parse(input: &[u8]) -> Result<Csr, CsrError> {
+    if input.len() > MAX_INPUT {
+        return Err(CsrError::TooLarge);
+    }
+    if input.iter().all(u8::is_ascii_whitespace) {
+        return Err(CsrError::Empty);
+    }
+    let mut warnings = Vec::new();
+    let der = if contains(input, b"-----BEGIN ") {
+        der_from_pem(input, &mut warnings)?
+    } else if input.first() == Some(&0x30) {
+        input.to_vec()
+    } else {
+        return Err(CsrError::Unrecognized);
+    };
+    let mut csr = decode_der(&der)?;
+    csr.warnings.extend(warnings);
+    Ok(csr)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn der_from_pem(input: &[u8], warnings: &mut Vec<String>) -> Result<Vec<u8>, CsrError> {
+    let blocks = pem::parse_many(input).map_err(|e| CsrError::BrokenPem(pem_error(&e)))?;
+    if blocks.is_empty() {
+        return Err(CsrError::BrokenPem(
+            "a -----BEGIN line without a matching -----END line".into(),
+        ));
+    }
+    let mut csrs = Vec::new();
+    let mut others = Vec::new();
+    for block in blocks {
+        match block.tag() {
+            "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => csrs.push(block.into_contents()),
+            tag => others.push(tag.to_owned()),
+        }
+    }
+    match csrs.len() {
+        0 => Err(classify_tag(&others[0])),
+        1 => {
+            if others.iter().any(|t| t.ends_with("PRIVATE KEY")) {
+                warnings.push(
+                    "the input also holds a private key; never send it to a CA or reseller".into(),
+                );
+            }
+            Ok(csrs.pop().expect("one CSR"))
+        }
+        _ => Err(CsrError::SeveralCsrs),
+    }
+}
+
+fn pem_error(e: &pem::PemError) -> String {
+    match e {
+        pem::PemError::InvalidData(_) => "the base64 body is not valid base64".into(),
+        pem::PemError::MismatchedTags(a, b) => {
+            format!("BEGIN {a} does not match END {b}")
+        }
+        pem::PemError::MissingBeginTag | pem::PemError::MissingEndTag => {
+            "a -----BEGIN line without a matching -----END line".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+fn classify_tag(tag: &str) -> CsrError {
+    match tag {
+        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => CsrError::Certificate,
+        t if t.ends_with("PRIVATE KEY") => CsrError::PrivateKey,
+        t if t.ends_with("PUBLIC KEY") => CsrError::PublicKey,
+        t => CsrError::OtherPem(t.to_owned()),
+    }
+}
+
+fn decode_der(der: &[u8]) -> Result<Csr, CsrError> {
+    let (rest, req) = match X509CertificationRequest::from_der(der) {
+        Ok(ok) => ok,
+        Err(nom::Err::Incomplete(_)) => return Err(CsrError::Truncated),
+        Err(e) => return Err(diagnose_non_csr(der, e)),
+    };
+    if !rest.is_empty() {
+        if X509CertificationRequest::from_der(rest).is_ok() {
+            return Err(CsrError::SeveralCsrs);
+        }
+        return Err(CsrError::TrailingData(rest.len()));
+    }
+    let der = req.as_raw().to_vec();
+    let signature = check_signature(&req);
+    let (common_name, domains, rejected) = collect_names(&req);
+    Ok(Csr {
+        md5: hex::encode_upper(Md5::digest(&der)),
+        sha256: hex::encode_upper(Sha256::digest(&der)),
+        der,
+        common_name,
+        domains,
+        rejected,
+        key: key_info(&req),
+        signature_algorithm: signature_algorithm_name(&req),
+        signature,
+        warnings: Vec::new(),
+    })
+}
+
+/// Turns a parse failure into the most helpful reason: a certificate is told
+/// apart, a short read is "truncated".
+fn diagnose_non_csr(der: &[u8], err: nom::Err<x509_parser::error::X509Error>) -> CsrError {
+    if X509Certificate::from_der(der).is_ok() {
+        return CsrError::Certificate;
+    }
+    if declared_len(der).is_some_and(|n| n > der.len()) {
+        return CsrError::Truncated;
+    }
+    let detail = match err {
+        nom::Err::Error(e) | nom::Err::Failure(e) => e.to_string(),
+        nom::Err::Incomplete(_) => return CsrError::Truncated,
+    };
+    CsrError::NotPkcs10(detail)
+}
+
+/// Total length (header + content) the outer DER SEQUENCE claims, if readable.
+fn declared_len(der: &[u8]) -> Option<usize> {
+    if der.len() < 2 || der[0] != 0x30 {
+        return None;
+    }
+    let first = der[1] as usize;
+    if first < 0x80 {
+        return Some(2 + first);
+    }
+    let n = first & 0x7f;
+    if n == 0 || n > 4 || der.len() < 2 + n {
+        return None;
+    }
+    let len = der[2..2 + n]
+        .iter()
+        .fold(0usize, |acc, b| (acc << 8) | *b as usize);
+    Some(2 + n + len)
+}
+
+fn check_signature(req: &X509CertificationRequest<'_>) -> Signature {
+    use x509_parser::error::X509Error;
+    match req.verify_signature() {
+        Ok(()) => Signature::Valid,
+        Err(X509Error::SignatureUnsupportedAlgorithm) => {
+            Signature::Unsupported(signature_algorithm_name(req))
+        }
+        Err(_) => Signature::Invalid("signature mismatch".into()),
+    }
+}
+
+fn signature_algorithm_name(req: &X509CertificationRequest<'_>) -> String {
+    let oid = &req.signature_algorithm.algorithm;
+    if *oid == oid_registry::OID_SIG_ED25519 {
+        return "Ed25519".into();
+    }
+    oid_registry::OidRegistry::default()
+        .with_crypto()
+        .with_pkcs1()
+        .with_x962()
+        .get(oid)
+        .map(|e| e.sn().to_owned())
+        .unwrap_or_else(|| oid.to_id_string())
+}
+
+fn key_info(req: &X509CertificationRequest<'_>) -> KeyInfo {
+    let spki = &req.certification_request_info.subject_pki;
+    let alg = &spki.algorithm.algorithm;
+    if *alg == oid_registry::OID_SIG_ED25519 {
+        return KeyInfo {
+            algorithm: "ed25519".into(),
+            bits: 256,
+        };
+    }
+    if *alg == oid_registry::OID_SIG_ED448 {
+        return KeyInfo {
+            algorithm: "ed448".into(),
+            bits: 456,
+        };
+    }
+    match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => KeyInfo {
+            algorithm: "rsa".into(),
+            bits: rsa.key_size(),
+        },
+        Ok(PublicKey::EC(_)) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok());
+            let bits = match curve {
+                Some(c) if c == oid_registry::OID_EC_P256 => 256,
+                Some(c) if c == oid_registry::OID_NIST_EC_P384 => 384,
+                Some(c) if c == oid_registry::OID_NIST_EC_P521 => 521,
+                _ => 0,
+            };
+            KeyInfo {
+                algorithm: "ec".into(),
+                bits,
+            }
+        }
+        Ok(PublicKey::DSA(_)) => KeyInfo {
+            algorithm: "dsa".into(),
+            bits: 0,
+        },
+        _ => KeyInfo {
+            algorithm: alg.to_id_string(),
+            bits: 0,
+        },
+    }
+}
+
+/// CN first, then SAN dNSNames, lowercased and deduplicated; invalid ones
+/// become rejections. Non-DNS SANs (IP, email) are not names a CA validates by
+/// DCV and are left out.
+fn collect_names(
+    req: &X509CertificationRequest<'_>,
+) -> (Option<String>, Vec<DnsName>, Vec<Rejection>) {
+    let subject = &req.certification_request_info.subject;
+    let common_name = subject
+        .iter_common_name()
+        .next()
+        .map(|cn| match cn.as_str() {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(cn.as_slice()).into_owned(),
+        });
+    let mut raw: Vec<String> = common_name.iter().cloned().collect();
+    if let Some(exts) = req.requested_extensions() {
+        for ext in exts {
+            if let ParsedExtension::SubjectAlternativeName(san) = ext {
+                for gn in &san.general_names {
+                    if let GeneralName::DNSName(name) = gn {
+                        raw.push((*name).to_owned());
+                    }
+                }
+            }
+        }
+    }
+    // A hostile CSR may carry tens of thousands of SANs: dedupe in O(n).
+    let mut seen = std::collections::HashSet::new();
+    let mut domains: Vec<DnsName> = Vec::new();
+    let mut rejected: Vec<Rejection> = Vec::new();
+    for name in raw {
+        if !seen.insert(name.to_ascii_lowercase()) {
+            continue;
+        }
+        match DnsName::from_csr(&name) {
+            Ok(n) => domains.push(n),
+            Err(r) => rejected.push(r),
+        }
+    }
+    (
+        common_name.map(|cn| cn.to_ascii_lowercase()),
+        domains,
+        rejected,
+    )
+}

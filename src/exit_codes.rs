@@ -1,0 +1,37 @@
+//! The process exit codes, named in one place (SPEC section 4).
+
+/// What the process tells its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Everything checked passed.
+    Success,
+    /// A check failed, or a name was invalid.
+    CheckFailed,
+    /// Bad usage, or unreadable or invalid input.
+    BadInput,
+}
+
+impl ExitCode {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitCode::Success => 0,
+            ExitCode::CheckFailed => 1,
+            ExitCode::BadInput => 2,
+        }
+    }
+
+    /// The worse of two outcomes: bad input beats a failed check beats success.
+    pub fn worst(self, other: ExitCode) -> ExitCode {
+        if other.code() > self.code() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> Self {
+        std::process::ExitCode::from(code.code())
+    }
+}

@@ -1,0 +1,40 @@
+//! dcv: Domain Control Validation for TLS certificate orders.
+//!
+//! The pure core (`csr`, `names`, `ca`, `artifacts`) turns a certificate
+//! signing request into the exact artifacts a CA checks; `commands` wires it
+//! to the command line, `output` renders reports, `input` and `webroot` do the
+//! file I/O. `main.rs` only parses, calls [`run`] and maps the exit code.
+
+pub mod artifacts;
+pub mod ca;
+pub mod cli;
+pub mod commands;
+pub mod csr;
+pub mod error;
+pub mod exit_codes;
+pub mod input;
+pub mod names;
+pub mod output;
+pub mod webroot;
+
+use cli::{Cli, Command};
+use error::Result;
+use exit_codes::ExitCode;
+use output::Output;
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let mut out = Output::new(cli.json, cli.quiet, cli.color);
+    let code = match &cli.command {
+        Command::Hash(args) => commands::hash::run(args, &mut out),
+        Command::Token => commands::token::run(&mut out),
+        Command::File(args) => commands::file::run(args, &mut out),
+        Command::Cname(args) => commands::cname::run(args, &mut out),
+        Command::Emails(args) => commands::emails::run(args, &mut out),
+    };
+    // Flush what was printed even when the command failed half-way.
+    let flushed = out.flush();
+    let code = code?;
+    flushed?;
+    Ok(code)
+}
