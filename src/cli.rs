@@ -1,7 +1,9 @@
 //! The command line: every command, flag and environment variable `dcv`
 //! accepts, declared with clap's derive API. Parsing only; no behaviour.
 
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -71,6 +73,20 @@ pub enum Command {
         after_help = "Examples:\n  dcv emails www.example.com\n  dcv emails --csr request.csr"
     )]
     Emails(EmailsArgs),
+
+    /// Check the DNS CNAME (or --cname/--txt values) and CAA on the authoritative servers
+    #[command(
+        name = "check-dns",
+        after_help = "Examples:\n  dcv check-dns --csr request.csr\n  dcv check-dns --csr request.csr --wait 10m www.example.com\n  dcv check-dns --txt _dnsauth.example.com=2024abcdef example.com\n\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
+    )]
+    CheckDns(CheckDnsArgs),
+
+    /// Fetch the HTTP validation file from every address of each name
+    #[command(
+        name = "check-http",
+        after_help = "Examples:\n  dcv check-http --csr request.csr\n  dcv check-http --csr request.csr --scheme both --resolve www.example.com:192.0.2.10\n  dcv check-http --url http://example.com/.well-known/pki-validation/fileauth.txt --expect 2024abcdef\n\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
+    )]
+    CheckHttp(CheckHttpArgs),
 }
 
 /// Options every command that reads a CSR shares.
@@ -118,6 +134,183 @@ pub struct Source {
 
     #[command(flatten)]
     pub csr_options: CsrOptions,
+}
+
+/// Where a check's hashes and names come from.
+#[derive(Debug, Args)]
+pub struct CheckSource {
+    /// Names to check (default with --csr: every valid name of the CSR)
+    #[arg(value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+
+    /// The CSR: a PEM or DER file, or - for standard input
+    #[arg(long, value_name = "CSR", conflicts_with_all = ["md5", "sha256"])]
+    pub csr: Option<String>,
+
+    /// MD5 of the CSR's DER (hex), when only the hashes are known
+    #[arg(long, value_name = "HEX", requires = "sha256")]
+    pub md5: Option<HexDigest<32>>,
+
+    /// SHA-256 of the CSR's DER (hex), with --md5
+    #[arg(long, value_name = "HEX", requires = "md5")]
+    pub sha256: Option<HexDigest<64>>,
+
+    #[command(flatten)]
+    pub csr_options: CsrOptions,
+}
+
+/// Network options shared by the check commands.
+#[derive(Debug, Args)]
+pub struct NetworkOptions {
+    /// Recursive resolver to use (repeatable; default: /etc/resolv.conf)
+    #[arg(long, value_name = "IP[:PORT]", value_parser = parse_resolver)]
+    pub resolver: Vec<SocketAddr>,
+
+    /// Seconds to wait for each DNS query (default 5) and HTTP request (default 10)
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
+
+    /// Poll until every name passes or DURATION (90s, 10m) runs out
+    #[arg(long, value_name = "DURATION", value_parser = crate::check::parse_duration)]
+    pub wait: Option<Duration>,
+
+    /// Use IPv4 addresses only
+    #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
+    pub ipv4: bool,
+
+    /// Use IPv6 addresses only
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
+}
+
+/// A `HOST=VALUE` pair (`--cname`, `--txt`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostValue {
+    pub host: String,
+    pub value: String,
+}
+
+impl std::str::FromStr for HostValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once('=') {
+            Some((host, value)) if !host.is_empty() && !value.is_empty() => Ok(HostValue {
+                host: host.to_owned(),
+                value: value.to_owned(),
+            }),
+            _ => Err(format!("{s:?} is not HOST=VALUE")),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CheckDnsArgs {
+    #[command(flatten)]
+    pub source: CheckSource,
+
+    #[command(flatten)]
+    pub ca: CaOptions,
+
+    /// Expect a CNAME at HOST pointing to TARGET (repeatable; portal-issued values)
+    #[arg(long, value_name = "HOST=TARGET")]
+    pub cname: Vec<HostValue>,
+
+    /// Expect a TXT record at HOST containing VALUE (repeatable)
+    #[arg(long, value_name = "HOST=VALUE")]
+    pub txt: Vec<HostValue>,
+
+    /// Ask the recursive resolvers (each one; all must agree) instead of the authoritative servers
+    #[arg(long)]
+    pub recursive: bool,
+
+    #[command(flatten)]
+    pub network: NetworkOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scheme {
+    Http,
+    Https,
+    Both,
+}
+
+/// A `HOST:IP` pair (`--resolve`, like curl's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveOverride {
+    pub host: String,
+    pub ip: IpAddr,
+}
+
+impl std::str::FromStr for ResolveOverride {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (host, ip) = s
+            .split_once(':')
+            .ok_or_else(|| format!("{s:?} is not HOST:IP"))?;
+        let ip = ip.trim_start_matches('[').trim_end_matches(']');
+        let ip = ip
+            .parse()
+            .map_err(|_| format!("{ip:?} is not an IP address"))?;
+        Ok(ResolveOverride {
+            host: host.to_ascii_lowercase(),
+            ip,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CheckHttpArgs {
+    #[command(flatten)]
+    pub source: CheckSource,
+
+    #[command(flatten)]
+    pub ca: CaOptions,
+
+    /// Which scheme(s) to fetch
+    #[arg(long, value_enum, default_value_t = Scheme::Http)]
+    pub scheme: Scheme,
+
+    /// Port for http://
+    #[arg(long, value_name = "N", default_value_t = 80)]
+    pub http_port: u16,
+
+    /// Port for https://
+    #[arg(long, value_name = "N", default_value_t = 443)]
+    pub https_port: u16,
+
+    /// Use IP for HOST instead of DNS (repeatable, like curl --resolve)
+    #[arg(long, value_name = "HOST:IP")]
+    pub resolve: Vec<ResolveOverride>,
+
+    /// Fetch this URL instead of the CSR's file (with --expect)
+    #[arg(long, value_name = "URL", requires = "expect", conflicts_with_all = ["csr", "md5"])]
+    pub url: Vec<String>,
+
+    /// The exact body the --url must serve
+    #[arg(long, value_name = "BODY", requires = "url")]
+    pub expect: Option<String>,
+
+    #[command(flatten)]
+    pub network: NetworkOptions,
+}
+
+fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    s.parse::<SocketAddr>()
+        .map_err(|_| format!("{s:?} is not IP or IP:PORT ([IPv6]:PORT)"))
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(Duration::from_secs_f64(v)),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0 and 3600"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

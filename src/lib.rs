@@ -7,6 +7,7 @@
 
 pub mod artifacts;
 pub mod ca;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod csr;
@@ -31,6 +32,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::File(args) => commands::file::run(args, &mut out),
         Command::Cname(args) => commands::cname::run(args, &mut out),
         Command::Emails(args) => commands::emails::run(args, &mut out),
+        Command::CheckDns(args) => commands::check_dns::run(args, &mut out),
+        Command::CheckHttp(args) => commands::check_http::run(args, &mut out),
     };
     // Flush what was printed even when the command failed half-way.
     let flushed = out.flush();

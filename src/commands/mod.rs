@@ -2,14 +2,17 @@
 //! exit code. The shared step, turning `--csr`/`--md5` and `--domain` into an
 //! [`Expectation`] and a list of names, lives here.
 
+pub mod check_dns;
+pub mod check_http;
 pub mod cname;
 pub mod emails;
 pub mod file;
 pub mod hash;
 pub mod token;
 
+use crate::artifacts::HexDigest;
 use crate::artifacts::{Expectation, Hashes};
-use crate::cli::{CaOptions, Source};
+use crate::cli::{CaOptions, CheckSource, Source};
 use crate::error::{Error, Result};
 use crate::exit_codes::ExitCode;
 use crate::input::{self, LoadedCsr};
@@ -56,11 +59,52 @@ pub fn load_csr(arg: &str, allow_bad_signature: bool, out: &Output) -> Result<Lo
     Ok(loaded)
 }
 
-/// Resolves `--csr`/`--md5 --sha256` and `--domain` into a [`Subject`].
+/// Resolves a render command's CSR (or `--md5 --sha256`) and `--domain`
+/// into a [`Subject`].
 pub fn subject(source: &Source, ca: &CaOptions, out: &Output) -> Result<Subject> {
-    let (hashes, csr_names, mut rejected) = match (&source.csr, &source.md5, &source.sha256) {
-        (Some(arg), _, _) => {
-            let loaded = load_csr(arg, source.csr_options.no_verify_signature, out)?;
+    resolve_subject(
+        source.csr.as_deref(),
+        source.md5.as_ref().zip(source.sha256.as_ref()),
+        &source.domain,
+        source.csr_options.no_verify_signature,
+        ca,
+        out,
+    )
+}
+
+/// Resolves a check command's `--csr` (or `--md5 --sha256`) and DOMAIN
+/// arguments; `None` when neither hashes nor a CSR were given (the check
+/// then runs on generic expectations such as `--txt` or `--url`).
+pub fn check_subject(
+    source: &CheckSource,
+    ca: &CaOptions,
+    out: &Output,
+) -> Result<Option<Subject>> {
+    if source.csr.is_none() && source.md5.is_none() {
+        return Ok(None);
+    }
+    resolve_subject(
+        source.csr.as_deref(),
+        source.md5.as_ref().zip(source.sha256.as_ref()),
+        &source.domains,
+        source.csr_options.no_verify_signature,
+        ca,
+        out,
+    )
+    .map(Some)
+}
+
+fn resolve_subject(
+    csr: Option<&str>,
+    hashes: Option<(&HexDigest<32>, &HexDigest<64>)>,
+    only: &[String],
+    allow_bad_signature: bool,
+    ca: &CaOptions,
+    out: &Output,
+) -> Result<Subject> {
+    let (hashes, csr_names, mut rejected) = match (csr, hashes) {
+        (Some(arg), _) => {
+            let loaded = load_csr(arg, allow_bad_signature, out)?;
             let csr = loaded.csr;
             let hashes = Hashes {
                 md5: csr.md5,
@@ -68,19 +112,20 @@ pub fn subject(source: &Source, ca: &CaOptions, out: &Output) -> Result<Subject>
             };
             (hashes, Some(csr.domains), csr.rejected)
         }
-        (None, Some(md5), Some(sha256)) => {
+        (None, Some((md5, sha256))) => {
             let hashes = Hashes {
                 md5: md5.clone().into_string(),
                 sha256: sha256.clone().into_string(),
             };
             (hashes, None, Vec::new())
         }
-        _ => return Err(Error::Usage("give a CSR, or --md5 and --sha256".into())),
+        (None, None) => return Err(Error::Usage("give a CSR, or --md5 and --sha256".into())),
     };
     let mut domains = Vec::new();
-    for raw in &source.domain {
+    for raw in only {
         match DnsName::from_user(raw) {
-            Ok(name) => domains.push(name),
+            Ok(name) if !domains.contains(&name) => domains.push(name),
+            Ok(_) => {}
             Err(r) => rejected.push(r),
         }
     }
@@ -89,12 +134,12 @@ pub fn subject(source: &Source, ca: &CaOptions, out: &Output) -> Result<Subject>
         Some(all) => {
             if let Some(stray) = domains.iter().find(|d| !all.contains(d)) {
                 return Err(Error::Flag {
-                    flag: "--domain",
+                    flag: "DOMAIN",
                     value: stray.to_string(),
                     problem: "not a name of the CSR".into(),
                 });
             }
-            // --domain only selects, so names rejected in the CSR stay reported.
+            // Naming domains only selects, so names rejected in the CSR stay reported.
             domains
         }
         None => domains,

@@ -1,0 +1,352 @@
+//! The one report model of the check commands (`check-dns`, `check-http`):
+//! a list of per-name, per-method results with `ok` derived from them, its
+//! human rendering, and the `--wait` polling loop that repeats a round.
+
+use std::future::Future;
+use std::io::{self, IsTerminal, Write};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use serde::Serialize;
+
+use crate::exit_codes::ExitCode;
+use crate::output::{Painter, Report};
+
+/// What was checked (SPEC section 4 `check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckKind {
+    Cname,
+    Txt,
+    Http,
+    Https,
+    Caa,
+    Input,
+}
+
+impl CheckKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckKind::Cname => "cname",
+            CheckKind::Txt => "txt",
+            CheckKind::Http => "http",
+            CheckKind::Https => "https",
+            CheckKind::Caa => "caa",
+            CheckKind::Input => "input",
+        }
+    }
+}
+
+/// Outcome of one check (SPEC section 4 `status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// Not applicable (a wildcard name for the HTTP method).
+    Skip,
+    /// The name itself is invalid; nothing was asked.
+    Invalid,
+}
+
+/// One question asked of one server: a DNS query to a nameserver or
+/// resolver, or an HTTP fetch from one address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Attempt {
+    /// The URL fetched (HTTP checks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The DNS name queried and its type, e.g. `_ABC.example.com. CNAME`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// The server's name (a nameserver host, a resolver) when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// The IP address (and port when not the default) actually contacted.
+    pub address: String,
+    /// HTTP status code, when a response arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// What happened, in words: `pass`, `NXDOMAIN`, `timed out after 5s`, …
+    pub outcome: String,
+}
+
+/// The result of one check for one name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckResult {
+    pub domain: String,
+    pub check: CheckKind,
+    pub status: Status,
+    /// The ADN where the record was found (DNS checks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adn: Option<String>,
+    pub detail: String,
+    /// What to do about a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<Attempt>,
+}
+
+impl CheckResult {
+    pub fn new(
+        domain: impl Into<String>,
+        check: CheckKind,
+        status: Status,
+        detail: impl Into<String>,
+    ) -> Self {
+        CheckResult {
+            domain: domain.into(),
+            check,
+            status,
+            adn: None,
+            detail: detail.into(),
+            hint: None,
+            attempts: Vec::new(),
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_adn(mut self, adn: impl Into<String>) -> Self {
+        self.adn = Some(adn.into());
+        self
+    }
+
+    pub fn with_attempts(mut self, attempts: Vec<Attempt>) -> Self {
+        self.attempts = attempts;
+        self
+    }
+}
+
+/// The report of a check command. `ok` is true exactly when it exits 0.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub ok: bool,
+    pub results: Vec<CheckResult>,
+}
+
+impl CheckReport {
+    /// `ok` when nothing failed and no name was invalid; a skip alone does
+    /// not fail (the name is outside what this method can validate).
+    pub fn new(results: Vec<CheckResult>) -> CheckReport {
+        let ok = results
+            .iter()
+            .all(|r| matches!(r.status, Status::Pass | Status::Skip));
+        CheckReport { ok, results }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        if self.ok {
+            ExitCode::Success
+        } else {
+            ExitCode::CheckFailed
+        }
+    }
+
+    fn count(&self, status: Status) -> usize {
+        self.results.iter().filter(|r| r.status == status).count()
+    }
+}
+
+impl Report for CheckReport {
+    fn human(&self, out: &mut dyn Write, p: Painter) -> io::Result<()> {
+        for r in &self.results {
+            let tag = match r.status {
+                Status::Pass => p.good("PASS"),
+                Status::Fail => p.bad("FAIL"),
+                Status::Skip => p.dim("SKIP"),
+                Status::Invalid => p.bad("INVALID"),
+            };
+            let at = r
+                .adn
+                .as_ref()
+                .map(|a| format!(" (at {a})"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "{tag} {:<5} {}{at}: {}",
+                r.check.label(),
+                p.bold(&r.domain),
+                r.detail
+            )?;
+            if r.status != Status::Pass {
+                for a in &r.attempts {
+                    let target = a.url.as_deref().or(a.query.as_deref()).unwrap_or("");
+                    let server = a
+                        .server
+                        .as_ref()
+                        .map(|s| format!("{s} "))
+                        .unwrap_or_default();
+                    writeln!(out, "      {target} @ {server}{}: {}", a.address, a.outcome)?;
+                }
+            }
+            if let Some(h) = &r.hint {
+                writeln!(out, "      {} {h}", p.warn("hint:"))?;
+            }
+        }
+        let summary = format!(
+            "{} passed, {} failed, {} skipped, {} invalid",
+            self.count(Status::Pass),
+            self.count(Status::Fail),
+            self.count(Status::Skip),
+            self.count(Status::Invalid)
+        );
+        writeln!(
+            out,
+            "{}",
+            if self.ok {
+                p.good(&summary)
+            } else {
+                p.bad(&summary)
+            }
+        )
+    }
+}
+
+/// First pause between `--wait` rounds; it doubles up to [`MAX_BACKOFF`].
+pub const FIRST_BACKOFF: Duration = Duration::from_secs(2);
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Runs `round` once, or with `wait` until a round is ok or the time is up,
+/// sleeping with backoff between rounds and showing progress on a terminal.
+pub async fn poll<F, Fut>(wait: Option<Duration>, quiet: bool, mut round: F) -> CheckReport
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = CheckReport>,
+{
+    let started = Instant::now();
+    let mut pause = FIRST_BACKOFF;
+    let progress = !quiet && io::stderr().is_terminal();
+    let mut n = 1;
+    loop {
+        let report = round().await;
+        let Some(wait) = wait else { return report };
+        let elapsed = started.elapsed();
+        if report.ok || elapsed >= wait {
+            if progress {
+                eprint!("\r\x1b[K");
+            }
+            return report;
+        }
+        let sleep = pause.min(wait - elapsed);
+        if progress {
+            let failing = report
+                .results
+                .iter()
+                .filter(|r| r.status == Status::Fail)
+                .count();
+            eprint!(
+                "\r\x1b[Kround {n}: {failing} not passing yet; next try in {}s ({}s left)",
+                sleep.as_secs(),
+                (wait - elapsed).as_secs()
+            );
+        }
+        tokio::time::sleep(sleep).await;
+        pause = (pause * 2).min(MAX_BACKOFF);
+        n += 1;
+    }
+}
+
+/// Parses `--wait`: `90s`, `10m`, `1h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (number, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (e.g. 90s, 10m, 1h)"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m or h)")),
+    };
+    if !(0.0..=86_400.0).contains(&seconds) {
+        return Err(format!("{s:?} is out of range (at most 24h)"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ok_follows_statuses() {
+        let pass = CheckResult::new("a.example", CheckKind::Cname, Status::Pass, "found");
+        let skip = CheckResult::new("*.a.example", CheckKind::Http, Status::Skip, "wildcard");
+        let fail = CheckResult::new("b.example", CheckKind::Http, Status::Fail, "404");
+        assert!(CheckReport::new(vec![pass.clone(), skip.clone()]).ok);
+        assert!(!CheckReport::new(vec![pass, skip, fail]).ok);
+        let invalid = CheckResult::new("a b", CheckKind::Input, Status::Invalid, "space");
+        assert_eq!(
+            CheckReport::new(vec![invalid]).exit_code(),
+            ExitCode::CheckFailed
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
+        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("x").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("48h").is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn poll_repeats_until_ok_with_backoff() {
+        let mut rounds = 0;
+        let started = tokio::time::Instant::now();
+        let report = poll(Some(Duration::from_secs(60)), true, || {
+            rounds += 1;
+            let status = if rounds < 3 {
+                Status::Fail
+            } else {
+                Status::Pass
+            };
+            async move {
+                CheckReport::new(vec![CheckResult::new(
+                    "x.example",
+                    CheckKind::Cname,
+                    status,
+                    "",
+                )])
+            }
+        })
+        .await;
+        assert!(report.ok);
+        assert_eq!(rounds, 3);
+        // 2 s then 4 s of backoff.
+        assert_eq!(started.elapsed().as_secs(), 6);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn poll_gives_up_when_time_runs_out() {
+        let mut rounds = 0;
+        let report = poll(Some(Duration::from_secs(5)), true, || {
+            rounds += 1;
+            async {
+                CheckReport::new(vec![CheckResult::new(
+                    "x.example",
+                    CheckKind::Cname,
+                    Status::Fail,
+                    "",
+                )])
+            }
+        })
+        .await;
+        assert!(!report.ok);
+        // t=0, t=2, t=5 (the last sleep is cut to the time left).
+        assert_eq!(rounds, 3);
+    }
+}
