@@ -95,6 +95,14 @@ impl Output {
         result.map_err(Error::Output)
     }
 
+    /// Separates consecutive human reports (several CSRs in one `hash`).
+    pub fn separator(&mut self) -> Result<()> {
+        if self.json || self.quiet {
+            return Ok(());
+        }
+        writeln!(self.stdout).map_err(Error::Output)
+    }
+
     /// A warning or note on stderr, unless `--quiet`.
     pub fn warn(&self, message: &str) {
         if !self.quiet {

@@ -28,7 +28,7 @@ pub struct HashReport {
     #[serde(skip)]
     quiet: bool,
     #[serde(skip)]
-    next_file: Option<HttpFile>,
+    next_files: Vec<HttpFile>,
     #[serde(skip)]
     next_cnames: Vec<CnameRecord>,
 }
@@ -74,21 +74,30 @@ impl Report for HashReport {
         }
         writeln!(out, "  Key        {key}")?;
         writeln!(out, "  Signature  {signature}")?;
-        if self.next_file.is_none() && self.next_cnames.is_empty() {
+        if self.next_cnames.is_empty() {
             return Ok(());
         }
-        writeln!(out, "{}", p.bold("Next: publish one of"))?;
-        if let Some(f) = &self.next_file {
-            writeln!(out, "  HTTP file  {}", f.url)?;
-            writeln!(out, "             body: {}", f.body.replace('\n', "\\n"))?;
+        writeln!(out, "{}", p.bold("Next, publish either"))?;
+        writeln!(out, "  the DNS CNAME (covers every name, wildcards too):")?;
+        for r in &self.next_cnames {
+            writeln!(out, "    {} CNAME {}", r.name, r.target)?;
+        }
+        if let Some((first, rest)) = self.next_files.split_first() {
+            writeln!(out, "  or the HTTP file at every non-wildcard name:")?;
+            writeln!(out, "    {}", first.url)?;
+            if !rest.is_empty() {
+                writeln!(
+                    out,
+                    "    {}",
+                    p.dim(&format!("and {} more (dcv file)", rest.len()))
+                )?;
+            }
             writeln!(
                 out,
-                "             {}",
-                p.dim("(dcv file --help: every URL, --write into a web root)")
+                "    body: {}  {}",
+                first.body.replace('\n', "\\n"),
+                p.dim("(no trailing newline)")
             )?;
-        }
-        for r in &self.next_cnames {
-            writeln!(out, "  DNS CNAME  {} CNAME {}", r.name, r.target)?;
         }
         Ok(())
     }
@@ -96,7 +105,10 @@ impl Report for HashReport {
 
 pub fn run(args: &HashArgs, out: &mut Output) -> Result<ExitCode> {
     let mut code = ExitCode::Success;
-    for arg in &args.csrs {
+    for (i, arg) in args.csrs.iter().enumerate() {
+        if i > 0 {
+            out.separator()?;
+        }
         let loaded = match load_csr(arg, args.csr_options.no_verify_signature, out) {
             Ok(l) => l,
             Err(e) if args.csrs.len() > 1 => {
@@ -121,7 +133,7 @@ pub fn run(args: &HashArgs, out: &mut Output) -> Result<ExitCode> {
         let (files, _) = artifacts::plan_files(&exp, &csr.domains);
         let report = HashReport {
             file: loaded.file,
-            next_file: files.into_iter().next(),
+            next_files: files,
             next_cnames: artifacts::plan_cnames(&exp, &csr.domains, CnamePlacement::Base),
             md5: csr.md5,
             sha256: csr.sha256,
