@@ -185,7 +185,14 @@ fn decode_der(der: &[u8]) -> Result<Csr, CsrError> {
         return Err(CsrError::TrailingData(rest.len()));
     }
     let der = req.as_raw().to_vec();
-    let signature = check_signature(&req);
+    let key = key_info(&req);
+    let signature = match check_signature(&req) {
+        // ring refuses RSA keys under 2048 bits; say so rather than "mismatch".
+        Signature::Invalid(_) if key.algorithm == "rsa" && key.bits < 2048 => Signature::Invalid(
+            format!("RSA key of {} bits; CAs require at least 2048", key.bits),
+        ),
+        other => other,
+    };
     let (common_name, domains, rejected) = collect_names(&req);
     Ok(Csr {
         md5: hex::encode_upper(Md5::digest(&der)),
@@ -194,7 +201,7 @@ fn decode_der(der: &[u8]) -> Result<Csr, CsrError> {
         common_name,
         domains,
         rejected,
-        key: key_info(&req),
+        key,
         signature_algorithm: signature_algorithm_name(&req),
         signature,
         warnings: Vec::new(),
@@ -353,4 +360,89 @@ fn collect_names(
         domains,
         rejected,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HASHES: &str = include_str!("../tests/fixtures/hashes.tsv");
+    const MULTI_PEM: &[u8] = include_bytes!("../tests/fixtures/rsa2048_multi.pem");
+    const MULTI_DER: &[u8] = include_bytes!("../tests/fixtures/rsa2048_multi.der");
+
+    /// openssl's MD5 and SHA-256 for a fixture, from hashes.tsv.
+    fn recorded(file: &str) -> (&'static str, &'static str) {
+        let row = HASHES
+            .lines()
+            .find(|l| l.split('\t').next() == Some(file))
+            .expect("fixture in hashes.tsv");
+        let mut cols = row.split('\t').skip(1);
+        (cols.next().unwrap(), cols.next().unwrap())
+    }
+
+    #[test]
+    fn pem_and_der_give_openssl_hashes() {
+        let (md5, sha256) = recorded("rsa2048_multi.pem");
+        for input in [MULTI_PEM, MULTI_DER] {
+            let csr = parse(input).unwrap();
+            assert_eq!(csr.md5, md5);
+            assert_eq!(csr.sha256, sha256);
+            assert_eq!(csr.der, MULTI_DER);
+            assert!(csr.signature.is_valid());
+        }
+    }
+
+    #[test]
+    fn crlf_and_surrounding_text_are_accepted() {
+        let crlf = String::from_utf8(MULTI_PEM.to_vec())
+            .unwrap()
+            .replace('\n', "\r\n");
+        let wrapped = format!("Subject: CN=www.example.com\n{crlf}\ntrailing notes\n");
+        assert_eq!(parse(wrapped.as_bytes()).unwrap().der, MULTI_DER);
+    }
+
+    #[test]
+    fn structural_errors() {
+        assert_eq!(parse(b"").unwrap_err(), CsrError::Empty);
+        assert_eq!(parse(b" \n\t").unwrap_err(), CsrError::Empty);
+        assert_eq!(
+            parse(&vec![b'A'; MAX_INPUT + 1]).unwrap_err(),
+            CsrError::TooLarge
+        );
+        assert_eq!(parse(&MULTI_DER[..300]).unwrap_err(), CsrError::Truncated);
+        let mut two = MULTI_DER.to_vec();
+        two.extend_from_slice(MULTI_DER);
+        assert_eq!(parse(&two).unwrap_err(), CsrError::SeveralCsrs);
+        let mut trailing = MULTI_DER.to_vec();
+        trailing.extend_from_slice(b"xyz");
+        assert_eq!(parse(&trailing).unwrap_err(), CsrError::TrailingData(3));
+        assert_eq!(parse(b"hello").unwrap_err(), CsrError::Unrecognized);
+    }
+
+    #[test]
+    fn pem_labels_are_classified() {
+        assert_eq!(classify_tag("CERTIFICATE"), CsrError::Certificate);
+        assert_eq!(classify_tag("EC PRIVATE KEY"), CsrError::PrivateKey);
+        assert_eq!(classify_tag("ENCRYPTED PRIVATE KEY"), CsrError::PrivateKey);
+        assert_eq!(classify_tag("PUBLIC KEY"), CsrError::PublicKey);
+        assert_eq!(
+            classify_tag("X509 CRL"),
+            CsrError::OtherPem("X509 CRL".into())
+        );
+    }
+
+    #[test]
+    fn private_key_beside_a_csr_is_a_warning() {
+        let key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+        let input = format!("{key}{}", String::from_utf8_lossy(MULTI_PEM));
+        let csr = parse(input.as_bytes()).unwrap();
+        assert!(csr.warnings[0].contains("private key"));
+    }
+
+    #[test]
+    fn declared_length_of_der() {
+        assert_eq!(declared_len(&[0x30, 0x03, 1, 2, 3]), Some(5));
+        assert_eq!(declared_len(&[0x30, 0x82, 0x01, 0x00]), Some(260));
+        assert_eq!(declared_len(&[0x02, 0x01]), None);
+    }
 }

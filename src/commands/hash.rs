@@ -9,8 +9,8 @@ use crate::cli::HashArgs;
 use crate::commands::expectation;
 use crate::csr::KeyInfo;
 use crate::error::Result;
-use crate::input::{self, LoadedCsr};
 use crate::exit_codes::ExitCode;
+use crate::input::{self, LoadedCsr};
 use crate::names::Rejection;
 use crate::output::{Output, Painter, Report};
 
@@ -112,7 +112,10 @@ const BATCH_WINDOW: usize = 64;
 fn load_window(args: &[String], allow_bad_signature: bool) -> Vec<Result<LoadedCsr>> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     if workers == 1 || args.len() < 2 {
-        return args.iter().map(|a| input::load_csr(a, allow_bad_signature)).collect();
+        return args
+            .iter()
+            .map(|a| input::load_csr(a, allow_bad_signature))
+            .collect();
     }
     let per_worker = args.len().div_ceil(workers);
     std::thread::scope(|scope| {
