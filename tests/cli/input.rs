@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::support::{dcv, fixture, json};
+use crate::support::{dcv, fixture, json, pluck};
 
 /// Runs `dcv hash FILE` and returns (exit code, stdout, stderr).
 fn hash(file: &std::path::Path, extra: &[&str]) -> (Option<i32>, String, String) {
@@ -155,12 +155,7 @@ fn rejected_names_never_reach_urls_records_or_paths() {
         .output()
         .unwrap();
     let doc = json(&out);
-    let urls: Vec<&str> = doc["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["url"].as_str().unwrap())
-        .collect();
+    let urls = pluck(&doc["files"], "url");
     assert_eq!(urls.len(), 1);
     assert!(urls[0].starts_with("http://good.example.com/"));
     // Only the one validation file was written, nowhere else.
@@ -180,12 +175,7 @@ fn rejected_names_never_reach_urls_records_or_paths() {
         .output()
         .unwrap();
     let doc = json(&out);
-    let names: Vec<&str> = doc["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let names = pluck(&doc["records"], "name");
     assert_eq!(names.len(), 1);
     assert!(names[0].ends_with(".good.example.com."));
 }

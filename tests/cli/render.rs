@@ -3,7 +3,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::support::{dcv, fixture, json, recorded};
+use crate::support::{dcv, fixture, json, pluck, recorded};
 
 const PROFILES: [(&str, &str); 3] = [
     ("sectigo", "sectigo.com"),
@@ -228,12 +228,7 @@ fn cname_at_base_and_fqdn_for_each_profile() {
         .output()
         .unwrap();
     let doc = json(&out);
-    let names: Vec<&str> = doc["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let names = pluck(&doc["records"], "name");
     assert_eq!(
         names,
         [
@@ -277,12 +272,7 @@ fn emails_list_every_adn_with_the_sunset_note() {
         .unwrap();
     assert!(out.status.success());
     let doc = json(&out);
-    let adns: Vec<&str> = doc["emails"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["adn"].as_str().unwrap())
-        .collect();
+    let adns = pluck(&doc["emails"], "adn");
     assert_eq!(
         adns,
         [

@@ -80,3 +80,18 @@ pub fn json(output: &std::process::Output) -> serde_json::Value {
         )
     })
 }
+
+/// The string field `key` of every object in a JSON array.
+pub fn pluck(array: &serde_json::Value, key: &str) -> Vec<String> {
+    array
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {array}"))
+        .iter()
+        .map(|item| {
+            item[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no string {key:?} in {item}"))
+                .to_owned()
+        })
+        .collect()
+}
