@@ -7,7 +7,7 @@ mod support;
 mod hash;
 #[path = "cli/input.rs"]
 mod input;
-#[path = "cli/render.rs"]
-mod render;
 #[path = "cli/props.rs"]
 mod props;
+#[path = "cli/render.rs"]
+mod render;
