@@ -638,3 +638,33 @@ fn excluded_family_fails_without_fetching() {
             .contains("excluded by -4/-6")
     );
 }
+
+#[test]
+fn addresses_come_from_the_resolver() {
+    let server = serving(Reply::ok(good_body()));
+    let dns = crate::support::http_server::DnsStub::start(&[
+        (NAME, "127.0.0.1"),
+        ("shop.example.com", "2001:db8::1"),
+    ]);
+    let out = dcv()
+        .args(["check-http", "--json", "--csr"])
+        .arg(fixture(CSR))
+        .args(["--resolver", &dns.addr.to_string(), "--timeout", "3", "-4"])
+        .args(["--http-port", &server.port().to_string()])
+        .args([NAME, "example.com", "shop.example.com"])
+        .output()
+        .unwrap();
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{v:#}");
+    let r = v["results"].as_array().unwrap();
+    assert_eq!(r[0]["status"], "pass", "{v:#}");
+    assert_eq!(
+        r[0]["attempts"][0]["address"],
+        format!("127.0.0.1:{}", server.port())
+    );
+    assert_eq!(
+        r[1]["detail"],
+        "example.com does not exist in DNS (NXDOMAIN)"
+    );
+    assert_eq!(r[2]["detail"], "shop.example.com has no A record");
+}

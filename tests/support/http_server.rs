@@ -352,3 +352,97 @@ fn reason(status: u16) -> &'static str {
         _ => "Status",
     }
 }
+
+/// A tiny DNS server on 127.0.0.1 (UDP) that answers A and AAAA queries
+/// from a table, so the real lookup path (`--resolver`) is tested without
+/// the internet. Names absent from the table are NXDOMAIN; a known name
+/// without records of the asked type gets an empty NOERROR (NODATA).
+pub struct DnsStub {
+    pub addr: SocketAddr,
+    runtime: Option<Runtime>,
+}
+
+impl DnsStub {
+    /// `records`: (name, IP) pairs; the IP's family decides A or AAAA.
+    pub fn start(records: &[(&str, &str)]) -> DnsStub {
+        use hickory_proto::op::{Message, MessageType, ResponseCode};
+        use hickory_proto::rr::rdata::{A, AAAA};
+        use hickory_proto::rr::{RData, Record, RecordType};
+
+        let table: Vec<(String, IpAddr)> = records
+            .iter()
+            .map(|(n, ip)| {
+                (
+                    n.trim_end_matches('.').to_ascii_lowercase(),
+                    ip.parse().unwrap(),
+                )
+            })
+            .collect();
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind UDP");
+        socket.set_nonblocking(true).unwrap();
+        let addr = socket.local_addr().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.spawn(async move {
+            let socket = tokio::net::UdpSocket::from_std(socket).unwrap();
+            let mut buf = vec![0u8; 4096];
+            loop {
+                let Ok((n, peer)) = socket.recv_from(&mut buf).await else {
+                    continue;
+                };
+                let Ok(query) = Message::from_vec(&buf[..n]) else {
+                    continue;
+                };
+                let mut reply = Message::new();
+                reply
+                    .set_id(query.id())
+                    .set_message_type(MessageType::Response)
+                    .set_op_code(query.op_code())
+                    .set_recursion_desired(query.recursion_desired())
+                    .set_recursion_available(true);
+                for q in query.queries() {
+                    reply.add_query(q.clone());
+                    let name = q
+                        .name()
+                        .to_ascii()
+                        .trim_end_matches('.')
+                        .to_ascii_lowercase();
+                    let known: Vec<&IpAddr> = table
+                        .iter()
+                        .filter(|(n, _)| *n == name)
+                        .map(|(_, ip)| ip)
+                        .collect();
+                    if known.is_empty() {
+                        reply.set_response_code(ResponseCode::NXDomain);
+                    }
+                    for ip in known {
+                        let rdata = match (ip, q.query_type()) {
+                            (IpAddr::V4(v4), RecordType::A) => RData::A(A(*v4)),
+                            (IpAddr::V6(v6), RecordType::AAAA) => RData::AAAA(AAAA(*v6)),
+                            _ => continue,
+                        };
+                        reply.add_answer(Record::from_rdata(q.name().clone(), 60, rdata));
+                    }
+                }
+                if let Ok(bytes) = reply.to_vec() {
+                    let _ = socket.send_to(&bytes, peer).await;
+                }
+            }
+        });
+        DnsStub {
+            addr,
+            runtime: Some(runtime),
+        }
+    }
+}
+
+impl Drop for DnsStub {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
