@@ -105,7 +105,13 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
         join_all(targets.iter().map(|t| {
             let addrs = match t.literal {
                 Some(ip) => self.literal(ip),
-                None => addresses[t.host.as_str()].clone(),
+                // Every non-literal host was looked up above.
+                None => addresses.get(t.host.as_str()).cloned().unwrap_or_else(|| {
+                    Err(NoAddress {
+                        detail: format!("{} was not looked up", t.host),
+                        hint: "this is a bug in dcv; please report it".into(),
+                    })
+                }),
             };
             self.check_target(t, addrs)
         }))

@@ -75,8 +75,9 @@ impl Cosmetic {
         }
     }
 
-    fn fix(self) -> &'static str {
+    fn fix(self, is_file: bool) -> &'static str {
         match self {
+            Cosmetic::LetterCase if !is_file => "match the letter case exactly",
             Cosmetic::Utf16 => "save it as UTF-8 (plain ASCII)",
             Cosmetic::Bom => "save it without a BOM",
             Cosmetic::Crlf => "use LF line ends",
@@ -183,7 +184,7 @@ impl BodyProblem {
         match self {
             BodyProblem::Cosmetic(list) => format!(
                 "CAs compare the bytes exactly: {}; {rewrite}",
-                list.iter().map(|c| c.fix()).collect::<Vec<_>>().join(", ")
+                list.iter().map(|c| c.fix(is_file)).collect::<Vec<_>>().join(", ")
             ),
             BodyProblem::Empty => format!("the file exists but is empty; {rewrite}"),
             BodyProblem::Html { .. } => "the server answers this path with a web page (a soft 404, a login, \
@@ -632,6 +633,11 @@ mod tests {
             "the body is \"nope\\u{1}\", expected \"2024abcdef\""
         );
         assert!(p.hint(false).contains("portal"));
+        let case = diagnose(b"2024ABCDEF", None, &exp).unwrap();
+        assert_eq!(
+            case.hint(false),
+            "CAs compare the bytes exactly: match the letter case exactly; serve exactly the value the CA's portal gave"
+        );
         assert_eq!(diagnose(b"", None, &exp), Some(BodyProblem::Empty));
         assert!(matches!(
             diagnose(b"\xff\x00\xfe", None, &exp),
