@@ -668,3 +668,38 @@ fn addresses_come_from_the_resolver() {
     );
     assert_eq!(r[2]["detail"], "shop.example.com has no A record");
 }
+
+#[test]
+fn connect_timeout_is_told_from_refused() {
+    // A listener whose accept queue is full drops further SYNs, like a
+    // firewall that drops packets: the connection attempt times out.
+    let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    drop(socket);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt.block_on(async {
+        let s = tokio::net::TcpSocket::new_v4().unwrap();
+        s.bind(addr).unwrap();
+        s.listen(0).unwrap()
+    });
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        if let Ok(c) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+            held.push(c);
+        }
+    }
+    let started = Instant::now();
+    let (out, v) = check(addr.port(), &["--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let r = result(&v);
+    if r["detail"] != "connection timed out after 1s" {
+        eprintln!("note: this kernel did not drop SYNs on a full accept queue ({}); skipping", r["detail"]);
+        return;
+    }
+    assert!(r["hint"].as_str().unwrap().contains("firewall"));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    drop((held, listener));
+}

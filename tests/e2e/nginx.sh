@@ -10,11 +10,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
-if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] || ! command -v jq >/dev/null 2>&1; then
-  echo "installing nginx-light and jq"
+if { ! command -v nginx && [ ! -x /usr/sbin/nginx ]; } >/dev/null 2>&1 \
+  || ! command -v jq >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+  echo "installing nginx-light, jq and openssl"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq nginx-light jq >/dev/null
+  apt-get install -y -qq nginx-light jq openssl >/dev/null
   # The package starts the system nginx on port 80; we do not need it.
   (systemctl stop nginx || service nginx stop || true) >/dev/null 2>&1
 fi
