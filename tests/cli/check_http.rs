@@ -696,7 +696,10 @@ fn connect_timeout_is_told_from_refused() {
     assert_eq!(out.status.code(), Some(1));
     let r = result(&v);
     if r["detail"] != "connection timed out after 1s" {
-        eprintln!("note: this kernel did not drop SYNs on a full accept queue ({}); skipping", r["detail"]);
+        eprintln!(
+            "note: this kernel did not drop SYNs on a full accept queue ({}); skipping",
+            r["detail"]
+        );
         return;
     }
     assert!(r["hint"].as_str().unwrap().contains("firewall"));
