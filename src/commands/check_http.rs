@@ -32,6 +32,13 @@ pub fn run(args: &CheckHttpArgs, out: &mut Output) -> Result<ExitCode> {
             Row::Fixed(_) => None,
         })
         .collect();
+    for host in args.resolve.iter().map(|o| o.host.trim_end_matches('.')) {
+        if !targets.iter().any(|t| t.host == host) {
+            out.warn(&format!(
+                "--resolve {host}: not a name being checked; ignored"
+            ));
+        }
+    }
     let net = &args.network;
     let settings = Settings {
         timeout: net.timeout.unwrap_or(DEFAULT_TIMEOUT),

@@ -92,6 +92,7 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
 
     /// One round: a result per target, in the targets' order.
     pub async fn check(&self, targets: &[Target]) -> Vec<CheckResult> {
+        self.lookup.new_round();
         // A host checked over http and https is looked up once.
         let mut hosts: Vec<&str> = Vec::new();
         for t in targets.iter().filter(|t| t.literal.is_none()) {
@@ -217,7 +218,76 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
             judge(&req, outcome, &target.expected)
         }))
         .await;
-        fold(target, judged)
+        let result = fold(target, judged);
+        // Addresses chosen by the user (--resolve, an IP URL) are deliberate;
+        // internal ones from DNS mean the CA will see something else.
+        let from_dns =
+            target.literal.is_none() && !self.settings.overrides.contains_key(&target.host);
+        if from_dns {
+            note_internal_addresses(result, &addresses)
+        } else {
+            result
+        }
+    }
+}
+
+/// Adds a note when DNS gave addresses the CA cannot reach from the internet.
+fn note_internal_addresses(mut result: CheckResult, addresses: &[IpAddr]) -> CheckResult {
+    let internal: Vec<String> = addresses
+        .iter()
+        .filter_map(|ip| internal_kind(ip).map(|kind| format!("{ip} is a {kind} address")))
+        .collect();
+    if internal.is_empty() {
+        return result;
+    }
+    result.detail.push_str(&format!(
+        "; note: {}, which the CA cannot reach over the internet",
+        internal.join(", ")
+    ));
+    let advice = "the resolver used here answers with internal addresses (split-horizon DNS?): \
+                  check what the internet sees with --resolver 1.1.1.1 (or another public resolver)";
+    result.hint = Some(match result.hint.take() {
+        Some(h) => format!("{advice}. Also: {h}"),
+        None => advice.to_owned(),
+    });
+    result
+}
+
+/// The kind of a non-public address, or `None` for a public one.
+/// (Documentation ranges are left alone: they appear in examples only.)
+fn internal_kind(ip: &IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            if v4.is_loopback() {
+                Some("loopback")
+            } else if v4.is_private() {
+                Some("private")
+            } else if v4.is_link_local() {
+                Some("link-local")
+            } else if o[0] == 100 && (64..128).contains(&o[1]) {
+                Some("shared (CGNAT)")
+            } else if v4.is_unspecified() {
+                Some("unspecified")
+            } else {
+                None
+            }
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            if v6.is_loopback() {
+                Some("loopback")
+            } else if v6.is_unspecified() {
+                Some("unspecified")
+            } else if first & 0xfe00 == 0xfc00 {
+                Some("unique local")
+            } else if first & 0xffc0 == 0xfe80 {
+                Some("link-local")
+            } else {
+                v6.to_ipv4_mapped()
+                    .and_then(|v4| internal_kind(&IpAddr::V4(v4)))
+            }
+        }
     }
 }
 
@@ -735,6 +805,46 @@ mod tests {
                 .all(|r| r.address.is_ipv4() && r.host == "www.example.com")
         );
         assert_eq!(seen.iter().filter(|r| r.port == 443).count(), 1);
+    }
+
+    #[tokio::test]
+    async fn internal_addresses_from_dns_are_noted() {
+        let lookup = FakeLookup::default()
+            .with("a.example", Family::V4, Ok(vec!["10.0.0.5"]))
+            .with("a.example", Family::V6, Ok(vec!["fd00::5"]));
+        let fetcher = FakeFetcher::new(Duration::ZERO)
+            .serve("10.0.0.5", ok(&good()))
+            .serve("fd00::5", ok(&good()));
+        let r = run(
+            lookup,
+            fetcher,
+            settings(),
+            &[target("a.example", HttpScheme::Http)],
+        )
+        .await;
+        assert_eq!(r[0].status, Status::Pass);
+        assert!(
+            r[0].detail.ends_with(
+                "; note: 10.0.0.5 is a private address, fd00::5 is a unique local address, which the CA cannot reach over the internet"
+            ),
+            "{}",
+            r[0].detail
+        );
+        assert!(r[0].hint.as_deref().unwrap().contains("split-horizon"));
+        assert_eq!(
+            internal_kind(&"100.64.1.1".parse().unwrap()),
+            Some("shared (CGNAT)")
+        );
+        assert_eq!(
+            internal_kind(&"::ffff:127.0.0.1".parse().unwrap()),
+            Some("loopback")
+        );
+        assert_eq!(
+            internal_kind(&"fe80::1".parse().unwrap()),
+            Some("link-local")
+        );
+        assert_eq!(internal_kind(&"93.184.216.34".parse().unwrap()), None);
+        assert_eq!(internal_kind(&"2606:2800:220:1::1".parse().unwrap()), None);
     }
 
     #[tokio::test]

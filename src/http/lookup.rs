@@ -55,12 +55,17 @@ pub trait AddressLookup: Send + Sync {
         host: &str,
         family: Family,
     ) -> impl Future<Output = Result<Vec<IpAddr>, LookupError>> + Send;
+
+    /// Called before each round of `--wait`: forget cached answers, so a
+    /// record fixed meanwhile is seen (as the CA's fresh lookup would).
+    fn new_round(&self) {}
 }
 
 /// The real lookup, through hickory's recursive resolver client.
 pub struct HickoryLookup {
-    // Built lazily by the caller's choice of resolvers; an unreadable
-    // /etc/resolv.conf only matters once a name actually needs DNS.
+    // A configuration error is kept, not raised: an unreadable
+    // /etc/resolv.conf only matters once a name actually needs DNS
+    // (not when every name is pinned with --resolve).
     resolver: Result<TokioResolver, String>,
 }
 
@@ -98,6 +103,12 @@ impl HickoryLookup {
 }
 
 impl AddressLookup for HickoryLookup {
+    fn new_round(&self) {
+        if let Ok(resolver) = &self.resolver {
+            resolver.clear_cache();
+        }
+    }
+
     async fn lookup(&self, host: &str, family: Family) -> Result<Vec<IpAddr>, LookupError> {
         let rtype = family.record_type();
         let resolver = self

@@ -662,6 +662,13 @@ fn addresses_come_from_the_resolver() {
         r[0]["attempts"][0]["address"],
         format!("127.0.0.1:{}", server.port())
     );
+    // From DNS, a loopback address is worth a note: the CA cannot reach it.
+    assert!(
+        r[0]["detail"].as_str().unwrap().ends_with(
+            "; note: 127.0.0.1 is a loopback address, which the CA cannot reach over the internet"
+        ),
+        "{v:#}"
+    );
     assert_eq!(
         r[1]["detail"],
         "example.com does not exist in DNS (NXDOMAIN)"
@@ -705,4 +712,16 @@ fn connect_timeout_is_told_from_refused() {
     assert!(r["hint"].as_str().unwrap().contains("firewall"));
     assert!(started.elapsed() < Duration::from_secs(5));
     drop((held, listener));
+}
+
+#[test]
+fn unused_resolve_is_warned_about() {
+    let server = serving(Reply::ok(good_body()));
+    let (out, v) = check(server.port(), &["--resolve", "typo.example.com:127.0.0.1"]);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--resolve typo.example.com: not a name being checked; ignored"),
+        "{stderr}"
+    );
 }
