@@ -32,12 +32,22 @@ pub fn run(args: &CheckHttpArgs, out: &mut Output) -> Result<ExitCode> {
             Row::Fixed(_) => None,
         })
         .collect();
+    // A --resolve that matches no name is usually a typo; say so once.
+    let mut unused: Vec<&str> = Vec::new();
     for host in args.resolve.iter().map(|o| o.host.trim_end_matches('.')) {
-        if !targets.iter().any(|t| t.host == host) {
-            out.warn(&format!(
-                "--resolve {host}: not a name being checked; ignored"
-            ));
+        if !targets.iter().any(|t| t.host == host) && !unused.contains(&host) {
+            unused.push(host);
         }
+    }
+    if !unused.is_empty() {
+        let more = unused.len().saturating_sub(3);
+        let mut list = unused[..unused.len().min(3)].join(", ");
+        if more > 0 {
+            list.push_str(&format!(" and {more} more"));
+        }
+        out.warn(&format!(
+            "--resolve for names not being checked (ignored): {list}"
+        ));
     }
     let net = &args.network;
     let settings = Settings {

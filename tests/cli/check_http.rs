@@ -721,7 +721,8 @@ fn unused_resolve_is_warned_about() {
     assert_eq!(out.status.code(), Some(0), "{v:#}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("--resolve typo.example.com: not a name being checked; ignored"),
+        stderr
+            .contains("warning: --resolve for names not being checked (ignored): typo.example.com"),
         "{stderr}"
     );
 }
