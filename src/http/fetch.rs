@@ -172,7 +172,7 @@ impl HyperFetcher {
         let addr = SocketAddr::new(req.address, req.port);
         match timeout_at(deadline, TcpStream::connect(addr)).await {
             Err(_) => Err(FetchError::ConnectTimeout(req.timeout)),
-            Ok(Err(e)) => Err(connect_error(&e)),
+            Ok(Err(e)) => Err(connect_error(&e, req.timeout)),
             Ok(Ok(tcp)) => {
                 let _ = tcp.set_nodelay(true);
                 Ok(tcp)
@@ -348,10 +348,11 @@ where
     Ok(out)
 }
 
-fn connect_error(e: &io::Error) -> FetchError {
+fn connect_error(e: &io::Error, timeout: Duration) -> FetchError {
     match e.kind() {
         io::ErrorKind::ConnectionRefused => FetchError::Refused,
-        io::ErrorKind::TimedOut => FetchError::ConnectTimeout(Duration::ZERO),
+        // The kernel gave up first (its SYN retries), within our deadline.
+        io::ErrorKind::TimedOut => FetchError::ConnectTimeout(timeout),
         io::ErrorKind::NetworkUnreachable
         | io::ErrorKind::HostUnreachable
         | io::ErrorKind::AddrNotAvailable => FetchError::Unreachable(e.to_string()),
