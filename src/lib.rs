@@ -13,6 +13,7 @@ pub mod commands;
 pub mod csr;
 pub mod error;
 pub mod exit_codes;
+pub mod http;
 pub mod input;
 pub mod names;
 pub mod output;

@@ -1,0 +1,60 @@
+//! The HTTP file check (BR 3.2.2.4.18) as the strictest CA performs it:
+//! every A and AAAA address of a name fetched separately, no redirects, at
+//! most 64 KiB of body, exact body only. Network effects sit behind two
+//! traits ([`lookup::AddressLookup`], [`fetch::Fetcher`]) so that the
+//! orchestration in [`checker`] is tested with doubles; [`diagnose`] and
+//! [`cert`] are pure.
+
+pub mod cert;
+pub mod checker;
+pub mod diagnose;
+pub mod fetch;
+pub mod lookup;
+
+pub use checker::{Checker, Settings, Target};
+pub use diagnose::Expected;
+pub use fetch::{FetchError, FetchRequest, Fetcher, HyperFetcher, MAX_BODY, Response};
+pub use lookup::{AddressLookup, Family, HickoryLookup, LookupError};
+
+use crate::check::CheckKind;
+
+/// `http` or `https`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpScheme {
+    Http,
+    Https,
+}
+
+impl HttpScheme {
+    pub fn name(self) -> &'static str {
+        match self {
+            HttpScheme::Http => "http",
+            HttpScheme::Https => "https",
+        }
+    }
+
+    pub fn default_port(self) -> u16 {
+        match self {
+            HttpScheme::Http => 80,
+            HttpScheme::Https => 443,
+        }
+    }
+
+    pub fn kind(self) -> CheckKind {
+        match self {
+            HttpScheme::Http => CheckKind::Http,
+            HttpScheme::Https => CheckKind::Https,
+        }
+    }
+}
+
+/// Default time allowed for one fetch (SPEC section 3).
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Default time allowed for one DNS query (SPEC section 3).
+pub const DEFAULT_DNS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Fetches and lookups in flight at once: enough that a 120-name CSR is one
+/// wave (about the time of its slowest fetch), few enough to stay far below
+/// file-descriptor limits and keep memory flat (each holds at most 64 KiB).
+pub const MAX_IN_FLIGHT: usize = 128;
