@@ -288,6 +288,47 @@ fn wrong_records_are_diagnosed() {
 }
 
 #[test]
+fn recursive_resolvers_must_all_agree() {
+    let c = csr("rsa2048_multi.pem");
+    let good = DnsServer::start(vec![
+        base_zone().cname(&c.name("example.com"), &c.target("sectigo.com")),
+    ]);
+    let stale = DnsServer::start(vec![base_zone()]);
+    let second = stale.addr.to_string();
+    let (code, doc) = check(
+        &good,
+        &["--resolver", &second, "--csr", &c.path(), "www.example.com"],
+    );
+    assert_eq!(code, 1, "{doc:#}");
+    let r = result(&doc, "www.example.com", "cname");
+    let text = detail(r);
+    assert!(text.contains("1 of 2 servers"), "{text}");
+    assert!(
+        text.contains(&format!("resolver ({}) returned NXDOMAIN", stale.addr)),
+        "{text}"
+    );
+    // Per-resolver attempts, for each ADN asked.
+    let attempts = r["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 4);
+    let second = DnsServer::start(vec![
+        base_zone().cname(&c.name("example.com"), &c.target("sectigo.com")),
+    ]);
+    let addr = second.addr.to_string();
+    let (code, doc) = check(
+        &good,
+        &["--resolver", &addr, "--csr", &c.path(), "www.example.com"],
+    );
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        result(&doc, "www.example.com", "cname")["attempts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
 fn truncated_udp_answer_is_retried_over_tcp() {
     let c = csr("rsa2048_multi.pem");
     let s = DnsServer::with_behavior(
