@@ -203,7 +203,7 @@ pub fn negative_caching(zone: &str, ttl: u32) -> String {
         format!("{ttl} s")
     };
     format!(
-        "zone {zone} has a negative-caching TTL of {ttl}s (SOA minimum): a resolver that asked before the record existed keeps the miss for up to {span}, so the CA may see it only after that"
+        "zone {zone} has a negative-caching TTL of {ttl}s (SOA minimum, capped by the SOA's own TTL): a resolver that asked before the record existed keeps the miss for up to {span}, so the CA may see it only after that"
     )
 }
 
