@@ -71,16 +71,18 @@ fn record_type(rtype: RType) -> RecordType {
     }
 }
 
-fn request(qname: &Name, rtype: RType, rd: bool) -> Message {
+fn request(qname: &Name, rtype: RType, rd: bool, edns: bool) -> Message {
     let mut msg = Message::new();
     msg.set_id(rand_id())
         .set_message_type(MessageType::Query)
         .set_op_code(OpCode::Query)
         .set_recursion_desired(rd)
         .add_query(Query::query(qname.clone(), record_type(rtype)));
-    let mut edns = Edns::new();
-    edns.set_max_payload(EDNS_PAYLOAD);
-    msg.set_edns(edns);
+    if edns {
+        let mut opt = Edns::new();
+        opt.set_max_payload(EDNS_PAYLOAD);
+        msg.set_edns(opt);
+    }
     msg
 }
 
@@ -104,8 +106,25 @@ async fn exchange(
     rd: bool,
     timeout: Duration,
 ) -> Result<Answer, QueryError> {
+    let answer = exchange_with(server, qname, rtype, rd, timeout, true).await?;
+    // A server that does not speak EDNS0 answers FORMERR (RFC 6891 section
+    // 7): ask once more in plain DNS, as resolvers do.
+    if answer.rcode == Rcode::Other(u16::from(ResponseCode::FormErr)) {
+        return exchange_with(server, qname, rtype, rd, timeout, false).await;
+    }
+    Ok(answer)
+}
+
+async fn exchange_with(
+    server: SocketAddr,
+    qname: &Name,
+    rtype: RType,
+    rd: bool,
+    timeout: Duration,
+    edns: bool,
+) -> Result<Answer, QueryError> {
     let deadline = Instant::now() + timeout;
-    let msg = request(qname, rtype, rd);
+    let msg = request(qname, rtype, rd, edns);
     let bytes = msg
         .to_vec()
         .map_err(|e| QueryError::BadResponse(e.to_string()))?;

@@ -181,6 +181,7 @@ fn servfail_refused_and_timeout_are_told_apart() {
         (Behavior::ServFail, "SERVFAIL"),
         (Behavior::Refused, "REFUSED"),
         (Behavior::Silent, "timed out"),
+        (Behavior::Garbage, "timed out"),
     ] {
         let s = DnsServer::with_behavior(vec![base_zone()], behavior);
         let started = Instant::now();
@@ -339,6 +340,17 @@ fn truncated_udp_answer_is_retried_over_tcp() {
     assert_eq!(code, 0, "{doc:#}");
     let (udp, tcp) = s.queries();
     assert!(udp > 0 && tcp > 0, "udp {udp} tcp {tcp}");
+}
+
+#[test]
+fn a_server_without_edns_is_asked_again_in_plain_dns() {
+    let c = csr("rsa2048_multi.pem");
+    let s = DnsServer::with_behavior(
+        vec![base_zone().cname(&c.name("example.com"), &c.target("sectigo.com"))],
+        Behavior::NoEdns,
+    );
+    let (code, doc) = check(&s, &["--csr", &c.path(), "www.example.com"]);
+    assert_eq!(code, 0, "{doc:#}");
 }
 
 #[test]

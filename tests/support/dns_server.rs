@@ -112,6 +112,11 @@ pub enum Behavior {
     Silent,
     /// Over UDP, answers with TC=1 and nothing else; TCP answers fully.
     TruncateUdp,
+    /// Sends junk: undecodable bytes, then a well-formed answer with the
+    /// wrong ID (both must be ignored, never trusted or panicked on).
+    Garbage,
+    /// An old server: FORMERR to any query carrying EDNS0.
+    NoEdns,
 }
 
 struct State {
@@ -316,12 +321,25 @@ fn respond(st: &Mutex<State>, bytes: &[u8], tcp: bool) -> Option<Vec<u8>> {
     }
     match st.behavior {
         Behavior::Silent => return None,
+        Behavior::Garbage => {
+            if req.id() % 2 == 0 {
+                return Some(vec![0xff; 7]);
+            }
+            resp.set_id(req.id().wrapping_add(1));
+            resp.set_response_code(ResponseCode::NXDomain);
+            return resp.to_vec().ok();
+        }
         Behavior::Refused => {
             resp.set_response_code(ResponseCode::Refused);
             return resp.to_vec().ok();
         }
         Behavior::ServFail => {
             resp.set_response_code(ResponseCode::ServFail);
+            return resp.to_vec().ok();
+        }
+        Behavior::NoEdns if req.extensions().is_some() => {
+            resp.set_response_code(ResponseCode::FormErr);
+            *resp.extensions_mut() = None;
             return resp.to_vec().ok();
         }
         Behavior::TruncateUdp if !tcp => {
