@@ -802,3 +802,17 @@ fn identical_questions_are_asked_once_with_bounded_concurrency() {
 fn unused() {
     let _ = support::recorded_hashes;
 }
+
+#[test]
+fn authoritative_txt_follows_an_alias_into_another_zone() {
+    let s = DnsServer::start(vec![
+        base_zone().cname("_dnsauth.example.com", "_dnsauth.other.test."),
+        Zone::new("other.test").txt("_dnsauth.other.test", &["token=2024abcdef"]),
+    ]);
+    let map = [("ns1.example.com", s.addr), ("ns1.other.test", s.addr)];
+    let r = authoritative(&["--txt", "_dnsauth.example.com=2024abcdef"], &s, &map);
+    let txt = find(&r, "_dnsauth.example.com", "txt");
+    assert_eq!(txt.status, Status::Pass, "{txt:#?}");
+    assert!(txt.detail.contains("_dnsauth.other.test"), "{}", txt.detail);
+    assert_eq!(txt.attempts[0].server.as_deref(), Some("ns1.other.test"));
+}

@@ -254,8 +254,8 @@ fn name(s: &str) -> Name {
 }
 
 fn fqdn_target(s: &str) -> Name {
-    // A target written without a final dot is kept relative-looking in
-    // tests by the caller appending the zone itself; here it is absolute.
+    // Targets are always absolute here; a test that wants the "provider
+    // made it relative" mistake writes the zone-appended target itself.
     Name::from_ascii(if s.ends_with('.') {
         s.to_owned()
     } else {
