@@ -3,13 +3,13 @@
 
 mod support;
 
-#[path = "cli/check_dns.rs"]
-mod check_dns;
 #[path = "cli/hash.rs"]
 mod hash;
 #[path = "cli/input.rs"]
 mod input;
-#[path = "cli/props.rs"]
-mod props;
 #[path = "cli/render.rs"]
 mod render;
+#[path = "cli/props.rs"]
+mod props;
+#[path = "cli/check_dns.rs"]
+mod check_dns;
