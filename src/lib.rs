@@ -7,10 +7,12 @@
 
 pub mod artifacts;
 pub mod ca;
+pub mod caa;
 pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod csr;
+pub mod dns;
 pub mod error;
 pub mod exit_codes;
 pub mod http;

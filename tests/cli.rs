@@ -3,6 +3,8 @@
 
 mod support;
 
+#[path = "cli/check_dns.rs"]
+mod check_dns;
 #[path = "cli/check_http.rs"]
 mod check_http;
 #[path = "cli/hash.rs"]

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod dns_server;
 pub mod http_server;
 
 use std::collections::HashMap;

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Benchmark of `dcv check-dns` on a 120-name CSR (tests/fixtures/many_sans.pem)
+# against a loopback Knot DNS server behind a simulated 20 ms round trip
+# (bench/delay_proxy.py), compared with a shell loop of `dig` asking the same
+# questions one by one, plus peak memory for 1, 10 and 120 names.
+#
+# Needs: knot, dnsutils (dig), python3, /usr/bin/time (package `time`), jq.
+# Runs as root (the authoritative path listens on 127.0.0.2:53).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+knot_port=${KNOT_PORT:-5354}
+proxy_port=${PROXY_PORT:-5355}
+auth_ip=127.0.0.2
+rtt_ms=${RTT_MS:-20}
+runs=${RUNS:-5}
+csr="$here/tests/fixtures/many_sans.pem"
+
+if [ -z "${DCV:-}" ]; then
+    (cd "$here" && cargo build --release --quiet)
+    DCV="${CARGO_TARGET_DIR:-$here/target}/release/dcv"
+fi
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+mkdir -p "$tmp/zones" "$tmp/db" "$tmp/run"
+cat >"$tmp/knot.conf" <<CONF
+server:
+    rundir: "$tmp/run"
+    listen: 127.0.0.1@$knot_port
+database:
+    storage: "$tmp/db"
+control:
+    listen: "$tmp/run/knot.sock"
+log:
+  - target: "$tmp/knot.log"
+    any: warning
+template:
+  - id: default
+    storage: "$tmp/zones"
+    zonefile-sync: -1
+    journal-content: none
+zone:
+  - domain: example.com
+    file: example.com.zone
+CONF
+{
+    echo "\$ORIGIN example.com."
+    echo "\$TTL 300"
+    echo "@ SOA ns1.example.com. hostmaster.example.com. 1 3600 600 86400 120"
+    echo "@ NS ns1.example.com."
+    echo "ns1 A $auth_ip"
+    for i in $(seq 0 119); do echo "host$i A 192.0.2.1"; done
+    "$DCV" cname "$csr" --format zone | grep -v '^;'
+} >"$tmp/zones/example.com.zone"
+
+knotd -c "$tmp/knot.conf" & pids+=($!)
+for _ in $(seq 50); do knotc -c "$tmp/knot.conf" zone-status example.com >/dev/null 2>&1 && break; sleep 0.1; done
+# Recursive path: the proxy on 127.0.0.1:$proxy_port; authoritative path:
+# the proxy on $auth_ip:53, where the zone's NS host points.
+python3 "$here/bench/delay_proxy.py" 127.0.0.1 "$proxy_port" 127.0.0.1 "$knot_port" "$rtt_ms" >/dev/null & pids+=($!)
+python3 "$here/bench/delay_proxy.py" "$auth_ip" 53 127.0.0.1 "$knot_port" "$rtt_ms" >/dev/null & pids+=($!)
+sleep 1
+dig +short +tries=1 +time=2 -p "$proxy_port" @127.0.0.1 example.com SOA >/dev/null || { echo "proxy not answering" >&2; exit 1; }
+
+ms() { date +%s%N; }
+best() { sort -n | head -1; }
+
+run_dcv() { # mode
+    local args=(--json check-dns --csr "$csr")
+    if [ "$1" = recursive ]; then args+=(--recursive --resolver "127.0.0.1:$proxy_port"); else args+=(--resolver "$auth_ip"); fi
+    local t0 t1 out
+    t0=$(ms)
+    out=$("$DCV" "${args[@]}") || { echo "dcv failed: $(jq -c '[.results[] | select(.status != "pass")][0]' <<<"$out")" >&2; exit 1; }
+    t1=$(ms)
+    [ "$(jq '[.results[] | select(.status == "pass")] | length' <<<"$out")" = 240 ] || { echo "not 240 passes" >&2; exit 1; }
+    echo $(((t1 - t0) / 1000000))
+}
+
+# The distinct questions dcv asks in recursive mode: the CNAME at every ADN
+# candidate of every name, and CAA up the tree from every name.
+md5=$("$DCV" --json hash "$csr" | jq -r .md5)
+questions="$tmp/questions"
+{
+    echo "_$md5.example.com CNAME"
+    echo "example.com CAA"
+    echo "com CAA"
+    for i in $(seq 0 119); do
+        echo "_$md5.host$i.example.com CNAME"
+        echo "host$i.example.com CAA"
+    done
+} >"$questions"
+nq=$(wc -l <"$questions")
+
+dig_loop() {
+    local t0 t1
+    t0=$(ms)
+    while read -r name type; do
+        dig +short +tries=1 +time=2 -p "$proxy_port" @127.0.0.1 "$name" "$type" >/dev/null || true
+    done <"$questions"
+    t1=$(ms)
+    echo $(((t1 - t0) / 1000000))
+}
+
+echo "check-dns, 120 names, simulated RTT ${rtt_ms} ms, best of $runs runs"
+rec=$(for _ in $(seq "$runs"); do run_dcv recursive; done | best)
+auth=$(for _ in $(seq "$runs"); do run_dcv authoritative; done | best)
+loop=$(dig_loop)
+echo "  dcv --recursive:          ${rec} ms  ($(awk "BEGIN{printf \"%.1f\", $rec/$rtt_ms}") RTTs)"
+echo "  dcv (authoritative):      ${auth} ms  ($(awk "BEGIN{printf \"%.1f\", $auth/$rtt_ms}") RTTs)"
+echo "  dig loop, $nq questions: ${loop} ms  (dcv --recursive is $(awk "BEGIN{printf \"%.0f\", $loop/$rec}")x faster)"
+
+echo "peak memory (max RSS, /usr/bin/time -v), recursive mode:"
+sha=$("$DCV" --json hash "$csr" | jq -r .sha256)
+for n in 1 10 120; do
+    names=$(for i in $(seq 0 $((n - 1))); do echo "host$i.example.com"; done)
+    # shellcheck disable=SC2086
+    kb=$(/usr/bin/time -v "$DCV" --json check-dns --recursive --resolver "127.0.0.1:$proxy_port" \
+        --md5 "$md5" --sha256 "$sha" $names 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}')
+    echo "  $n names: ${kb} KiB"
+done

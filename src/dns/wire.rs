@@ -1,0 +1,277 @@
+//! The real [`DnsTransport`]: one question over UDP with EDNS0, retried once
+//! on timeout, and repeated over TCP when the UDP answer is truncated.
+//! Message encoding is hickory-proto's; sizes are bounded on both paths.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::{Name, RData, RecordType};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::time::{Instant, timeout_at};
+
+use super::{Answer, Data, DnsTransport, QueryError, RType, Rcode, Record};
+
+/// The EDNS0 payload size DNS Flag Day 2020 recommends (no fragmentation).
+const EDNS_PAYLOAD: u16 = 1232;
+/// Receive buffer: anything longer than this from UDP is not a sane answer.
+const UDP_BUFFER: usize = 4096;
+
+/// UDP/TCP transport with a per-attempt timeout.
+#[derive(Debug, Clone)]
+pub struct WireTransport {
+    pub timeout: Duration,
+}
+
+impl WireTransport {
+    pub fn new(timeout: Duration) -> WireTransport {
+        WireTransport { timeout }
+    }
+}
+
+impl DnsTransport for WireTransport {
+    fn query(
+        &self,
+        server: SocketAddr,
+        name: &str,
+        rtype: RType,
+        recursion_desired: bool,
+    ) -> BoxFuture<'static, Result<Answer, QueryError>> {
+        let timeout = self.timeout;
+        let name = name.to_owned();
+        async move {
+            let qname = Name::from_ascii(format!("{}.", name.trim_end_matches('.')))
+                .map_err(|e| QueryError::BadResponse(format!("cannot ask for {name:?}: {e}")))?;
+            let mut last = QueryError::Timeout(timeout);
+            // One retry: a lost UDP datagram should not fail a check.
+            for _ in 0..2 {
+                match exchange(server, &qname, rtype, recursion_desired, timeout).await {
+                    Err(e @ QueryError::Timeout(_)) => last = e,
+                    other => return other,
+                }
+            }
+            Err(last)
+        }
+        .boxed()
+    }
+}
+
+fn record_type(rtype: RType) -> RecordType {
+    match rtype {
+        RType::A => RecordType::A,
+        RType::Aaaa => RecordType::AAAA,
+        RType::Ns => RecordType::NS,
+        RType::Soa => RecordType::SOA,
+        RType::Cname => RecordType::CNAME,
+        RType::Txt => RecordType::TXT,
+        RType::Caa => RecordType::CAA,
+    }
+}
+
+fn request(qname: &Name, rtype: RType, rd: bool, edns: bool) -> Message {
+    let mut msg = Message::new();
+    msg.set_id(rand_id())
+        .set_message_type(MessageType::Query)
+        .set_op_code(OpCode::Query)
+        .set_recursion_desired(rd)
+        .add_query(Query::query(qname.clone(), record_type(rtype)));
+    if edns {
+        let mut opt = Edns::new();
+        opt.set_max_payload(EDNS_PAYLOAD);
+        msg.set_edns(opt);
+    }
+    msg
+}
+
+fn rand_id() -> u16 {
+    let mut b = [0u8; 2];
+    // An unpredictable ID is only defence in depth here; fall back to time.
+    if getrandom::fill(&mut b).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        return nanos as u16;
+    }
+    u16::from_ne_bytes(b)
+}
+
+async fn exchange(
+    server: SocketAddr,
+    qname: &Name,
+    rtype: RType,
+    rd: bool,
+    timeout: Duration,
+) -> Result<Answer, QueryError> {
+    let answer = exchange_with(server, qname, rtype, rd, timeout, true).await?;
+    // A server that does not speak EDNS0 answers FORMERR (RFC 6891 section
+    // 7): ask once more in plain DNS, as resolvers do.
+    if answer.rcode == Rcode::Other(u16::from(ResponseCode::FormErr)) {
+        return exchange_with(server, qname, rtype, rd, timeout, false).await;
+    }
+    Ok(answer)
+}
+
+async fn exchange_with(
+    server: SocketAddr,
+    qname: &Name,
+    rtype: RType,
+    rd: bool,
+    timeout: Duration,
+    edns: bool,
+) -> Result<Answer, QueryError> {
+    let deadline = Instant::now() + timeout;
+    let msg = request(qname, rtype, rd, edns);
+    let bytes = msg
+        .to_vec()
+        .map_err(|e| QueryError::BadResponse(e.to_string()))?;
+    let response = timeout_at(deadline, udp(server, &bytes, &msg))
+        .await
+        .map_err(|_| QueryError::Timeout(timeout))??;
+    let response = if response.truncated() {
+        // The whole answer did not fit: ask again over TCP, a fresh deadline.
+        let deadline = Instant::now() + timeout;
+        timeout_at(deadline, tcp(server, &bytes, &msg))
+            .await
+            .map_err(|_| QueryError::Timeout(timeout))??
+    } else {
+        response
+    };
+    Ok(convert(&response))
+}
+
+fn local_for(server: SocketAddr) -> SocketAddr {
+    match server.ip() {
+        IpAddr::V4(_) => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+        IpAddr::V6(_) => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
+    }
+}
+
+fn net(e: std::io::Error) -> QueryError {
+    QueryError::Network(e.to_string())
+}
+
+/// Is this the response to our question (RFC 5452: ID and question match)?
+fn matches(resp: &Message, req: &Message) -> bool {
+    resp.id() == req.id()
+        && resp.message_type() == MessageType::Response
+        && match (resp.queries().first(), req.queries().first()) {
+            (Some(a), Some(b)) => {
+                a.query_type() == b.query_type()
+                    && a.name().to_lowercase() == b.name().to_lowercase()
+            }
+            // A FORMERR/REFUSED may come back without the question.
+            (None, _) => resp.response_code() != ResponseCode::NoError,
+            _ => false,
+        }
+}
+
+async fn udp(server: SocketAddr, bytes: &[u8], req: &Message) -> Result<Message, QueryError> {
+    let sock = UdpSocket::bind(local_for(server)).await.map_err(net)?;
+    sock.connect(server).await.map_err(net)?;
+    sock.send(bytes).await.map_err(net)?;
+    let mut buf = vec![0u8; UDP_BUFFER];
+    loop {
+        let n = match sock.recv(&mut buf).await {
+            Ok(n) => n,
+            // An ICMP port unreachable on a connected socket: nobody listens.
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                return Err(QueryError::Network(
+                    "connection refused (no DNS server listening)".into(),
+                ));
+            }
+            Err(e) => return Err(net(e)),
+        };
+        // Garbage or a stray datagram is ignored; the deadline bounds the wait.
+        if let Ok(resp) = Message::from_vec(&buf[..n]) {
+            if matches(&resp, req) {
+                return Ok(resp);
+            }
+        }
+    }
+}
+
+async fn tcp(server: SocketAddr, bytes: &[u8], req: &Message) -> Result<Message, QueryError> {
+    let mut stream = TcpStream::connect(server).await.map_err(net)?;
+    let len =
+        u16::try_from(bytes.len()).map_err(|_| QueryError::BadResponse("query too long".into()))?;
+    let mut framed = Vec::with_capacity(bytes.len() + 2);
+    framed.extend_from_slice(&len.to_be_bytes());
+    framed.extend_from_slice(bytes);
+    stream.write_all(&framed).await.map_err(net)?;
+    // The 2-byte length caps what a server can make us read at 64 KiB.
+    let mut len = [0u8; 2];
+    stream.read_exact(&mut len).await.map_err(net)?;
+    let mut buf = vec![0u8; u16::from_be_bytes(len) as usize];
+    stream.read_exact(&mut buf).await.map_err(net)?;
+    let resp = Message::from_vec(&buf).map_err(|e| QueryError::BadResponse(e.to_string()))?;
+    if !matches(&resp, req) {
+        return Err(QueryError::BadResponse(
+            "the TCP answer is not for our question".into(),
+        ));
+    }
+    Ok(resp)
+}
+
+fn rcode(code: ResponseCode) -> Rcode {
+    match code {
+        ResponseCode::NoError => Rcode::NoError,
+        ResponseCode::NXDomain => Rcode::NxDomain,
+        ResponseCode::ServFail => Rcode::ServFail,
+        ResponseCode::Refused => Rcode::Refused,
+        other => Rcode::Other(u16::from(other)),
+    }
+}
+
+fn name_str(name: &Name) -> String {
+    super::normalize(&name.to_ascii())
+}
+
+fn absolute(name: &Name) -> String {
+    let s = name.to_ascii();
+    if s.ends_with('.') { s } else { format!("{s}.") }
+}
+
+fn record(r: &hickory_proto::rr::Record) -> Record {
+    let data = match r.data() {
+        RData::A(a) => Data::Addr(IpAddr::V4(a.0)),
+        RData::AAAA(a) => Data::Addr(IpAddr::V6(a.0)),
+        RData::NS(ns) => Data::Ns(name_str(&ns.0)),
+        RData::CNAME(c) => Data::Cname(absolute(&c.0)),
+        RData::TXT(t) => Data::Txt(
+            t.txt_data()
+                .iter()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect(),
+        ),
+        RData::CAA(c) => Data::Caa {
+            flags: c.flags(),
+            tag: c.tag().as_str().to_owned(),
+            value: c.raw_value().to_vec(),
+        },
+        RData::SOA(s) => Data::Soa {
+            mname: name_str(s.mname()),
+            minimum: s.minimum(),
+        },
+        other => Data::Other(u16::from(other.record_type())),
+    };
+    Record {
+        owner: name_str(r.name()),
+        ttl: r.ttl(),
+        data,
+    }
+}
+
+/// Reduces a hickory message to the model; never fails.
+pub fn convert(msg: &Message) -> Answer {
+    Answer {
+        rcode: rcode(msg.response_code()),
+        authoritative: msg.authoritative(),
+        answers: msg.answers().iter().map(record).collect(),
+        authority: msg.name_servers().iter().map(record).collect(),
+        additional: msg.additionals().iter().map(record).collect(),
+    }
+}
