@@ -123,11 +123,25 @@ impl CheckResult {
     }
 }
 
+/// `dcv check`'s conclusion for one name: can the CA validate it?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NameVerdict {
+    pub domain: String,
+    pub ok: bool,
+    /// The selected methods that passed (`cname`, `http`).
+    pub validated_by: Vec<&'static str>,
+    /// Why the name passes or fails, in words.
+    pub detail: String,
+}
+
 /// The report of a check command. `ok` is true exactly when it exits 0.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
     pub ok: bool,
     pub results: Vec<CheckResult>,
+    /// Per-name verdicts (`dcv check` only), where one passing method is enough.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<NameVerdict>,
 }
 
 impl CheckReport {
@@ -137,7 +151,18 @@ impl CheckReport {
         let ok = results
             .iter()
             .all(|r| matches!(r.status, Status::Pass | Status::Skip));
-        CheckReport { ok, results }
+        CheckReport {
+            ok,
+            results,
+            names: Vec::new(),
+        }
+    }
+
+    /// `ok` when every name's verdict is and no name was invalid: a failed
+    /// method does not fail a name that another method validates.
+    pub fn with_verdicts(results: Vec<CheckResult>, names: Vec<NameVerdict>) -> CheckReport {
+        let ok = names.iter().all(|n| n.ok) && !results.iter().any(|r| r.status == Status::Invalid);
+        CheckReport { ok, results, names }
     }
 
     pub fn exit_code(&self) -> ExitCode {
@@ -188,6 +213,14 @@ impl Report for CheckReport {
             if let Some(h) = &r.hint {
                 writeln!(out, "      {} {h}", p.warn("hint:"))?;
             }
+        }
+        for n in &self.names {
+            let tag = if n.ok {
+                p.good("OK  ")
+            } else {
+                p.bad("NOT OK")
+            };
+            writeln!(out, "{tag} {}: {}", p.bold(&n.domain), n.detail)?;
         }
         let summary = format!(
             "{} passed, {} failed, {} skipped, {} invalid",

@@ -87,6 +87,12 @@ pub enum Command {
         after_help = "Examples:\n  dcv check-http --csr request.csr\n  dcv check-http --csr request.csr --scheme both --resolve www.example.com:192.0.2.10\n  dcv check-http --url http://example.com/.well-known/pki-validation/fileauth.txt --expect 2024abcdef\n\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
     )]
     CheckHttp(CheckHttpArgs),
+
+    /// Everything at once: input, CAA, DNS CNAME and HTTP file, one verdict per name
+    #[command(
+        after_help = "Examples:\n  dcv check --csr request.csr\n  dcv check --csr request.csr --method cname --wait 15m\n  dcv check --csr request.csr --json www.example.com\n\nA name passes when its CAA allows the CA and one selected method (--method) passes.\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
+    )]
+    Check(CheckArgs),
 }
 
 /// Options every command that reads a CSR shares.
@@ -260,14 +266,9 @@ impl std::str::FromStr for ResolveOverride {
     }
 }
 
+/// How the HTTP file is fetched (`check-http`, `check`).
 #[derive(Debug, Args)]
-pub struct CheckHttpArgs {
-    #[command(flatten)]
-    pub source: CheckSource,
-
-    #[command(flatten)]
-    pub ca: CaOptions,
-
+pub struct HttpOptions {
     /// Which scheme(s) to fetch
     #[arg(long, value_enum, default_value_t = Scheme::Http)]
     pub scheme: Scheme,
@@ -283,6 +284,62 @@ pub struct CheckHttpArgs {
     /// Use IP for HOST instead of DNS (repeatable, like curl --resolve)
     #[arg(long, value_name = "HOST:IP")]
     pub resolve: Vec<ResolveOverride>,
+}
+
+/// Which validation methods `dcv check` accepts for a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    /// The DNS CNAME only
+    Cname,
+    /// The HTTP file only
+    Http,
+    /// Either one (a name passes when one of them passes)
+    Any,
+}
+
+impl Method {
+    pub fn cname(self) -> bool {
+        matches!(self, Method::Cname | Method::Any)
+    }
+
+    pub fn http(self) -> bool {
+        matches!(self, Method::Http | Method::Any)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub source: CheckSource,
+
+    #[command(flatten)]
+    pub ca: CaOptions,
+
+    /// Validation method(s) a name may pass by
+    #[arg(long, value_enum, default_value_t = Method::Any)]
+    pub method: Method,
+
+    /// Ask the recursive resolvers instead of the authoritative servers (DNS)
+    #[arg(long)]
+    pub recursive: bool,
+
+    #[command(flatten)]
+    pub http: HttpOptions,
+
+    #[command(flatten)]
+    pub network: NetworkOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckHttpArgs {
+    #[command(flatten)]
+    pub source: CheckSource,
+
+    #[command(flatten)]
+    pub ca: CaOptions,
+
+    #[command(flatten)]
+    pub http: HttpOptions,
 
     /// Fetch this URL instead of the CSR's file (with --expect)
     #[arg(long, value_name = "URL", requires = "expect", conflicts_with_all = ["csr", "md5"])]

@@ -37,6 +37,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Emails(args) => commands::emails::run(args, &mut out),
         Command::CheckDns(args) => commands::check_dns::run(args, &mut out),
         Command::CheckHttp(args) => commands::check_http::run(args, &mut out),
+        Command::Check(args) => commands::check::run(args, &mut out),
     };
     // Flush what was printed even when the command failed half-way.
     let flushed = out.flush();

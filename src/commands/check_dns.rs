@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::{self, CheckReport};
-use crate::cli::CheckDnsArgs;
+use crate::cli::{CheckDnsArgs, NetworkOptions};
 use crate::dns::DnsTransport;
 use crate::dns::checks::{self, Request};
 use crate::dns::engine::{Config, Engine, Mode};
@@ -63,24 +63,26 @@ pub fn plan(args: &CheckDnsArgs, out: &Output) -> Result<(Request, Config)> {
     for hv in args.cname.iter().chain(&args.txt) {
         check_host(&hv.host)?;
     }
-    let resolvers = if args.network.resolver.is_empty() {
+    let cfg = engine_config(&args.network, args.recursive)?;
+    Ok((req, cfg))
+}
+
+/// The engine configuration the network options ask for.
+pub(crate) fn engine_config(network: &NetworkOptions, recursive: bool) -> Result<Config> {
+    let resolvers = if network.resolver.is_empty() {
         system_resolvers()?
     } else {
-        args.network.resolver.clone()
+        network.resolver.clone()
     };
-    let mode = if args.recursive {
+    let mode = if recursive {
         Mode::Recursive
     } else {
         Mode::Authoritative
     };
-    let mut cfg = Config::new(
-        resolvers,
-        mode,
-        args.network.timeout.unwrap_or(DEFAULT_TIMEOUT),
-    );
-    cfg.ipv4 = !args.network.ipv6;
-    cfg.ipv6 = !args.network.ipv4;
-    Ok((req, cfg))
+    let mut cfg = Config::new(resolvers, mode, network.timeout.unwrap_or(DEFAULT_TIMEOUT));
+    cfg.ipv4 = !network.ipv6;
+    cfg.ipv6 = !network.ipv4;
+    Ok(cfg)
 }
 
 /// A `--cname`/`--txt` HOST must be a plausible DNS name (underscores allowed).
@@ -151,10 +153,7 @@ pub async fn report(
 
 pub fn run(args: &CheckDnsArgs, out: &mut Output) -> Result<ExitCode> {
     let (req, cfg) = plan(args, out)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     let transport: Arc<dyn DnsTransport> = Arc::new(WireTransport::new(cfg.timeout));
     let report = runtime.block_on(report(transport, &req, &cfg, args.network.wait, out.quiet));
     out.emit(&report)?;

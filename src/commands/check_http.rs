@@ -6,35 +6,37 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use crate::check::{self, CheckKind, CheckReport, CheckResult, Status};
-use crate::cli::{CheckHttpArgs, Scheme};
-use crate::commands::check_subject;
+use crate::cli::{CheckHttpArgs, HttpOptions, NetworkOptions, Scheme};
+use crate::commands::{Subject, check_subject};
 use crate::error::{Error, Result};
 use crate::exit_codes::ExitCode;
 use crate::http::{
-    Checker, DEFAULT_DNS_TIMEOUT, DEFAULT_TIMEOUT, Expected, HickoryLookup, HttpScheme,
-    HyperFetcher, MAX_IN_FLIGHT, Settings, Target,
+    AddressLookup, Checker, DEFAULT_DNS_TIMEOUT, DEFAULT_TIMEOUT, Expected, Fetcher, HickoryLookup,
+    HttpScheme, HyperFetcher, MAX_IN_FLIGHT, Settings, Target,
 };
 use crate::names::DnsName;
 use crate::output::Output;
 
 /// A row of the report: decided before any fetch, or a target to check.
-enum Row {
+pub(crate) enum Row {
     Fixed(CheckResult),
     Check(Target),
 }
 
-pub fn run(args: &CheckHttpArgs, out: &mut Output) -> Result<ExitCode> {
-    let rows = plan(args, out)?;
-    let targets: Vec<Target> = rows
-        .iter()
+/// The targets among `rows`, in order.
+pub(crate) fn targets(rows: &[Row]) -> Vec<Target> {
+    rows.iter()
         .filter_map(|r| match r {
             Row::Check(t) => Some(t.clone()),
             Row::Fixed(_) => None,
         })
-        .collect();
-    // A --resolve that matches no name is usually a typo; say so once.
+        .collect()
+}
+
+/// A `--resolve` that matches no name is usually a typo; say so once.
+pub(crate) fn warn_unused_overrides(http: &HttpOptions, targets: &[Target], out: &Output) {
     let mut unused: Vec<&str> = Vec::new();
-    for host in args.resolve.iter().map(|o| o.host.trim_end_matches('.')) {
+    for host in http.resolve.iter().map(|o| o.host.trim_end_matches('.')) {
         if !targets.iter().any(|t| t.host == host) && !unused.contains(&host) {
             unused.push(host);
         }
@@ -49,34 +51,59 @@ pub fn run(args: &CheckHttpArgs, out: &mut Output) -> Result<ExitCode> {
             "--resolve for names not being checked (ignored): {list}"
         ));
     }
-    let net = &args.network;
-    let settings = Settings {
+}
+
+/// The fetch settings the HTTP and network options ask for.
+pub(crate) fn settings(http: &HttpOptions, net: &NetworkOptions) -> Settings {
+    Settings {
         timeout: net.timeout.unwrap_or(DEFAULT_TIMEOUT),
         // -4 and -6 restrict; neither means both.
         ipv4: !net.ipv6,
         ipv6: !net.ipv4,
-        overrides: overrides(args),
+        overrides: overrides(http),
         max_in_flight: MAX_IN_FLIGHT,
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
+    }
+}
+
+/// The real checker: lookups through the configured resolvers, hyper fetches.
+pub(crate) fn checker(
+    http: &HttpOptions,
+    net: &NetworkOptions,
+) -> Checker<HickoryLookup, HyperFetcher> {
+    let lookup = HickoryLookup::new(&net.resolver, net.timeout.unwrap_or(DEFAULT_DNS_TIMEOUT));
+    Checker::new(lookup, HyperFetcher::new(), settings(http, net))
+}
+
+/// One round: fetch every target, and put the results in the rows' order.
+pub(crate) async fn round<L, F>(
+    checker: &Checker<L, F>,
+    rows: &[Row],
+    targets: &[Target],
+) -> Vec<CheckResult>
+where
+    L: AddressLookup,
+    F: Fetcher,
+{
+    let mut checked = checker.check(targets).await.into_iter();
+    rows.iter()
+        .filter_map(|row| match row {
+            Row::Fixed(r) => Some(r.clone()),
+            Row::Check(_) => checked.next(),
+        })
+        .collect()
+}
+
+pub fn run(args: &CheckHttpArgs, out: &mut Output) -> Result<ExitCode> {
+    let rows = plan(args, out)?;
+    let targets = targets(&rows);
+    warn_unused_overrides(&args.http, &targets, out);
+    let runtime = super::runtime()?;
     let quiet = out.quiet;
     let report = runtime.block_on(async {
-        let lookup = HickoryLookup::new(&net.resolver, net.timeout.unwrap_or(DEFAULT_DNS_TIMEOUT));
-        let checker = Checker::new(lookup, HyperFetcher::new(), settings);
+        let checker = checker(&args.http, &args.network);
         let (checker, rows, targets) = (&checker, &rows, &targets);
-        check::poll(net.wait, quiet, || async move {
-            let mut checked = checker.check(targets).await.into_iter();
-            let results = rows
-                .iter()
-                .filter_map(|row| match row {
-                    Row::Fixed(r) => Some(r.clone()),
-                    Row::Check(_) => checked.next(),
-                })
-                .collect();
-            CheckReport::new(results)
+        check::poll(args.network.wait, quiet, || async move {
+            CheckReport::new(round(checker, rows, targets).await)
         })
         .await
     });
@@ -84,9 +111,9 @@ pub fn run(args: &CheckHttpArgs, out: &mut Output) -> Result<ExitCode> {
     Ok(report.exit_code())
 }
 
-fn overrides(args: &CheckHttpArgs) -> HashMap<String, Vec<IpAddr>> {
+fn overrides(http: &HttpOptions) -> HashMap<String, Vec<IpAddr>> {
     let mut map: HashMap<String, Vec<IpAddr>> = HashMap::new();
-    for o in &args.resolve {
+    for o in &http.resolve {
         let host = o.host.trim_end_matches('.').to_owned();
         let ips = map.entry(host).or_default();
         if !ips.contains(&o.ip) {
@@ -125,13 +152,6 @@ fn plan(args: &CheckHttpArgs, out: &Output) -> Result<Vec<Row>> {
             "no names to check: with --md5/--sha256, name the domains (DOMAIN...)".into(),
         ));
     }
-    let exp = &subject.expectation;
-    let expected = Expected::file(
-        &exp.hashes.md5,
-        &exp.hashes.sha256,
-        &exp.tag,
-        exp.token.as_ref().map(|t| t.as_str()),
-    );
     let mut rows: Vec<Row> = subject
         .rejected
         .iter()
@@ -144,18 +164,32 @@ fn plan(args: &CheckHttpArgs, out: &Output) -> Result<Vec<Row>> {
             ))
         })
         .collect();
+    rows.extend(file_rows(&subject, &args.http));
+    Ok(rows)
+}
+
+/// The CSR's file on every valid name and selected scheme.
+pub(crate) fn file_rows(subject: &Subject, http: &HttpOptions) -> Vec<Row> {
+    let exp = &subject.expectation;
+    let expected = Expected::file(
+        &exp.hashes.md5,
+        &exp.hashes.sha256,
+        &exp.tag,
+        exp.token.as_ref().map(|t| t.as_str()),
+    );
+    let mut rows = Vec::new();
     for name in &subject.domains {
-        for &scheme in schemes(args.scheme) {
-            rows.push(name_row(name, scheme, args, &expected, exp.file_path()));
+        for &scheme in schemes(http.scheme) {
+            rows.push(name_row(name, scheme, http, &expected, exp.file_path()));
         }
     }
-    Ok(rows)
+    rows
 }
 
 fn name_row(
     name: &DnsName,
     scheme: HttpScheme,
-    args: &CheckHttpArgs,
+    http: &HttpOptions,
     expected: &Expected,
     path: String,
 ) -> Row {
@@ -174,8 +208,8 @@ fn name_row(
         );
     }
     let port = match scheme {
-        HttpScheme::Http => args.http_port,
-        HttpScheme::Https => args.https_port,
+        HttpScheme::Http => http.http_port,
+        HttpScheme::Https => http.https_port,
     };
     Row::Check(Target {
         domain: name.to_string(),

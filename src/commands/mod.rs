@@ -2,6 +2,7 @@
 //! exit code. The shared step, turning `--csr`/`--md5` and `--domain` into an
 //! [`Expectation`] and a list of names, lives here.
 
+pub mod check;
 pub mod check_dns;
 pub mod check_http;
 pub mod cname;
@@ -18,6 +19,14 @@ use crate::exit_codes::ExitCode;
 use crate::input::{self, LoadedCsr};
 use crate::names::{DnsName, Rejection};
 use crate::output::Output;
+
+/// The async runtime the check commands run on.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))
+}
 
 /// The names to work on and the values that derive the artifacts.
 pub struct Subject {
