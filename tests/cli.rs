@@ -3,6 +3,8 @@
 
 mod support;
 
+#[path = "cli/check.rs"]
+mod check;
 #[path = "cli/check_dns.rs"]
 mod check_dns;
 #[path = "cli/check_http.rs"]
