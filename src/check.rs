@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use serde::Serialize;
 
 use crate::exit_codes::ExitCode;
+use crate::names::Rejection;
 use crate::output::{Painter, Report};
 
 /// What was checked (SPEC section 4 `check`).
@@ -105,6 +106,18 @@ impl CheckResult {
             hint: None,
             attempts: Vec::new(),
         }
+    }
+
+    /// The `input` result of a name that failed validation: reported, never
+    /// queried or fetched.
+    pub fn invalid_name(rejection: &Rejection) -> Self {
+        CheckResult::new(
+            &rejection.name,
+            CheckKind::Input,
+            Status::Invalid,
+            format!("not a valid host name: {}", rejection.reason),
+        )
+        .with_hint("the CA refuses an order with an invalid name: leave it out of the CSR and make a new one")
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

@@ -31,28 +31,12 @@ pub fn run(args: &CheckArgs, out: &mut Output) -> Result<ExitCode> {
     let inputs: Vec<CheckResult> = subject
         .rejected
         .iter()
-        .map(|r| {
-            CheckResult::new(
-                &r.name,
-                CheckKind::Input,
-                Status::Invalid,
-                format!("not a valid host name: {}", r.reason),
-            )
-            .with_hint(
-                "the CA refuses the whole order: remove the name from the CSR and make a new one",
-            )
-        })
+        .map(CheckResult::invalid_name)
         .collect();
     let dns_request = Request {
         expectation: args.method.cname().then(|| subject.expectation.clone()),
         domains: subject.domains.clone(),
-        caa_issuers: args
-            .ca
-            .ca
-            .caa_issuers()
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
+        caa_issuers: check_dns::caa_issuers(&args.ca),
         ..Request::default()
     };
     let dns_config = check_dns::engine_config(&args.network, args.recursive)?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::{self, CheckReport};
-use crate::cli::{CheckDnsArgs, NetworkOptions};
+use crate::cli::{CaOptions, CheckDnsArgs, NetworkOptions};
 use crate::dns::DnsTransport;
 use crate::dns::checks::{self, Request};
 use crate::dns::engine::{Config, Engine, Mode};
@@ -25,13 +25,7 @@ pub fn plan(args: &CheckDnsArgs, out: &Output) -> Result<(Request, Config)> {
     let mut req = Request {
         cnames: args.cname.clone(),
         txts: args.txt.clone(),
-        caa_issuers: args
-            .ca
-            .ca
-            .caa_issuers()
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
+        caa_issuers: caa_issuers(&args.ca),
         ..Request::default()
     };
     match subject {
@@ -65,6 +59,15 @@ pub fn plan(args: &CheckDnsArgs, out: &Output) -> Result<(Request, Config)> {
     }
     let cfg = engine_config(&args.network, args.recursive)?;
     Ok((req, cfg))
+}
+
+/// The CAA issuer names of the selected CA profile.
+pub(crate) fn caa_issuers(ca: &CaOptions) -> Vec<String> {
+    ca.ca
+        .caa_issuers()
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
 }
 
 /// The engine configuration the network options ask for.

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::check::{self, CheckKind, CheckReport, CheckResult, Status};
+use crate::check::{self, CheckReport, CheckResult, Status};
 use crate::cli::{CheckHttpArgs, HttpOptions, NetworkOptions, Scheme};
 use crate::commands::{Subject, check_subject};
 use crate::error::{Error, Result};
@@ -155,14 +155,7 @@ fn plan(args: &CheckHttpArgs, out: &Output) -> Result<Vec<Row>> {
     let mut rows: Vec<Row> = subject
         .rejected
         .iter()
-        .map(|r| {
-            Row::Fixed(CheckResult::new(
-                &r.name,
-                CheckKind::Input,
-                Status::Invalid,
-                format!("not a valid host name: {}", r.reason),
-            ))
-        })
+        .map(|r| Row::Fixed(CheckResult::invalid_name(r)))
         .collect();
     rows.extend(file_rows(&subject, &args.http));
     Ok(rows)
@@ -252,12 +245,7 @@ fn url_row(raw: &str, expect: &str) -> Result<Row> {
             Ok(name) if !name.is_wildcard() => (name.to_string(), None),
             Ok(_) => return Err(bad("the host cannot be a wildcard")),
             Err(r) => {
-                return Ok(Row::Fixed(CheckResult::new(
-                    &r.name,
-                    CheckKind::Input,
-                    Status::Invalid,
-                    format!("not a valid host name: {}", r.reason),
-                )));
+                return Ok(Row::Fixed(CheckResult::invalid_name(&r)));
             }
         },
     };

@@ -29,11 +29,8 @@ pub struct Request {
 
 /// Runs every check of the request concurrently, results in a stable order.
 pub async fn run(engine: &Engine, req: &Request) -> Vec<CheckResult> {
-    let mut results: Vec<CheckResult> = req
-        .rejected
-        .iter()
-        .map(|r| CheckResult::new(&r.name, CheckKind::Input, Status::Invalid, &r.reason))
-        .collect();
+    let mut results: Vec<CheckResult> =
+        req.rejected.iter().map(CheckResult::invalid_name).collect();
     let cnames = join_all(req.domains.iter().map(|d| async move {
         match &req.expectation {
             Some(exp) => Some(dcv_cname(engine, exp, d).await),
