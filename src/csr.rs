@@ -39,7 +39,7 @@ pub enum CsrError {
     OtherPem(String),
     #[error("broken PEM: {0}")]
     BrokenPem(String),
-    #[error("the PEM body is not a PKCS#10 certificate request: {0}")]
+    #[error("not a PKCS#10 certificate request: {0}")]
     NotPkcs10(String),
     #[error("truncated: the DER structure ends early")]
     Truncated,
@@ -55,6 +55,10 @@ pub enum CsrError {
         "the self-signature does not verify ({0}); the CA will refuse this CSR (--no-verify-signature to go on)"
     )]
     BadSignature(String),
+    #[error(
+        "the self-signature cannot be checked: dcv cannot verify {0} (--no-verify-signature to go on)"
+    )]
+    UncheckedSignature(String),
 }
 
 /// Outcome of checking the CSR's self-signature.
@@ -62,7 +66,8 @@ pub enum CsrError {
 pub enum Signature {
     Valid,
     Invalid(String),
-    /// The algorithm is one the verifier does not implement.
+    /// The signature could not be checked; the reason names what dcv
+    /// cannot verify.
     Unsupported(String),
 }
 
@@ -104,21 +109,42 @@ pub fn parse(input: &[u8]) -> Result<Csr, CsrError> {
     if input.iter().all(u8::is_ascii_whitespace) {
         return Err(CsrError::Empty);
     }
+    let looks_der = input.first() == Some(&0x30);
+    // A DER CSR may hold "-----BEGIN" in its subject: try DER first.
+    if looks_der && X509CertificationRequest::from_der(input).is_ok() {
+        return decode_der(input);
+    }
     let mut warnings = Vec::new();
-    let der = if contains(input, b"-----BEGIN ") {
-        der_from_pem(input, &mut warnings)?
-    } else if input.first() == Some(&0x30) {
-        input.to_vec()
-    } else {
-        return Err(CsrError::Unrecognized);
+    let der = match armoured_lines(input) {
+        Some(armour) => der_from_pem(&armour, &mut warnings)?,
+        None if looks_der => input.to_vec(),
+        None => return Err(CsrError::Unrecognized),
     };
     let mut csr = decode_der(&der)?;
     csr.warnings.extend(warnings);
     Ok(csr)
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+/// The lines from each `-----BEGIN` line to its `-----END` line, so that
+/// text around the armour (even text quoting a `-----BEGIN`, as
+/// `openssl req -text` prints a subject) never reaches the PEM parser.
+fn armoured_lines(input: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in input.split(|&b| b == b'\n') {
+        let line = line.trim_ascii();
+        if line.starts_with(b"-----BEGIN ") {
+            inside = true;
+        }
+        if inside {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+        if line.starts_with(b"-----END ") {
+            inside = false;
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 fn der_from_pem(input: &[u8], warnings: &mut Vec<String>) -> Result<Vec<u8>, CsrError> {
@@ -178,7 +204,8 @@ fn decode_der(der: &[u8]) -> Result<Csr, CsrError> {
         Err(nom::Err::Incomplete(_)) => return Err(CsrError::Truncated),
         Err(e) => return Err(diagnose_non_csr(der, e)),
     };
-    if !rest.is_empty() {
+    // A newline after DER (from `echo` or an editor) is harmless, as for openssl.
+    if !rest.is_empty() && !rest.iter().all(u8::is_ascii_whitespace) {
         if X509CertificationRequest::from_der(rest).is_ok() {
             return Err(CsrError::SeveralCsrs);
         }
@@ -186,13 +213,7 @@ fn decode_der(der: &[u8]) -> Result<Csr, CsrError> {
     }
     let der = req.as_raw().to_vec();
     let key = key_info(&req);
-    let signature = match check_signature(&req) {
-        // ring refuses RSA keys under 2048 bits; say so rather than "mismatch".
-        Signature::Invalid(_) if key.algorithm == "rsa" && key.bits < 2048 => Signature::Invalid(
-            format!("RSA key of {} bits; CAs require at least 2048", key.bits),
-        ),
-        other => other,
-    };
+    let signature = check_signature(&req, &key);
     let (common_name, domains, rejected) = collect_names(&req);
     Ok(Csr {
         md5: hex::encode_upper(Md5::digest(&der)),
@@ -214,6 +235,9 @@ fn diagnose_non_csr(der: &[u8], err: nom::Err<x509_parser::error::X509Error>) ->
     if X509Certificate::from_der(der).is_ok() {
         return CsrError::Certificate;
     }
+    if let Some(kind) = key_structure(der) {
+        return kind;
+    }
     if declared_len(der).is_some_and(|n| n > der.len()) {
         return CsrError::Truncated;
     }
@@ -222,6 +246,29 @@ fn diagnose_non_csr(der: &[u8], err: nom::Err<x509_parser::error::X509Error>) ->
         nom::Err::Incomplete(_) => return CsrError::Truncated,
     };
     CsrError::NotPkcs10(detail)
+}
+
+/// Recognises DER keys by the shape of their outer SEQUENCE: PKCS#8
+/// (`0, AlgorithmIdentifier, OCTET STRING`), PKCS#1 RSA (`0, n, e, d, …`),
+/// SEC1 EC (`1, OCTET STRING, …`) private keys, and SubjectPublicKeyInfo.
+fn key_structure(der: &[u8]) -> Option<CsrError> {
+    use x509_parser::der_parser::ber::Tag;
+    use x509_parser::der_parser::der::parse_der;
+    let (_, outer) = parse_der(der).ok()?;
+    let items = outer.as_sequence().ok()?;
+    let tags: Vec<Tag> = items.iter().map(|o| o.header.tag()).collect();
+    let version = items.first().and_then(|o| o.as_u32().ok());
+    match (tags.as_slice(), version) {
+        ([Tag::Integer, Tag::Sequence, Tag::OctetString, ..], Some(0 | 1)) => {
+            Some(CsrError::PrivateKey)
+        }
+        ([Tag::Integer, Tag::Integer, Tag::Integer, Tag::Integer, ..], Some(0 | 1)) => {
+            Some(CsrError::PrivateKey)
+        }
+        ([Tag::Integer, Tag::OctetString, ..], Some(1)) => Some(CsrError::PrivateKey),
+        ([Tag::Sequence, Tag::BitString], _) => Some(CsrError::PublicKey),
+        _ => None,
+    }
 }
 
 /// Total length (header + content) the outer DER SEQUENCE claims, if readable.
@@ -243,12 +290,43 @@ fn declared_len(der: &[u8]) -> Option<usize> {
     Some(2 + n + len)
 }
 
-fn check_signature(req: &X509CertificationRequest<'_>) -> Signature {
+/// Verifies the self-signature, telling "wrong" from "cannot be checked":
+/// ring verifies RSA keys of 2048–8192 bits only, and RSA-PSS only with a
+/// salt as long as the hash.
+fn check_signature(req: &X509CertificationRequest<'_>, key: &KeyInfo) -> Signature {
     use x509_parser::error::X509Error;
+    use x509_parser::signature_algorithm::RsaSsaPssParams;
+    if key.algorithm.starts_with("rsa") && !(2048..=8192).contains(&key.bits) {
+        return Signature::Unsupported(format!(
+            "an RSA key of {} bits (dcv verifies 2048 to 8192 bits; CAs require at least 2048)",
+            key.bits
+        ));
+    }
+    if req.signature_algorithm.algorithm == oid_registry::OID_PKCS1_RSASSAPSS {
+        let params = req.signature_algorithm.parameters.as_ref();
+        if let Some(p) = params.and_then(|p| RsaSsaPssParams::try_from(p).ok()) {
+            let hash = p.hash_algorithm_oid();
+            let hash_len = if *hash == oid_registry::OID_NIST_HASH_SHA256 {
+                32
+            } else if *hash == oid_registry::OID_NIST_HASH_SHA384 {
+                48
+            } else if *hash == oid_registry::OID_NIST_HASH_SHA512 {
+                64
+            } else {
+                0
+            };
+            if p.salt_length() != hash_len {
+                return Signature::Unsupported(format!(
+                    "RSA-PSS with a {}-byte salt (dcv verifies a salt as long as the hash)",
+                    p.salt_length()
+                ));
+            }
+        }
+    }
     match req.verify_signature() {
         Ok(()) => Signature::Valid,
         Err(X509Error::SignatureUnsupportedAlgorithm) => {
-            Signature::Unsupported(signature_algorithm_name(req))
+            Signature::Unsupported(format!("{} signatures", signature_algorithm_name(req)))
         }
         Err(_) => Signature::Invalid("signature mismatch".into()),
     }
@@ -281,6 +359,15 @@ fn key_info(req: &X509CertificationRequest<'_>) -> KeyInfo {
         return KeyInfo {
             algorithm: "ed448".into(),
             bits: 456,
+        };
+    }
+    if *alg == oid_registry::OID_PKCS1_RSASSAPSS {
+        use x509_parser::public_key::RSAPublicKey;
+        let bits =
+            RSAPublicKey::from_der(&spki.subject_public_key.data).map_or(0, |(_, k)| k.key_size());
+        return KeyInfo {
+            algorithm: "rsa-pss".into(),
+            bits,
         };
     }
     match spki.parsed() {
@@ -316,6 +403,33 @@ fn key_info(req: &X509CertificationRequest<'_>) -> KeyInfo {
     }
 }
 
+/// A DirectoryString as text: UTF-8/Printable/IA5 as they are, BMPString
+/// (UTF-16BE) and UniversalString (UTF-32BE) decoded, anything else lossily.
+fn directory_string(attr: &x509_parser::x509::AttributeTypeAndValue<'_>) -> String {
+    use x509_parser::der_parser::ber::Tag;
+    if let Ok(s) = attr.as_str() {
+        return s.to_owned();
+    }
+    let bytes = attr.as_slice();
+    match attr.attr_value().tag() {
+        Tag::BmpString => char::decode_utf16(
+            bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]])),
+        )
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect(),
+        Tag::UniversalString => bytes
+            .chunks_exact(4)
+            .map(|c| {
+                char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                    .unwrap_or(char::REPLACEMENT_CHARACTER)
+            })
+            .collect(),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
 /// CN first, then SAN dNSNames, lowercased and deduplicated; invalid ones
 /// become rejections. Non-DNS SANs (IP, email) are not names a CA validates by
 /// DCV and are left out.
@@ -323,13 +437,7 @@ fn collect_names(
     req: &X509CertificationRequest<'_>,
 ) -> (Option<String>, Vec<DnsName>, Vec<Rejection>) {
     let subject = &req.certification_request_info.subject;
-    let common_name = subject
-        .iter_common_name()
-        .next()
-        .map(|cn| match cn.as_str() {
-            Ok(s) => s.to_owned(),
-            Err(_) => String::from_utf8_lossy(cn.as_slice()).into_owned(),
-        });
+    let common_name = subject.iter_common_name().next().map(directory_string);
     let mut raw: Vec<String> = common_name.iter().cloned().collect();
     if let Some(exts) = req.requested_extensions() {
         for ext in exts {

@@ -54,14 +54,11 @@ pub fn load_csr(arg: &str, allow_bad_signature: bool) -> Result<LoadedCsr> {
     if !allow_bad_signature {
         let problem = match &csr.signature {
             Signature::Valid => None,
-            Signature::Invalid(why) => Some(why.clone()),
-            Signature::Unsupported(alg) => Some(format!("dcv cannot verify {alg} signatures")),
+            Signature::Invalid(why) => Some(CsrError::BadSignature(why.clone())),
+            Signature::Unsupported(why) => Some(CsrError::UncheckedSignature(why.clone())),
         };
-        if let Some(problem) = problem {
-            return Err(Error::Csr {
-                file,
-                source: CsrError::BadSignature(problem),
-            });
+        if let Some(source) = problem {
+            return Err(Error::Csr { file, source });
         }
     }
     Ok(LoadedCsr { file, csr })
@@ -82,8 +79,8 @@ pub fn csr_warnings(loaded: &LoadedCsr) -> Vec<String> {
             "{}: the self-signature does not verify ({why}); the CA will refuse this CSR",
             loaded.file
         )),
-        Signature::Unsupported(alg) => out.push(format!(
-            "{}: signature not verified: dcv cannot verify {alg} signatures",
+        Signature::Unsupported(why) => out.push(format!(
+            "{}: signature not verified: dcv cannot verify {why}",
             loaded.file
         )),
     }

@@ -126,7 +126,7 @@ impl DnsName {
 
 /// Escapes control and non-ASCII characters so a hostile name cannot mangle
 /// a terminal or a one-line error.
-fn printable(raw: &str) -> String {
+pub fn printable(raw: &str) -> String {
     raw.chars()
         .flat_map(|c| {
             if c.is_control() {
@@ -220,30 +220,30 @@ fn validate(name: &str) -> Result<DnsName, String> {
     Ok(DnsName(name.to_owned()))
 }
 
-/// Length of the longest suffix of `name` that the ICANN section of the Public
-/// Suffix List (with its implicit `*` rule) makes a public suffix.
+/// Length of the public suffix of `name` under the ICANN section of the
+/// Public Suffix List (with its implicit `*` rule), in bytes.
 ///
-/// The `psl` crate matches both sections at once, so a private-section hit
-/// (`blogspot.com`) is set aside by looking each shorter suffix up on its own.
+/// The `psl` crate matches both sections at once, so the whole name is looked
+/// up (which applies wildcard and exception rules such as `!city.kawasaki.jp`)
+/// and, when the match is a private-section suffix (`blogspot.com`), the
+/// lookup is repeated on that suffix's parent, which is below an ICANN one.
 fn icann_suffix_len(name: &str) -> usize {
-    let mut best = name.rsplit('.').next().map_or(0, str::len);
-    let mut start = name.len();
-    while let Some(dot) = name[..start].rfind('.') {
-        start = dot;
-        let candidate = &name[start + 1..];
-        if is_icann_suffix(candidate) {
-            best = candidate.len();
+    let last_label = name.rsplit('.').next().map_or(0, str::len);
+    let mut candidate = name;
+    loop {
+        let info = List.find(candidate.rsplit('.').map(str::as_bytes));
+        match info.typ {
+            Some(Type::Icann) => return info.len,
+            Some(Type::Private) => {
+                let suffix = &candidate[candidate.len() - info.len..];
+                match suffix.find('.') {
+                    Some(dot) => candidate = &suffix[dot + 1..],
+                    None => return last_label,
+                }
+            }
+            None => return last_label,
         }
     }
-    if is_icann_suffix(name) {
-        best = name.len();
-    }
-    best
-}
-
-fn is_icann_suffix(candidate: &str) -> bool {
-    let info = List.find(candidate.rsplit('.').map(str::as_bytes));
-    info.len == candidate.len() && info.typ == Some(Type::Icann)
 }
 
 #[cfg(test)]
@@ -277,6 +277,20 @@ mod tests {
         assert_eq!(ok("example.com").registrable_domain(), "example.com");
         // blogspot.com is a private-section suffix: the CA uses ICANN only.
         assert_eq!(ok("me.blogspot.com").registrable_domain(), "blogspot.com");
+        // Exception and wildcard rules: *.kawasaki.jp, !city.kawasaki.jp.
+        assert_eq!(
+            ok("www.city.kawasaki.jp").registrable_domain(),
+            "city.kawasaki.jp"
+        );
+        assert_eq!(
+            ok("www.city.kawasaki.jp").adn_candidates(),
+            vec!["www.city.kawasaki.jp", "city.kawasaki.jp"]
+        );
+        assert!(reason("foo.kawasaki.jp").contains("public suffix"));
+        assert_eq!(
+            ok("a.foo.kawasaki.jp").registrable_domain(),
+            "a.foo.kawasaki.jp"
+        );
         // Unknown TLD: the implicit '*' rule.
         assert_eq!(ok("a.b.internal").registrable_domain(), "b.internal");
     }

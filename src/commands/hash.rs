@@ -11,7 +11,7 @@ use crate::csr::KeyInfo;
 use crate::error::Result;
 use crate::exit_codes::ExitCode;
 use crate::input::{self, LoadedCsr};
-use crate::names::Rejection;
+use crate::names::{Rejection, printable};
 use crate::output::{Output, Painter, Report};
 
 /// One CSR's facts (SPEC section 4 field names) and its next steps.
@@ -59,7 +59,10 @@ impl Report for HashReport {
         writeln!(
             out,
             "  CN         {}",
-            self.common_name.as_deref().unwrap_or("(none)")
+            // The CN is attacker-controlled text: no escape sequences reach the terminal.
+            self.common_name
+                .as_deref()
+                .map_or("(none)".into(), printable)
         )?;
         match self.domains.split_first() {
             None => writeln!(out, "  Names      {}", p.bad("(none usable)"))?,

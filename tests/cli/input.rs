@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::support::{dcv, fixture, json, pluck};
+use crate::support::{dcv, fixture, json, pluck, recorded};
 
 /// Runs `dcv hash FILE` and returns (exit code, stdout, stderr).
 fn hash(file: &std::path::Path, extra: &[&str]) -> (Option<i32>, String, String) {
@@ -213,4 +213,86 @@ fn invalid_token_is_bad_usage() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn rsa_pss_signatures_verify() {
+    let want = recorded("extra_rsa_pss.pem");
+    let out = dcv()
+        .args(["hash", "--json"])
+        .arg(fixture("extra_rsa_pss.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json(&out);
+    assert_eq!(doc["md5"], want.md5);
+    assert_eq!(doc["signature_valid"], true);
+    assert_eq!(doc["signature_algorithm"], "rsassa-pss");
+}
+
+#[test]
+fn weak_rsa_key_is_unchecked_not_mismatched() {
+    let (code, _, stderr) = hash(&fixture("extra_rsa1024.pem"), &[]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("cannot be checked") && stderr.contains("1024 bits"),
+        "{stderr}"
+    );
+    let (code, stdout, _) = hash(
+        &fixture("extra_rsa1024.pem"),
+        &["--json", "--no-verify-signature"],
+    );
+    assert_eq!(code, Some(0));
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["key"]["bits"], 1024);
+    assert_eq!(doc["md5"], recorded("extra_rsa1024.pem").md5);
+}
+
+#[test]
+fn der_keys_are_named() {
+    assert_one_line_error("extra_private_key.der", "this is a private key");
+    assert_one_line_error("extra_public_key.der", "this is a public key");
+}
+
+#[test]
+fn bmpstring_common_name_is_decoded() {
+    let out = dcv()
+        .args(["hash", "--json"])
+        .arg(fixture("extra_bmp_cn.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json(&out);
+    assert_eq!(doc["common_name"], "bmp.example.com");
+    assert_eq!(doc["domains"], serde_json::json!(["bmp.example.com"]));
+}
+
+#[test]
+fn der_quoting_a_pem_header_and_der_with_a_newline_are_der() {
+    let want = recorded("extra_begin_in_subject.der");
+    let (code, stdout, stderr) = hash(&fixture("extra_begin_in_subject.der"), &["--json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains(&want.md5));
+    let mut der = std::fs::read(fixture("rsa2048_multi.der")).unwrap();
+    der.push(b'\n');
+    let out = dcv()
+        .args(["hash", "--json", "-"])
+        .write_stdin(der)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["md5"], recorded("rsa2048_multi.der").md5);
+}
+
+#[test]
+fn escape_sequences_in_the_cn_never_reach_the_terminal() {
+    let (code, stdout, _) = hash(&fixture("extra_escape_cn.pem"), &[]);
+    assert_eq!(code, Some(1), "the CN is not a valid name");
+    assert!(!stdout.contains('\x1b'), "{stdout:?}");
+    assert!(stdout.contains("\\u{1b}"), "{stdout}");
 }
