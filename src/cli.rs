@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::artifacts::{CnamePlacement, HexDigest};
-use crate::ca::{CaProfile, CaTag, Token};
+use crate::ca::{CaProfile, CaTag};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -115,8 +115,10 @@ pub struct CaOptions {
     pub ca_tag: Option<CaTag>,
 
     /// The uniqueValue sent with the order: 1-20 characters [A-Za-z0-9]
+    // Validated when used (commands::token), so that an empty DCV_TOKEN
+    // counts as unset and the error can name the variable.
     #[arg(long, value_name = "VALUE", env = "DCV_TOKEN")]
-    pub token: Option<Token>,
+    pub token: Option<String>,
 }
 
 /// Where the hashes come from: a CSR, or `--md5`/`--sha256` with `--domain`.

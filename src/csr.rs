@@ -27,6 +27,8 @@ pub const MAX_INPUT: usize = 1024 * 1024;
 pub enum CsrError {
     #[error("empty input")]
     Empty,
+    #[error("the CSR names no host: no subject CN and no SAN dNSName")]
+    NoNames,
     #[error("larger than 1 MiB; a CSR is a few KiB")]
     TooLarge,
     #[error("this is a certificate, not a certificate request (CSR)")]

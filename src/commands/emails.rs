@@ -8,7 +8,8 @@ use serde::Serialize;
 use crate::artifacts::{self, ApproverEmails};
 use crate::cli::EmailsArgs;
 use crate::commands::load_csr;
-use crate::error::Result;
+use crate::csr::CsrError;
+use crate::error::{Error, Result};
 use crate::exit_codes::ExitCode;
 use crate::names::{DnsName, Rejection};
 use crate::output::{Output, Painter, Report};
@@ -44,6 +45,15 @@ pub fn run(args: &EmailsArgs, out: &mut Output) -> Result<ExitCode> {
     let (mut domains, mut rejected) = match &args.csr {
         Some(arg) => {
             let loaded = load_csr(arg, args.csr_options.no_verify_signature, out)?;
+            if loaded.csr.domains.is_empty()
+                && loaded.csr.rejected.is_empty()
+                && args.domains.is_empty()
+            {
+                return Err(Error::Csr {
+                    file: loaded.file,
+                    source: CsrError::NoNames,
+                });
+            }
             (loaded.csr.domains, loaded.csr.rejected)
         }
         None => (Vec::new(), Vec::new()),

@@ -18,6 +18,8 @@ use crate::output::{Output, Painter, Report};
 #[derive(Serialize)]
 pub struct HashReport {
     file: String,
+    #[serde(skip)]
+    display: String,
     md5: String,
     sha256: String,
     common_name: Option<String>,
@@ -53,7 +55,7 @@ impl Report for HashReport {
         } else {
             p.bad(&format!("NOT VALID ({})", self.signature_algorithm))
         };
-        writeln!(out, "{}", p.bold(&self.file))?;
+        writeln!(out, "{}", p.bold(&self.display))?;
         writeln!(out, "  MD5        {}", self.md5)?;
         writeln!(out, "  SHA-256    {}", self.sha256)?;
         writeln!(
@@ -140,7 +142,23 @@ fn load_window(args: &[String], allow_bad_signature: bool) -> Vec<Result<LoadedC
     })
 }
 
+/// A CSR of a batch that could not be read, as its own JSON line.
+#[derive(Serialize)]
+struct HashFailure {
+    file: String,
+    error: String,
+}
+
+impl Report for HashFailure {
+    fn human(&self, _out: &mut dyn Write, _paint: Painter) -> io::Result<()> {
+        // Human output already has the error on stderr.
+        Ok(())
+    }
+}
+
 pub fn run(args: &HashArgs, out: &mut Output) -> Result<ExitCode> {
+    // A bad token is bad usage, reported before any file is read.
+    crate::commands::token(&args.ca)?;
     let mut code = ExitCode::Success;
     let allow_bad_signature = args.csr_options.no_verify_signature;
     let loaded_csrs = args
@@ -159,8 +177,16 @@ pub fn run(args: &HashArgs, out: &mut Output) -> Result<ExitCode> {
                 l
             }
             Err(e) if args.csrs.len() > 1 => {
-                // Batch: report and go on, so one bad file does not hide the rest.
+                // Batch: report and go on, so one bad file does not hide the
+                // rest; with --json the failure keeps its line, so lines and
+                // arguments stay paired.
                 eprintln!("dcv: error: {e}");
+                if out.json {
+                    out.emit(&HashFailure {
+                        file: args.csrs[i].clone(),
+                        error: e.to_string(),
+                    })?;
+                }
                 code = ExitCode::BadInput;
                 continue;
             }
@@ -176,10 +202,12 @@ pub fn run(args: &HashArgs, out: &mut Output) -> Result<ExitCode> {
                 sha256: csr.sha256.clone(),
             },
             &args.ca,
-        );
+        )?;
         let (files, _) = artifacts::plan_files(&exp, &csr.domains);
         let report = HashReport {
-            file: loaded.file,
+            // JSON names the argument as given (`-` for standard input).
+            file: args.csrs[i].clone(),
+            display: loaded.file,
             next_files: files,
             next_cnames: artifacts::plan_cnames(&exp, &csr.domains, CnamePlacement::Base),
             md5: csr.md5,

@@ -13,6 +13,7 @@ pub mod token;
 
 use crate::artifacts::HexDigest;
 use crate::artifacts::{Expectation, Hashes};
+use crate::ca::Token;
 use crate::cli::{CaOptions, CheckSource, Source};
 use crate::error::{Error, Result};
 use crate::exit_codes::ExitCode;
@@ -48,14 +49,29 @@ impl Subject {
 }
 
 /// The expectation for a CA profile, tag override and token.
-pub fn expectation(hashes: Hashes, ca: &CaOptions) -> Expectation {
-    Expectation {
+pub fn expectation(hashes: Hashes, ca: &CaOptions) -> Result<Expectation> {
+    Ok(Expectation {
         hashes,
         tag: ca
             .ca_tag
             .as_ref()
             .map_or_else(|| ca.ca.tag().to_owned(), |t| t.as_str().to_owned()),
-        token: ca.token.clone(),
+        token: token(ca)?,
+    })
+}
+
+/// `--token` or `DCV_TOKEN`, validated; empty means no token.
+pub fn token(ca: &CaOptions) -> Result<Option<Token>> {
+    match ca.token.as_deref() {
+        None | Some("") => Ok(None),
+        Some(raw) => raw
+            .parse()
+            .map(Some)
+            .map_err(|e: crate::ca::TokenError| Error::Flag {
+                flag: "--token (or DCV_TOKEN)",
+                value: raw.escape_debug().to_string(),
+                problem: e.to_string(),
+            }),
     }
 }
 
@@ -74,7 +90,7 @@ pub fn subject(source: &Source, ca: &CaOptions, out: &Output) -> Result<Subject>
     resolve_subject(
         source.csr.as_deref(),
         source.md5.as_ref().zip(source.sha256.as_ref()),
-        &source.domain,
+        ("--domain", &source.domain),
         source.csr_options.no_verify_signature,
         ca,
         out,
@@ -95,7 +111,7 @@ pub fn check_subject(
     resolve_subject(
         source.csr.as_deref(),
         source.md5.as_ref().zip(source.sha256.as_ref()),
-        &source.domains,
+        ("DOMAIN", &source.domains),
         source.csr_options.no_verify_signature,
         ca,
         out,
@@ -106,7 +122,7 @@ pub fn check_subject(
 fn resolve_subject(
     csr: Option<&str>,
     hashes: Option<(&HexDigest<32>, &HexDigest<64>)>,
-    only: &[String],
+    (only_flag, only): (&'static str, &[String]),
     allow_bad_signature: bool,
     ca: &CaOptions,
     out: &Output,
@@ -114,6 +130,12 @@ fn resolve_subject(
     let (hashes, csr_names, mut rejected) = match (csr, hashes) {
         (Some(arg), _) => {
             let loaded = load_csr(arg, allow_bad_signature, out)?;
+            if loaded.csr.domains.is_empty() && loaded.csr.rejected.is_empty() {
+                return Err(Error::Csr {
+                    file: loaded.file,
+                    source: crate::csr::CsrError::NoNames,
+                });
+            }
             let csr = loaded.csr;
             let hashes = Hashes {
                 md5: csr.md5,
@@ -143,7 +165,7 @@ fn resolve_subject(
         Some(all) => {
             if let Some(stray) = domains.iter().find(|d| !all.contains(d)) {
                 return Err(Error::Flag {
-                    flag: "DOMAIN",
+                    flag: only_flag,
                     value: stray.to_string(),
                     problem: "not a name of the CSR".into(),
                 });
@@ -154,7 +176,7 @@ fn resolve_subject(
         None => domains,
     };
     Ok(Subject {
-        expectation: expectation(hashes, ca),
+        expectation: expectation(hashes, ca)?,
         domains,
         rejected,
     })

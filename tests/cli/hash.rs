@@ -127,7 +127,7 @@ fn reads_standard_input() {
     assert!(out.status.success());
     let doc = json(&out);
     assert_eq!(doc["md5"], want.md5);
-    assert_eq!(doc["file"], "standard input");
+    assert_eq!(doc["file"], "-", "JSON names the argument as given");
 }
 
 #[test]
@@ -158,7 +158,26 @@ fn batch_goes_on_past_a_bad_file_and_exits_2() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    // One line per argument: the failure keeps its place.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[0]["md5"].is_string() && lines[2]["md5"].is_string());
+    assert!(
+        lines[1]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("certificate.pem")
+    );
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("this is a certificate")
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("certificate.pem") && err.contains("this is a certificate"),

@@ -296,3 +296,56 @@ fn escape_sequences_in_the_cn_never_reach_the_terminal() {
     assert!(!stdout.contains('\x1b'), "{stdout:?}");
     assert!(stdout.contains("\\u{1b}"), "{stdout}");
 }
+
+#[test]
+fn a_csr_without_names_cannot_be_rendered_or_checked() {
+    for cmd in [&["file"][..], &["cname"], &["emails", "--csr"]] {
+        let out = dcv()
+            .args(cmd)
+            .arg(fixture("extra_no_names.pem"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("names no host"));
+    }
+    let out = dcv()
+        .args(["check-http", "--csr"])
+        .arg(fixture("extra_no_names.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // hash still tells what the CSR is.
+    let (code, _, _) = hash(&fixture("extra_no_names.pem"), &["--json"]);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn empty_dcv_token_means_no_token_and_a_bad_one_names_the_variable() {
+    let out = dcv()
+        .args(["file", "--json"])
+        .arg(fixture("ec384.pem"))
+        .env("DCV_TOKEN", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        json(&out)["files"][0]["body"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
+    let out = dcv()
+        .args(["hash"])
+        .arg(fixture("ec384.pem"))
+        .env("DCV_TOKEN", "bad-token")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("DCV_TOKEN") && err.lines().count() == 1,
+        "{err}"
+    );
+}
