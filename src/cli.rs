@@ -204,7 +204,7 @@ impl std::str::FromStr for HostValue {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.split_once('=') {
             Some((host, value)) if !host.is_empty() && !value.is_empty() => Ok(HostValue {
-                host: host.to_owned(),
+                host: crate::names::host_to_ascii(host)?,
                 value: value.to_owned(),
             }),
             _ => Err(format!("{s:?} is not HOST=VALUE")),
@@ -262,7 +262,7 @@ impl std::str::FromStr for ResolveOverride {
             .parse()
             .map_err(|_| format!("{ip:?} is not an IP address"))?;
         Ok(ResolveOverride {
-            host: host.to_ascii_lowercase(),
+            host: crate::names::host_to_ascii(host)?,
             ip,
         })
     }

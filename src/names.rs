@@ -124,6 +124,18 @@ impl DnsName {
     }
 }
 
+/// A host typed in a flag (`--txt HOST=…`, `--resolve HOST:IP`, a `--url`
+/// host, a `--cname` target) in A-label form: U-labels become A-labels
+/// (UTS-46), ASCII is lowercased. Unlike [`DnsName`] this keeps underscores
+/// (`_dnsauth.example.com`) and a trailing dot.
+pub fn host_to_ascii(raw: &str) -> Result<String, String> {
+    if raw.is_ascii() {
+        return Ok(raw.to_ascii_lowercase());
+    }
+    idna::domain_to_ascii(raw)
+        .map_err(|_| format!("{raw:?} is not a valid internationalized domain name"))
+}
+
 /// Escapes control and non-ASCII characters so a hostile name cannot mangle
 /// a terminal or a one-line error.
 pub fn printable(raw: &str) -> String {
@@ -346,6 +358,15 @@ mod tests {
         let w = DnsName::from_user("*.münchen.de").unwrap();
         assert_eq!(w.as_str(), "*.xn--mnchen-3ya.de");
         assert!(DnsName::from_user("a b.example.com").is_err());
+    }
+
+    #[test]
+    fn flag_hosts_become_a_labels() {
+        assert_eq!(
+            host_to_ascii("_dnsauth.Bücher.example.").unwrap(),
+            "_dnsauth.xn--bcher-kva.example."
+        );
+        assert_eq!(host_to_ascii("_X.Example.COM").unwrap(), "_x.example.com");
     }
 
     #[test]

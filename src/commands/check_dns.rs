@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::{self, CheckReport};
-use crate::cli::{CaOptions, CheckDnsArgs, NetworkOptions};
+use crate::cli::{CaOptions, CheckDnsArgs, HostValue, NetworkOptions};
 use crate::dns::DnsTransport;
 use crate::dns::checks::{self, Request};
 use crate::dns::engine::{Config, Engine, Mode};
@@ -23,7 +23,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub fn plan(args: &CheckDnsArgs, out: &Output) -> Result<(Request, Config)> {
     let subject = super::check_subject(&args.source, &args.ca, out)?;
     let mut req = Request {
-        cnames: args.cname.clone(),
+        cnames: cname_targets_to_ascii(&args.cname)?,
         txts: args.txt.clone(),
         caa_issuers: caa_issuers(&args.ca),
         ..Request::default()
@@ -59,6 +59,24 @@ pub fn plan(args: &CheckDnsArgs, out: &Output) -> Result<(Request, Config)> {
     }
     let cfg = engine_config(&args.network, args.recursive)?;
     Ok((req, cfg))
+}
+
+/// `--cname` targets typed with U-labels become A-labels, as the hosts do.
+fn cname_targets_to_ascii(cnames: &[HostValue]) -> Result<Vec<HostValue>> {
+    cnames
+        .iter()
+        .map(|hv| {
+            let value = crate::names::host_to_ascii(&hv.value).map_err(|problem| Error::Flag {
+                flag: "--cname",
+                value: format!("{}={}", hv.host, hv.value),
+                problem,
+            })?;
+            Ok(HostValue {
+                host: hv.host.clone(),
+                value,
+            })
+        })
+        .collect()
 }
 
 /// The CAA issuer names of the selected CA profile.

@@ -215,13 +215,36 @@ fn name_row(
     })
 }
 
+/// Rewrites a URL's host from U-labels to A-labels (`http://bücher.example/x`
+/// → `http://xn--bcher-kva.example/x`); the path is left as typed.
+fn url_host_to_ascii(raw: &str) -> std::result::Result<String, String> {
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return Ok(raw.to_owned());
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    if authority.is_ascii() {
+        return Ok(raw.to_owned());
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(p)),
+        _ => (authority, None),
+    };
+    let host = crate::names::host_to_ascii(host)?;
+    Ok(match port {
+        Some(p) => format!("{scheme}://{host}:{p}{tail}"),
+        None => format!("{scheme}://{host}{tail}"),
+    })
+}
+
 fn url_row(raw: &str, expect: &str) -> Result<Row> {
     let bad = |problem: &str| Error::Flag {
         flag: "--url",
         value: raw.to_owned(),
         problem: problem.to_owned(),
     };
-    let uri: http::Uri = raw
+    let ascii = url_host_to_ascii(raw).map_err(|p| bad(&p))?;
+    let uri: http::Uri = ascii
         .parse()
         .map_err(|e: http::uri::InvalidUri| bad(&e.to_string()))?;
     let scheme = match uri.scheme_str() {
