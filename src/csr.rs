@@ -335,17 +335,26 @@ fn check_signature(req: &X509CertificationRequest<'_>, key: &KeyInfo) -> Signatu
 }
 
 fn signature_algorithm_name(req: &X509CertificationRequest<'_>) -> String {
+    use oid_registry::*;
+    // The algorithms CSRs use, named as openssl names them; a lookup table
+    // rather than OidRegistry, which builds a map of every OID at each call.
+    const NAMES: &[(&Oid<'static>, &str)] = &[
+        (&OID_PKCS1_SHA256WITHRSA, "sha256WithRSAEncryption"),
+        (&OID_PKCS1_SHA384WITHRSA, "sha384WithRSAEncryption"),
+        (&OID_PKCS1_SHA512WITHRSA, "sha512WithRSAEncryption"),
+        (&OID_PKCS1_SHA1WITHRSA, "sha1WithRSAEncryption"),
+        (&OID_PKCS1_RSASSAPSS, "rsassa-pss"),
+        (&OID_SIG_ECDSA_WITH_SHA256, "ecdsa-with-SHA256"),
+        (&OID_SIG_ECDSA_WITH_SHA384, "ecdsa-with-SHA384"),
+        (&OID_SIG_ECDSA_WITH_SHA512, "ecdsa-with-SHA512"),
+        (&OID_SIG_ED25519, "Ed25519"),
+        (&OID_SIG_ED448, "Ed448"),
+    ];
     let oid = &req.signature_algorithm.algorithm;
-    if *oid == oid_registry::OID_SIG_ED25519 {
-        return "Ed25519".into();
-    }
-    oid_registry::OidRegistry::default()
-        .with_crypto()
-        .with_pkcs1()
-        .with_x962()
-        .get(oid)
-        .map(|e| e.sn().to_owned())
-        .unwrap_or_else(|| oid.to_id_string())
+    NAMES
+        .iter()
+        .find(|(known, _)| *known == oid)
+        .map_or_else(|| oid.to_id_string(), |(_, name)| (*name).to_owned())
 }
 
 fn key_info(req: &X509CertificationRequest<'_>) -> KeyInfo {
