@@ -233,8 +233,12 @@ fn failure_hint(words: &str) -> String {
         "REFUSED: the server does not serve this zone (a nameserver listed in the delegation that is not configured for it)".into()
     } else if words.contains("timed out") {
         "a server did not answer in time (firewall, down, or unreachable over this address family); the CA asks it too".into()
+    } else if words.contains("no zone found") {
+        "the resolvers know no zone for this name: check that the domain is registered and delegated (NS records at the registry), or give --resolver a resolver that can see it".into()
+    } else if words.contains("connection refused") {
+        "nothing answers DNS at that address: check the --resolver address and port, or the nameserver's listening addresses".into()
     } else {
-        "a server could not be asked; fix it or remove it from the delegation".into()
+        "a server could not be asked: check its address and that it answers DNS over UDP and TCP".into()
     }
 }
 
