@@ -238,7 +238,8 @@ fn failure_hint(words: &str) -> String {
     } else if words.contains("connection refused") {
         "nothing answers DNS at that address: check the --resolver address and port, or the nameserver's listening addresses".into()
     } else {
-        "a server could not be asked: check its address and that it answers DNS over UDP and TCP".into()
+        "a server could not be asked: check its address and that it answers DNS over UDP and TCP"
+            .into()
     }
 }
 
