@@ -462,29 +462,40 @@ async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
     let host = normalize(&hv.host);
     let l = engine.lookup(&host, RType::Cname, &zone_hint(&host)).await;
     let picker = cname_picker(hv.value.clone());
+    let pass = format!("{host}. CNAME {}.", normalize(&hv.value));
+    generic_result(mode, &l, &host, CheckKind::Cname, &picker, pass, |found| {
+        diagnose::generic_cname(&hv.value, found)
+    })
+}
+
+/// A generic (`--cname`/`--txt`) check's result from its lookup: a pass
+/// when every server holds the value, else the failure explained.
+fn generic_result(
+    mode: Mode,
+    l: &Lookup,
+    host: &str,
+    kind: CheckKind,
+    picker: &Picker,
+    pass: String,
+    wrong: impl Fn(&str) -> Diagnosis,
+) -> CheckResult {
     let seen: Vec<Seen> = l
         .observations
         .iter()
-        .map(|o| classify(mode, o, &host, &picker))
+        .map(|o| classify(mode, o, host, picker))
         .collect();
-    let at = attempts(&l, &seen);
-    if holds(&l, &seen) {
+    let at = attempts(l, &seen);
+    if holds(l, &seen) {
         return CheckResult::new(
-            &host,
-            CheckKind::Cname,
+            host,
+            kind,
             Status::Pass,
-            format!(
-                "{host}. CNAME {}. on {}",
-                normalize(&hv.value),
-                servers_line(&l)
-            ),
+            format!("{pass} on {}", servers_line(l)),
         )
         .with_attempts(at);
     }
-    let (detail, hint) = generic_failure(&l, &seen, &host, RType::Cname, |found| {
-        diagnose::generic_cname(&hv.value, found)
-    });
-    CheckResult::new(&host, CheckKind::Cname, Status::Fail, detail)
+    let (detail, hint) = generic_failure(l, &seen, host, l.rtype, wrong);
+    CheckResult::new(host, kind, Status::Fail, detail)
         .with_hint(hint)
         .with_attempts(at)
 }
@@ -585,33 +596,13 @@ async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
                 .join(", ")))
         }
     };
-    let seen: Vec<Seen> = l
-        .observations
-        .iter()
-        .map(|o| classify(mode, o, &host, &picker))
-        .collect();
-    let at = attempts(&l, &seen);
-    if holds(&l, &seen) {
-        return CheckResult::new(
-            &host,
-            CheckKind::Txt,
-            Status::Pass,
-            format!(
-                "{}. TXT contains {:?} on {}",
-                l.name,
-                hv.value,
-                servers_line(&l)
-            ),
-        )
-        .with_attempts(at);
-    }
-    let (detail, hint) = generic_failure(&l, &seen, &host, RType::Txt, |found| Diagnosis {
-        reason: format!("TXT {found} does not contain {:?}", hv.value),
-        hint: format!("put {:?} into the TXT record at {host}.", hv.value),
-    });
-    CheckResult::new(&host, CheckKind::Txt, Status::Fail, detail)
-        .with_hint(hint)
-        .with_attempts(at)
+    let pass = format!("{}. TXT contains {:?}", l.name, hv.value);
+    generic_result(mode, &l, &host, CheckKind::Txt, &picker, pass, |found| {
+        Diagnosis {
+            reason: format!("TXT {found} does not contain {:?}", hv.value),
+            hint: format!("put {:?} into the TXT record at {host}.", hv.value),
+        }
+    })
 }
 
 /// CAA for one name: the relevant RRset is the first non-empty one walking
