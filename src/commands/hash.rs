@@ -115,12 +115,19 @@ const BATCH_WINDOW: usize = 64;
 
 /// Loads `args` on all cores, keeping their order.
 fn load_window(args: &[String], allow_bad_signature: bool) -> Vec<Result<LoadedCsr>> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if workers == 1 || args.len() < 2 {
-        return args
-            .iter()
+    let sequential = |args: &[String]| {
+        args.iter()
             .map(|a| input::load_csr(a, allow_bad_signature))
-            .collect();
+            .collect()
+    };
+    // One file is the common case: skip asking for the core count, which
+    // reads cgroup files and costs more than decoding a CSR.
+    if args.len() < 2 {
+        return sequential(args);
+    }
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if workers == 1 {
+        return sequential(args);
     }
     let per_worker = args.len().div_ceil(workers);
     std::thread::scope(|scope| {
