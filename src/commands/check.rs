@@ -23,11 +23,6 @@ pub fn run(args: &CheckArgs, out: &mut Output) -> Result<ExitCode> {
             "give --csr CSR, or --md5 and --sha256 with DOMAIN names".into(),
         ));
     };
-    if subject.domains.is_empty() && subject.rejected.is_empty() {
-        return Err(Error::Usage(
-            "no names to check: with --md5/--sha256, name the domains (DOMAIN...)".into(),
-        ));
-    }
     let inputs: Vec<CheckResult> = subject
         .rejected
         .iter()

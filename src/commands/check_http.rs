@@ -147,11 +147,6 @@ fn plan(args: &CheckHttpArgs, out: &Output) -> Result<Vec<Row>> {
                 .into(),
         ));
     };
-    if subject.domains.is_empty() && subject.rejected.is_empty() {
-        return Err(Error::Usage(
-            "no names to check: with --md5/--sha256, name the domains (DOMAIN...)".into(),
-        ));
-    }
     let mut rows: Vec<Row> = subject
         .rejected
         .iter()

@@ -144,6 +144,12 @@ fn resolve_subject(
             (hashes, Some(csr.domains), csr.rejected)
         }
         (None, Some((md5, sha256))) => {
+            // Without a CSR the names can only come from the command line.
+            if only.is_empty() {
+                return Err(Error::Usage(format!(
+                    "no names to check: with --md5/--sha256, name the domains ({only_flag}...)"
+                )));
+            }
             let hashes = Hashes {
                 md5: md5.clone().into_string(),
                 sha256: sha256.clone().into_string(),
