@@ -46,6 +46,17 @@ impl CaProfile {
     }
 }
 
+/// True when `found` is the other one of Sectigo's two tags (the current
+/// `sectigo.com` and the legacy Comodo `comodoca.com`), either way round:
+/// a reseller API and the CA's portal often disagree on which to use.
+pub fn is_sectigo_tag_swap(expected: &str, found: &str) -> bool {
+    let pair = [CaProfile::Sectigo.tag(), CaProfile::Comodo.tag()];
+    expected != found && pair.contains(&expected) && pair.contains(&found)
+}
+
+/// What to do about a swapped Sectigo tag, for a reason sentence.
+pub const SECTIGO_TAG_ADVICE: &str = "comodoca.com is the legacy Comodo name; use the tag your order or reseller API asks for, --ca comodo or --ca-tag";
+
 /// A uniqueValue: 1–20 characters of `[A-Za-z0-9]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token(String);

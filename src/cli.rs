@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::artifacts::{CnamePlacement, HexDigest};
 use crate::ca::{CaProfile, CaTag};
+pub use crate::dns::HostValue;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -179,7 +180,7 @@ pub struct NetworkOptions {
     pub timeout: Option<Duration>,
 
     /// Poll until every name passes or DURATION (90s, 10m) runs out
-    #[arg(long, value_name = "DURATION", value_parser = crate::check::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub wait: Option<Duration>,
 
     /// Use IPv4 addresses only
@@ -192,26 +193,6 @@ pub struct NetworkOptions {
 }
 
 /// A `HOST=VALUE` pair (`--cname`, `--txt`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostValue {
-    pub host: String,
-    pub value: String,
-}
-
-impl std::str::FromStr for HostValue {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.split_once('=') {
-            Some((host, value)) if !host.is_empty() && !value.is_empty() => Ok(HostValue {
-                host: crate::names::host_to_ascii(host)?,
-                value: value.to_owned(),
-            }),
-            _ => Err(format!("{s:?} is not HOST=VALUE")),
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct CheckDnsArgs {
     #[command(flatten)]
@@ -372,6 +353,28 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// Parses `--wait`: `90s`, `10m`, `1h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (number, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (e.g. 90s, 10m, 1h)"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m or h)")),
+    };
+    if !(0.0..=86_400.0).contains(&seconds) {
+        return Err(format!("{s:?} is out of range (at most 24h)"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
 #[derive(Debug, Args)]
 pub struct HashArgs {
     /// CSR files (PEM or DER), or - for standard input
@@ -443,6 +446,17 @@ pub struct EmailsArgs {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
+        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("x").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("48h").is_err());
+    }
 
     #[test]
     fn cli_definition_is_consistent() {

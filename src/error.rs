@@ -31,8 +31,34 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    #[error("no resolver: /etc/resolv.conf lists none; give --resolver IP")]
+    NoResolver,
+
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+
+    #[error("the OS random number generator failed: {0}")]
+    Random(String),
+
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+}
+
+impl Error {
+    /// A stable name for the kind of error (`--json` error documents).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Csr { .. } => "csr",
+            Error::Read { .. } => "read",
+            Error::Write { .. } => "write",
+            Error::Flag { .. } => "flag",
+            Error::Usage(_) => "usage",
+            Error::NoResolver => "resolver",
+            Error::Runtime(_) => "runtime",
+            Error::Random(_) => "random",
+            Error::Output(_) => "output",
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -1,14 +1,15 @@
 //! dcv: Domain Control Validation for TLS certificate orders.
 //!
-//! The pure core (`csr`, `names`, `ca`, `artifacts`) turns a certificate
-//! signing request into the exact artifacts a CA checks; `commands` wires it
-//! to the command line, `output` renders reports, `input` and `webroot` do the
-//! file I/O. `main.rs` only parses, calls [`run`] and maps the exit code.
+//! The pure core (`csr`, `names`, `ca`, `caa`, `artifacts`, `text`) turns a
+//! certificate signing request into the exact artifacts a CA checks. For the
+//! live checks, `plan` turns arguments into a `CheckPlan`, `runner` runs it
+//! over the one network seam (`net`: `dns` and `http`) into a `report`;
+//! `commands` wires each command, `output` renders, `input` and `webroot` do
+//! the file I/O. `main.rs` only parses, calls [`run`] and maps the exit code.
 
 pub mod artifacts;
 pub mod ca;
 pub mod caa;
-pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod csr;
@@ -18,7 +19,12 @@ pub mod exit_codes;
 pub mod http;
 pub mod input;
 pub mod names;
+pub mod net;
 pub mod output;
+pub mod plan;
+pub mod report;
+pub mod runner;
+pub mod text;
 pub mod webroot;
 
 use cli::{Cli, Command};
@@ -35,9 +41,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::File(args) => commands::file::run(args, &mut out),
         Command::Cname(args) => commands::cname::run(args, &mut out),
         Command::Emails(args) => commands::emails::run(args, &mut out),
-        Command::CheckDns(args) => commands::check_dns::run(args, &mut out),
-        Command::CheckHttp(args) => commands::check_http::run(args, &mut out),
-        Command::Check(args) => commands::check::run(args, &mut out),
+        Command::CheckDns(args) => commands::check::run_dns(args, &mut out),
+        Command::CheckHttp(args) => commands::check::run_http(args, &mut out),
+        Command::Check(args) => commands::check::run_all(args, &mut out),
     };
     // Flush what was printed even when the command failed half-way.
     let flushed = out.flush();

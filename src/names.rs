@@ -136,18 +136,10 @@ pub fn host_to_ascii(raw: &str) -> Result<String, String> {
         .map_err(|_| format!("{raw:?} is not a valid internationalized domain name"))
 }
 
-/// Escapes control and non-ASCII characters so a hostile name cannot mangle
-/// a terminal or a one-line error.
+/// Escapes control, bidi and invisible characters so a hostile name cannot
+/// mangle a terminal or a one-line error (see [`crate::text::printable`]).
 pub fn printable(raw: &str) -> String {
-    raw.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    crate::text::printable(raw)
 }
 
 fn is_forbidden_ascii(c: char) -> bool {
@@ -164,7 +156,8 @@ fn bad_char_reason(c: char) -> String {
         c if c.is_control() => format!("contains the control character {}", c.escape_default()),
         c if !c.is_ascii() => {
             format!(
-                "contains the non-ASCII character '{c}' (IDNs must be written as A-labels, xn--…)"
+                "contains the non-ASCII character '{}' (IDNs must be written as A-labels, xn--…)",
+                printable(&c.to_string())
             )
         }
         c => format!("contains the character '{c}'"),

@@ -3,10 +3,14 @@
 
 use std::io::{self, IsTerminal, Write};
 
+use std::time::Duration;
+
 use serde::Serialize;
 
 use crate::cli::ColorWhen;
 use crate::error::{Error, Result};
+use crate::report::{CheckReport, Status};
+use crate::runner::Progress;
 
 /// The colour decision, made once: `always` and `never` win; `auto` colours
 /// only a terminal and only when `NO_COLOR` is unset or empty (no-color.org).
@@ -58,9 +62,18 @@ impl Painter {
     }
 }
 
+/// How a report is drawn for a person: colours, and how much to say.
+/// Reports carry data only; these settings come from the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct Render {
+    pub paint: Painter,
+    /// `-q`: the short form (one line per CSR for `hash`).
+    pub quiet: bool,
+}
+
 /// A command's result, printable as human text or as one JSON document.
 pub trait Report: Serialize {
-    fn human(&self, out: &mut dyn Write, paint: Painter) -> io::Result<()>;
+    fn human(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()>;
 }
 
 /// The output settings of one run.
@@ -90,7 +103,11 @@ impl Output {
                 .map_err(io::Error::other)
                 .and_then(|()| writeln!(self.stdout))
         } else {
-            report.human(&mut self.stdout, self.paint)
+            let cx = Render {
+                paint: self.paint,
+                quiet: self.quiet,
+            };
+            report.human(&mut self.stdout, &cx)
         };
         result.map_err(Error::Output)
     }
@@ -107,15 +124,60 @@ impl Output {
     pub fn warn(&self, message: &str) {
         if !self.quiet {
             let stderr_color = self.paint.enabled && io::stderr().is_terminal();
-            eprintln!(
+            // A closed stderr must not turn a warning into a panic.
+            let _ = writeln!(
+                io::stderr().lock(),
                 "{}",
                 Painter::new(stderr_color).warn(&format!("warning: {message}"))
             );
         }
     }
 
+    /// The `--wait` progress display: a line on stderr when it is a
+    /// terminal (and not `--quiet`), else nothing.
+    pub fn progress(&self) -> TerminalProgress {
+        TerminalProgress {
+            enabled: !self.quiet && io::stderr().is_terminal(),
+        }
+    }
+
     pub fn flush(&mut self) -> Result<()> {
         self.stdout.flush().map_err(Error::Output)
+    }
+}
+
+/// `--wait` progress as one self-rewriting line on a terminal's stderr.
+pub struct TerminalProgress {
+    enabled: bool,
+}
+
+impl Progress for TerminalProgress {
+    fn waiting(&mut self, round: usize, report: &CheckReport, next_in: Duration, left: Duration) {
+        if !self.enabled {
+            return;
+        }
+        let failing = report
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Fail)
+            .count();
+        let mut err = io::stderr().lock();
+        // Progress is a courtesy: a closed stderr must not stop the check.
+        let _ = write!(
+            err,
+            "\r\x1b[Kround {round}: {failing} not passing yet; next try in {}s ({}s left)",
+            next_in.as_secs(),
+            left.as_secs()
+        );
+        let _ = err.flush();
+    }
+
+    fn done(&mut self) {
+        if self.enabled {
+            let mut err = io::stderr().lock();
+            let _ = write!(err, "\r\x1b[K");
+            let _ = err.flush();
+        }
     }
 }
 

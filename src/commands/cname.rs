@@ -10,7 +10,7 @@ use crate::commands::subject;
 use crate::error::Result;
 use crate::exit_codes::ExitCode;
 use crate::names::Rejection;
-use crate::output::{Output, Painter, Report};
+use crate::output::{Output, Render, Report};
 
 /// TTL written in zone format: short, so a corrected record is seen soon.
 const ZONE_TTL: u32 = 300;
@@ -24,7 +24,8 @@ pub struct CnameReport {
 }
 
 impl Report for CnameReport {
-    fn human(&self, out: &mut dyn Write, p: Painter) -> io::Result<()> {
+    fn human(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
+        let p = cx.paint;
         match self.format {
             CnameFormat::Zone => {
                 for r in &self.records {

@@ -12,7 +12,7 @@ use crate::csr::CsrError;
 use crate::error::{Error, Result};
 use crate::exit_codes::ExitCode;
 use crate::names::{DnsName, Rejection};
-use crate::output::{Output, Painter, Report};
+use crate::output::{Output, Render, Report};
 
 /// BR 3.2.2.4.4's sunset, said wherever the addresses are shown.
 pub const SUNSET_NOTE: &str = "BR 3.2.2.4.4: CAs SHOULD NOT use constructed approver emails from 2026-03-15 and MUST NOT rely on them from 2028-03-15; prefer the DNS CNAME or the HTTP file.";
@@ -25,7 +25,8 @@ pub struct EmailsReport {
 }
 
 impl Report for EmailsReport {
-    fn human(&self, out: &mut dyn Write, p: Painter) -> io::Result<()> {
+    fn human(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
+        let p = cx.paint;
         let mut last_domain = None;
         for e in &self.emails {
             if last_domain != Some(&e.domain) {

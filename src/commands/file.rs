@@ -11,7 +11,7 @@ use crate::commands::subject;
 use crate::error::Result;
 use crate::exit_codes::ExitCode;
 use crate::names::Rejection;
-use crate::output::{Output, Painter, Report};
+use crate::output::{Output, Render, Report};
 use crate::webroot::{self, WriteAction};
 
 #[derive(Serialize)]
@@ -34,7 +34,8 @@ pub struct FileReport {
 }
 
 impl Report for FileReport {
-    fn human(&self, out: &mut dyn Write, p: Painter) -> io::Result<()> {
+    fn human(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
+        let p = cx.paint;
         if !self.files.is_empty() {
             writeln!(out, "{}", p.bold("File (the same for every name):"))?;
             writeln!(out, "  path  {}", self.path)?;

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::exit_codes::ExitCode;
 use crate::input::{self, LoadedCsr};
 use crate::names::{Rejection, printable};
-use crate::output::{Output, Painter, Report};
+use crate::output::{Output, Render, Report};
 
 /// One CSR's facts (SPEC section 4 field names) and its next steps.
 #[derive(Serialize)]
@@ -29,16 +29,15 @@ pub struct HashReport {
     signature_valid: bool,
     signature_algorithm: String,
     #[serde(skip)]
-    quiet: bool,
-    #[serde(skip)]
     next_files: Vec<HttpFile>,
     #[serde(skip)]
     next_cnames: Vec<CnameRecord>,
 }
 
 impl Report for HashReport {
-    fn human(&self, out: &mut dyn Write, p: Painter) -> io::Result<()> {
-        if self.quiet {
+    fn human(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
+        let p = cx.paint;
+        if cx.quiet {
             return writeln!(out, "{}  {}  {}", self.md5, self.sha256, self.file);
         }
         let key = if self.key.bits > 0 {
@@ -157,7 +156,7 @@ struct HashFailure {
 }
 
 impl Report for HashFailure {
-    fn human(&self, _out: &mut dyn Write, _paint: Painter) -> io::Result<()> {
+    fn human(&self, _out: &mut dyn Write, _cx: &Render) -> io::Result<()> {
         // Human output already has the error on stderr.
         Ok(())
     }
@@ -225,7 +224,6 @@ pub fn run(args: &HashArgs, out: &mut Output) -> Result<ExitCode> {
             key: csr.key,
             signature_valid: csr.signature.is_valid(),
             signature_algorithm: csr.signature_algorithm,
-            quiet: out.quiet,
         };
         out.emit(&report)?;
     }

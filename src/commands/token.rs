@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::ca::token_from_random;
 use crate::error::{Error, Result};
 use crate::exit_codes::ExitCode;
-use crate::output::{Output, Painter, Report};
+use crate::output::{Output, Render, Report};
 
 #[derive(Serialize)]
 pub struct TokenReport {
@@ -15,7 +15,7 @@ pub struct TokenReport {
 }
 
 impl Report for TokenReport {
-    fn human(&self, out: &mut dyn Write, _paint: Painter) -> io::Result<()> {
+    fn human(&self, out: &mut dyn Write, _cx: &Render) -> io::Result<()> {
         // Bare, so that `TOKEN=$(dcv token)` works.
         writeln!(out, "{}", self.token)
     }
@@ -29,9 +29,7 @@ pub fn run(out: &mut Output) -> Result<ExitCode> {
         }
     });
     if let Some(e) = failure {
-        return Err(Error::Usage(format!(
-            "the OS random number generator failed: {e}"
-        )));
+        return Err(Error::Random(e.to_string()));
     }
     out.emit(&TokenReport {
         token: token.to_string(),

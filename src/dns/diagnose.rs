@@ -4,6 +4,7 @@
 //! SHA-256 split, a target the provider made relative).
 
 use crate::artifacts::Expectation;
+use crate::ca;
 
 /// Why a found record is not the expected one, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,12 +19,6 @@ fn norm(s: &str) -> String {
 
 fn is_hex(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// The legacy/current pair of Sectigo tags, either way round.
-fn tag_swap(expected: &str, found: &str) -> bool {
-    let pair = ["sectigo.com", "comodoca.com"];
-    expected != found && pair.contains(&expected) && pair.contains(&found)
 }
 
 /// A CNAME target that looks like a DCV target but is not the expected one.
@@ -107,10 +102,10 @@ pub fn cname_target(exp: &Expectation, found: &str) -> Diagnosis {
         (token_part, found_tag)
     };
     if found_tag != tag {
-        if tag_swap(&tag, &found_tag) {
+        if ca::is_sectigo_tag_swap(&tag, &found_tag) {
             reasons.push(format!(
-                "the CA tag is {found_tag} where {tag} is expected ({} is the legacy Comodo name; use the tag your order or reseller API asks for, --ca comodo or --ca-tag)",
-                "comodoca.com"
+                "the CA tag is {found_tag} where {tag} is expected ({})",
+                ca::SECTIGO_TAG_ADVICE
             ));
         } else {
             reasons.push(format!(

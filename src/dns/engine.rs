@@ -11,13 +11,9 @@ use std::time::Duration;
 use futures::future::{BoxFuture, FutureExt, Shared, join_all};
 use tokio::sync::Semaphore;
 
+use super::findings::LookupFailure;
 use super::{Answer, Data, DnsTransport, QueryError, RType, Rcode, in_zone, normalize, parent};
-
-/// Default number of queries in flight: a 120-name CSR asks ~245 distinct
-/// questions (CNAME at each ADN, CAA up the tree), so 64 makes that about
-/// four waves of round trips; few enough not to look like a flood, and
-/// bounded so memory and sockets stay flat in the number of names.
-pub const MAX_IN_FLIGHT: usize = 64;
+use crate::net::MAX_IN_FLIGHT;
 /// Referral depth limit: a delegation chain deeper than this is a loop.
 const MAX_REFERRALS: usize = 4;
 
@@ -44,6 +40,8 @@ pub struct Config {
     /// Addresses to use for a nameserver host instead of looking them up
     /// (lowercase host name without trailing dot). For tests and labs.
     pub ns_addrs: HashMap<String, Vec<SocketAddr>>,
+    /// Questions in flight at once (DNS and, through [`Engine::slots`],
+    /// the HTTP fetches of the same round).
     pub max_in_flight: usize,
     /// Per-query timeout (also given to the transport).
     pub timeout: Duration,
@@ -87,14 +85,16 @@ pub struct Lookup {
     pub name: String,
     pub rtype: RType,
     pub observations: Vec<Observation>,
-    pub error: Option<String>,
+    pub error: Option<LookupFailure>,
 }
 
 type Pending = Shared<BoxFuture<'static, Result<Answer, QueryError>>>;
 type Key = (SocketAddr, String, RType, bool);
 
-/// One round of questions. Answers are remembered for the life of the
-/// engine, so a new round (`--wait`) uses a new engine.
+/// One round of questions: every DNS question of a check goes through one
+/// engine, with one cache and one bound on what is in flight. Answers are
+/// remembered for the life of the engine, so a new round (`--wait`) uses a
+/// new engine.
 pub struct Engine {
     transport: Arc<dyn DnsTransport>,
     cfg: Config,
@@ -117,9 +117,9 @@ impl Engine {
         &self.cfg
     }
 
-    /// Number of distinct questions sent so far.
-    pub fn questions(&self) -> usize {
-        self.asked.lock().map(|m| m.len()).unwrap_or(0)
+    /// The round's bound on work in flight, for the HTTP fetches to share.
+    pub fn slots(&self) -> Arc<Semaphore> {
+        self.slots.clone()
     }
 
     /// Asks one question, or joins the identical one already asked.
@@ -168,15 +168,21 @@ impl Engine {
 
     /// The apex of the zone holding `start`: the owner of the SOA a resolver
     /// returns, passing over names that are CNAMEs.
-    pub async fn find_zone(&self, start: &str) -> Result<String, String> {
+    pub async fn find_zone(&self, start: &str) -> Result<String, LookupFailure> {
         let mut name = normalize(start);
         loop {
             let answer = self
                 .ask_resolvers(&name, RType::Soa)
                 .await
-                .map_err(|e| format!("cannot find the zone of {name}: {e}"))?;
+                .map_err(|cause| LookupFailure::ZoneQuery {
+                    name: name.clone(),
+                    cause,
+                })?;
             if answer.rcode != Rcode::NoError && answer.rcode != Rcode::NxDomain {
-                return Err(format!("cannot find the zone of {name}: {}", answer.rcode));
+                return Err(LookupFailure::ZoneRcode {
+                    name,
+                    rcode: answer.rcode,
+                });
             }
             if answer
                 .answers
@@ -200,7 +206,11 @@ impl Engine {
             }
             match parent(&name) {
                 Some(p) => name = p.to_owned(),
-                None => return Err(format!("no zone found for {start}")),
+                None => {
+                    return Err(LookupFailure::NoZone {
+                        start: start.to_owned(),
+                    });
+                }
             }
         }
     }
@@ -235,9 +245,15 @@ impl Engine {
     }
 
     /// Every address of the given nameserver hosts.
-    async fn servers_of(&self, zone: &str, hosts: Vec<String>) -> Result<Vec<Server>, String> {
+    async fn servers_of(
+        &self,
+        zone: &str,
+        hosts: Vec<String>,
+    ) -> Result<Vec<Server>, LookupFailure> {
         if hosts.is_empty() {
-            return Err(format!("no NS records for zone {zone}"));
+            return Err(LookupFailure::NoNs {
+                zone: zone.to_owned(),
+            });
         }
         let addrs = join_all(hosts.iter().map(|h| self.ns_addresses(h))).await;
         let mut servers = Vec::new();
@@ -252,22 +268,28 @@ impl Engine {
             }
         }
         if servers.is_empty() {
-            let fam = match (self.cfg.ipv4, self.cfg.ipv6) {
-                (true, false) => " IPv4",
-                (false, true) => " IPv6",
-                _ => "",
+            let family = match (self.cfg.ipv4, self.cfg.ipv6) {
+                (true, false) => Some("IPv4"),
+                (false, true) => Some("IPv6"),
+                _ => None,
             };
-            return Err(format!("no{fam} address for any nameserver of zone {zone}"));
+            return Err(LookupFailure::NoNsAddress {
+                zone: zone.to_owned(),
+                family,
+            });
         }
         Ok(servers)
     }
 
     /// The authoritative servers of a zone, from its NS RRset.
-    pub async fn zone_servers(&self, zone: &str) -> Result<Vec<Server>, String> {
-        let answer = self
-            .ask_resolvers(zone, RType::Ns)
-            .await
-            .map_err(|e| format!("cannot get the NS records of {zone}: {e}"))?;
+    pub async fn zone_servers(&self, zone: &str) -> Result<Vec<Server>, LookupFailure> {
+        let answer =
+            self.ask_resolvers(zone, RType::Ns)
+                .await
+                .map_err(|cause| LookupFailure::NsQuery {
+                    zone: zone.to_owned(),
+                    cause,
+                })?;
         let mut hosts: Vec<String> = Vec::new();
         for r in &answer.answers {
             if let Data::Ns(h) = &r.data {
@@ -319,7 +341,7 @@ impl Engine {
                 let found = async {
                     let zone = self.find_zone(hint).await?;
                     let servers = self.zone_servers(&zone).await?;
-                    Ok::<_, String>((zone, servers))
+                    Ok::<_, LookupFailure>((zone, servers))
                 }
                 .await;
                 match found {
@@ -336,7 +358,9 @@ impl Engine {
     }
 
     /// Asks every server with recursion off; a referral to a subzone is
-    /// replaced by what the subzone's servers say.
+    /// replaced by what the subzone's servers say. Referrals to the same
+    /// subzone are followed once, whichever servers gave them: following one
+    /// per server made the work grow like servers^depth.
     fn ask_servers(
         &self,
         name: String,
@@ -345,6 +369,11 @@ impl Engine {
         servers: Vec<Server>,
         depth: usize,
     ) -> BoxFuture<'_, Vec<Observation>> {
+        /// Where one server's observation comes from.
+        enum Source {
+            Direct(Observation),
+            Referred(usize, Server),
+        }
         async move {
             let results = join_all(
                 servers
@@ -352,45 +381,65 @@ impl Engine {
                     .map(|s| self.ask(s.addr, &name, rtype, false)),
             )
             .await;
-            let mut out: Vec<Observation> = Vec::new();
+            let mut children: Vec<(String, Vec<String>)> = Vec::new();
+            let mut sources = Vec::with_capacity(servers.len());
             for (server, result) in servers.into_iter().zip(results) {
                 let child = result.as_ref().ok().and_then(|a| referral(a, &name, &zone));
                 match child {
                     Some((child, hosts)) if depth < MAX_REFERRALS => {
-                        match self.servers_of(&child, hosts).await {
-                            Ok(child_servers) => {
-                                let obs = self
-                                    .ask_servers(
-                                        name.clone(),
-                                        rtype,
-                                        child.clone(),
-                                        child_servers,
-                                        depth + 1,
-                                    )
-                                    .await;
-                                for o in obs {
-                                    if !out
-                                        .iter()
-                                        .any(|x| x.server.addr == o.server.addr && x.zone == o.zone)
-                                    {
-                                        out.push(o);
-                                    }
-                                }
+                        let i = match children.iter().position(|(c, _)| *c == child) {
+                            Some(i) => i,
+                            None => {
+                                children.push((child, Vec::new()));
+                                children.len() - 1
                             }
-                            Err(e) => out.push(Observation {
-                                server,
-                                zone: Some(zone.clone()),
-                                result: Err(QueryError::BadResponse(format!(
-                                    "referral to {child}, but {e}"
-                                ))),
-                            }),
+                        };
+                        for h in hosts {
+                            if !children[i].1.contains(&h) {
+                                children[i].1.push(h);
+                            }
                         }
+                        sources.push(Source::Referred(i, server));
                     }
-                    _ => out.push(Observation {
+                    _ => sources.push(Source::Direct(Observation {
                         server,
                         zone: Some(zone.clone()),
                         result,
-                    }),
+                    })),
+                }
+            }
+            let followed = join_all(children.iter().map(|(child, hosts)| async {
+                let child_servers = self.servers_of(child, hosts.clone()).await?;
+                Ok::<_, LookupFailure>(
+                    self.ask_servers(name.clone(), rtype, child.clone(), child_servers, depth + 1)
+                        .await,
+                )
+            }))
+            .await;
+            let mut out: Vec<Observation> = Vec::new();
+            for source in sources {
+                match source {
+                    Source::Direct(o) => out.push(o),
+                    Source::Referred(i, server) => match &followed[i] {
+                        Ok(obs) => {
+                            for o in obs {
+                                if !out
+                                    .iter()
+                                    .any(|x| x.server.addr == o.server.addr && x.zone == o.zone)
+                                {
+                                    out.push(o.clone());
+                                }
+                            }
+                        }
+                        Err(e) => out.push(Observation {
+                            server,
+                            zone: Some(zone.clone()),
+                            result: Err(QueryError::BrokenReferral {
+                                child: children[i].0.clone(),
+                                cause: Box::new(e.clone()),
+                            }),
+                        }),
+                    },
                 }
             }
             out
@@ -503,16 +552,17 @@ mod tests {
             e.find_zone("_x.deep.example.org").await.unwrap(),
             "example.org"
         );
-        assert!(
-            e.find_zone("broken.test")
-                .await
-                .unwrap_err()
-                .contains("SERVFAIL")
+        assert_eq!(
+            e.find_zone("broken.test").await.unwrap_err(),
+            LookupFailure::ZoneRcode {
+                name: "broken.test".into(),
+                rcode: Rcode::ServFail
+            }
         );
         // Asked once each, however often the same question comes up.
-        let before = e.questions();
+        let before = e.asked.lock().unwrap().len();
         e.find_zone("www.example.com").await.unwrap();
-        assert_eq!(e.questions(), before);
+        assert_eq!(e.asked.lock().unwrap().len(), before);
     }
 
     fn ns(owner: &str, host: &str) -> Record {

@@ -3,21 +3,38 @@
 //!
 //! - [`wire`]: the real transport (UDP with EDNS0, TCP on truncation).
 //! - [`engine`]: orchestration (dedup, bounded concurrency, zone cuts,
-//!   nameserver addresses, referrals, per-server observations).
-//! - [`diagnose`]: pure reading of CNAME/TXT answers into reasons.
-//! - [`checks`]: the CNAME/TXT/CAA checks that produce [`crate::check::CheckResult`]s.
+//!   nameserver addresses, referrals, per-server observations), and the
+//!   A/AAAA lookups of the hosts the HTTP check fetches from.
+//! - [`observe`]: what one server's answer means for a record check.
+//! - [`findings`]: typed failures and the one place they become hints.
+//! - [`diagnose`]: pure reading of a wrong CNAME/TXT into reasons.
+//! - [`cname`], [`generic`], [`caa`]: the checks, each producing
+//!   [`crate::report::CheckResult`]s; [`run`] runs a [`DnsRequest`].
 
-pub mod checks;
+pub mod caa;
+pub mod cname;
 pub mod diagnose;
 pub mod engine;
+pub mod findings;
+pub mod generic;
+pub mod observe;
 pub mod wire;
+
+pub use generic::HostValue;
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, join_all};
+use futures::stream::{self, StreamExt};
 use thiserror::Error;
+
+use crate::artifacts::Expectation;
+use crate::names::DnsName;
+use crate::report::CheckResult;
+use crate::text;
+use engine::Engine;
 
 /// The record types the checks ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,23 +140,24 @@ impl Answer {
     }
 }
 
-/// Why a query got no response.
+/// Why a query got no usable response.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum QueryError {
-    #[error("timed out after {}", secs(*.0))]
+    #[error("timed out after {}", text::seconds(*.0))]
     Timeout(Duration),
+    /// An ICMP port unreachable: nothing listens at that address and port.
+    #[error("network error: connection refused (no DNS server listening)")]
+    ConnectionRefused,
     #[error("network error: {0}")]
     Network(String),
     #[error("unusable response: {0}")]
     BadResponse(String),
-}
-
-fn secs(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
+    /// A referral to a subzone whose servers could not be found.
+    #[error("unusable response: referral to {child}, but {cause}")]
+    BrokenReferral {
+        child: String,
+        cause: Box<findings::LookupFailure>,
+    },
 }
 
 /// Every network effect of the DNS checks: one question to one server.
@@ -167,4 +185,62 @@ pub fn parent(name: &str) -> Option<&str> {
 /// True when `name` is `zone` or below it.
 pub fn in_zone(name: &str, zone: &str) -> bool {
     zone.is_empty() || name == zone || name.ends_with(&format!(".{zone}"))
+}
+
+/// Everything one round checks.
+#[derive(Debug, Clone, Default)]
+pub struct DnsRequest {
+    /// The CSR's expectation: a CNAME check per domain.
+    pub expectation: Option<Expectation>,
+    /// Names checked for the CNAME (with an expectation) and for CAA.
+    pub domains: Vec<DnsName>,
+    pub cnames: Vec<HostValue>,
+    pub txts: Vec<HostValue>,
+    /// The CA's CAA issuer names; empty means no CAA check.
+    pub caa_issuers: Vec<String>,
+}
+
+/// Names checked at once; with the engine's 64 questions in flight this
+/// keeps every wave full for a 120-name CSR.
+const NAMES_IN_FLIGHT: usize = 256;
+
+/// Runs every check of the request concurrently, results in a stable order.
+pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
+    let mut results: Vec<CheckResult> = Vec::new();
+    // A bounded window of names in progress, in order: the questions they
+    // share are still asked once (the engine dedups), but memory holds the
+    // state of a few hundred checks, not of every name of a huge CSR.
+    let cnames = stream::iter(&req.domains)
+        .map(|d| async move {
+            match &req.expectation {
+                Some(exp) => Some(cname::dcv_cname(engine, exp, d).await),
+                None => None,
+            }
+        })
+        .buffered(NAMES_IN_FLIGHT)
+        .collect::<Vec<_>>();
+    let caas = stream::iter(&req.domains)
+        .map(|d| async move {
+            if req.caa_issuers.is_empty() {
+                None
+            } else {
+                Some(caa::caa_check(engine, d, &req.caa_issuers).await)
+            }
+        })
+        .buffered(NAMES_IN_FLIGHT)
+        .collect::<Vec<_>>();
+    let generic_c = join_all(
+        req.cnames
+            .iter()
+            .map(|hv| generic::generic_cname(engine, hv)),
+    );
+    let generic_t = join_all(req.txts.iter().map(|hv| generic::txt(engine, hv)));
+    let (cnames, caas, gc, gt) = futures::join!(cnames, caas, generic_c, generic_t);
+    for (c, a) in cnames.into_iter().zip(caas) {
+        results.extend(c);
+        results.extend(a);
+    }
+    results.extend(gc);
+    results.extend(gt);
+    results
 }

@@ -179,9 +179,7 @@ async fn udp(server: SocketAddr, bytes: &[u8], req: &Message) -> Result<Message,
             Ok(n) => n,
             // An ICMP port unreachable on a connected socket: nobody listens.
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                return Err(QueryError::Network(
-                    "connection refused (no DNS server listening)".into(),
-                ));
+                return Err(QueryError::ConnectionRefused);
             }
             Err(e) => return Err(net(e)),
         };

@@ -5,6 +5,8 @@
 
 use std::fmt::Write as _;
 
+use crate::text;
+
 /// What a URL must serve.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expected {
@@ -427,21 +429,9 @@ fn html_title(text: &str) -> Option<String> {
     (!title.is_empty()).then(|| printable(&title, 80))
 }
 
-/// At most `max` characters, with control characters escaped.
+/// At most `max` characters, with unsafe characters escaped.
 fn printable(s: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i == max {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            let _ = write!(out, "{}", c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    text::printable_max(s, max)
 }
 
 /// A short, escaped view of a body for a one-line detail.
@@ -452,7 +442,11 @@ fn preview(s: &str) -> String {
             out.push('…');
             break;
         }
-        let _ = write!(out, "{}", c.escape_debug());
+        if text::is_unsafe(c) {
+            let _ = write!(out, "{}", c.escape_default());
+        } else {
+            let _ = write!(out, "{}", c.escape_debug());
+        }
     }
     out
 }

@@ -26,6 +26,7 @@ use tokio::time::{Instant, timeout_at};
 use tokio_rustls::TlsConnector;
 
 use super::HttpScheme;
+use crate::text;
 
 /// The most body a check reads; a larger body fails (SPEC section 3).
 pub const MAX_BODY: usize = 64 * 1024;
@@ -94,13 +95,13 @@ pub struct Response {
 pub enum FetchError {
     #[error("connection refused")]
     Refused,
-    #[error("connection timed out after {}", secs(*.0))]
+    #[error("connection timed out after {}", text::seconds(*.0))]
     ConnectTimeout(Duration),
     #[error("no route to this address ({0})")]
     Unreachable(String),
-    #[error("connected, but nothing came back within {}", secs(*.0))]
+    #[error("connected, but nothing came back within {}", text::seconds(*.0))]
     NoResponse(Duration),
-    #[error("the response was still incomplete after {} ({received} bytes received)", secs(*timeout))]
+    #[error("the response was still incomplete after {} ({received} bytes received)", text::seconds(*timeout))]
     Stalled { timeout: Duration, received: u64 },
     #[error("the server closed the connection without answering")]
     Closed,
@@ -118,21 +119,21 @@ pub enum FetchError {
     Io(String),
 }
 
-fn secs(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s.fract() == 0.0 {
-        format!("{s:.0}s")
-    } else {
-        format!("{s:.1}s")
-    }
-}
-
 /// One GET from one address.
 pub trait Fetcher: Send + Sync {
     fn fetch(
         &self,
         req: &FetchRequest,
     ) -> impl Future<Output = Result<Response, FetchError>> + Send;
+}
+
+impl<T: Fetcher> Fetcher for &T {
+    fn fetch(
+        &self,
+        req: &FetchRequest,
+    ) -> impl Future<Output = Result<Response, FetchError>> + Send {
+        (**self).fetch(req)
+    }
 }
 
 /// The real fetcher: TCP, rustls and hyper's HTTP/1.1 client.
@@ -398,15 +399,7 @@ fn is_eof(e: &io::Error) -> bool {
 
 /// Header values are server input: keep them printable and short.
 fn printable(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .take(300)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if s.chars().count() > 300 {
-        out.push('…');
-    }
-    out
+    text::printable_max(s, 300)
 }
 
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
@@ -591,7 +584,7 @@ mod tests {
 
     #[test]
     fn header_values_are_sanitised() {
-        assert_eq!(printable("a\r\nb"), "a??b");
+        assert_eq!(printable("a\r\nb"), "a\\r\\nb");
         assert_eq!(printable(&"x".repeat(400)).chars().count(), 301);
     }
 }

@@ -1,17 +1,15 @@
 //! Host address lookup (A and AAAA) behind a small trait, so the check's
-//! orchestration can be tested with a double; the real one asks the
-//! `--resolver` addresses, or the system's resolvers from /etc/resolv.conf.
+//! orchestration can be tested with a double; the real one asks through the
+//! round's DNS engine, so a check sees one DNS, as the CA does.
 
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::net::IpAddr;
 
-use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
-use hickory_resolver::name_server::TokioConnectionProvider;
-use hickory_resolver::proto::ProtoErrorKind;
-use hickory_resolver::proto::xfer::Protocol;
-use hickory_resolver::{ResolveError, TokioResolver};
 use thiserror::Error;
+
+use crate::dns::engine::Engine;
+use crate::dns::observe::chain;
+use crate::dns::{Data, QueryError, RType, Rcode};
 
 /// An address family: the record type that holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,92 +53,40 @@ pub trait AddressLookup: Send + Sync {
         host: &str,
         family: Family,
     ) -> impl Future<Output = Result<Vec<IpAddr>, LookupError>> + Send;
-
-    /// Called before each round of `--wait`: forget cached answers, so a
-    /// record fixed meanwhile is seen (as the CA's fresh lookup would).
-    fn new_round(&self) {}
 }
 
-/// The real lookup, through hickory's recursive resolver client.
-pub struct HickoryLookup {
-    // A configuration error is kept, not raised: an unreadable
-    // /etc/resolv.conf only matters once a name actually needs DNS
-    // (not when every name is pinned with --resolve).
-    resolver: Result<TokioResolver, String>,
-}
+/// The real lookup: the resolvers asked through the round's DNS engine
+/// (the same resolvers, cache and in-flight bound as every other question
+/// of the check), the alias chain followed through the answer.
+pub struct EngineLookup<'a>(pub &'a Engine);
 
-impl HickoryLookup {
-    /// Uses `resolvers` (UDP, falling back to TCP for truncated answers), or
-    /// the system configuration when empty; `timeout` applies to each query.
-    pub fn new(resolvers: &[SocketAddr], timeout: Duration) -> HickoryLookup {
-        let mut opts = ResolverOpts::default();
-        opts.timeout = timeout;
-        opts.attempts = 2;
-        let builder = if resolvers.is_empty() {
-            TokioResolver::builder_tokio()
-                .map_err(|e| format!("cannot read the system resolver configuration: {e}"))
-        } else {
-            let mut config = ResolverConfig::new();
-            for addr in resolvers {
-                config.add_name_server(NameServerConfig::new(*addr, Protocol::Udp));
-                config.add_name_server(NameServerConfig::new(*addr, Protocol::Tcp));
-            }
-            Ok(TokioResolver::builder_with_config(
-                config,
-                TokioConnectionProvider::default(),
-            ))
-        };
-        let resolver = builder.map(|mut b| {
-            let o = b.options_mut();
-            o.timeout = opts.timeout;
-            o.attempts = opts.attempts;
-            // Names are absolute: never append a search domain.
-            o.ndots = 0;
-            b.build()
-        });
-        HickoryLookup { resolver }
-    }
-}
-
-impl AddressLookup for HickoryLookup {
-    fn new_round(&self) {
-        if let Ok(resolver) = &self.resolver {
-            resolver.clear_cache();
-        }
-    }
-
+impl AddressLookup for EngineLookup<'_> {
     async fn lookup(&self, host: &str, family: Family) -> Result<Vec<IpAddr>, LookupError> {
-        let rtype = family.record_type();
-        let resolver = self
-            .resolver
-            .as_ref()
-            .map_err(|e| LookupError::Failed(rtype, e.clone()))?;
-        let fqdn = format!("{}.", host.trim_end_matches('.'));
-        let result = match family {
-            Family::V4 => resolver
-                .ipv4_lookup(fqdn)
-                .await
-                .map(|l| l.iter().map(|a| IpAddr::V4(a.0)).collect()),
-            Family::V6 => resolver
-                .ipv6_lookup(fqdn)
-                .await
-                .map(|l| l.iter().map(|a| IpAddr::V6(a.0)).collect()),
+        let label = family.record_type();
+        let rtype = match family {
+            Family::V4 => RType::A,
+            Family::V6 => RType::Aaaa,
         };
-        result.or_else(|e| classify(e, rtype))
+        let answer = match self.0.ask_resolvers(host, rtype).await {
+            Ok(a) => a,
+            Err(QueryError::Timeout(_)) => return Err(LookupError::Timeout(label)),
+            Err(e) => return Err(LookupError::Failed(label, e.to_string())),
+        };
+        match answer.rcode {
+            Rcode::NoError => {}
+            Rcode::NxDomain => return Err(LookupError::NxDomain),
+            // SERVFAIL, REFUSED…: the CA's lookup fails the same way.
+            other => return Err(LookupError::Failed(label, other.to_string())),
+        }
+        let owners = chain(&answer, host);
+        let mut ips = Vec::new();
+        for r in &answer.answers {
+            if let Data::Addr(ip) = r.data {
+                if Family::of(&ip) == family && owners.contains(&r.owner) && !ips.contains(&ip) {
+                    ips.push(ip);
+                }
+            }
+        }
+        Ok(ips)
     }
-}
-
-fn classify(e: ResolveError, rtype: &'static str) -> Result<Vec<IpAddr>, LookupError> {
-    if e.is_nx_domain() {
-        return Err(LookupError::NxDomain);
-    }
-    if e.is_no_records_found() {
-        return Ok(Vec::new());
-    }
-    if e.proto()
-        .is_some_and(|p| matches!(p.kind(), ProtoErrorKind::Timeout))
-    {
-        return Err(LookupError::Timeout(rtype));
-    }
-    Err(LookupError::Failed(rtype, e.to_string()))
 }

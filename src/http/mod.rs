@@ -2,21 +2,22 @@
 //! every A and AAAA address of a name fetched separately, no redirects, at
 //! most 64 KiB of body, exact body only. Network effects sit behind two
 //! traits ([`lookup::AddressLookup`], [`fetch::Fetcher`]) so that the
-//! orchestration in [`checker`] is tested with doubles; [`diagnose`] and
-//! [`cert`] are pure.
+//! orchestration in [`round`] is tested with doubles; [`judge`],
+//! [`diagnose`] and [`cert`] are pure.
 
 pub mod cert;
-pub mod checker;
 pub mod diagnose;
 pub mod fetch;
+pub mod judge;
 pub mod lookup;
+pub mod round;
 
-pub use checker::{Checker, Settings, Target};
 pub use diagnose::Expected;
 pub use fetch::{FetchError, FetchRequest, Fetcher, HyperFetcher, MAX_BODY, Response};
-pub use lookup::{AddressLookup, Family, HickoryLookup, LookupError};
+pub use lookup::{AddressLookup, EngineLookup, Family, LookupError};
+pub use round::{Checker, Settings, Target};
 
-use crate::check::CheckKind;
+use crate::report::CheckKind;
 
 /// `http` or `https`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,11 +51,3 @@ impl HttpScheme {
 
 /// Default time allowed for one fetch (SPEC section 3).
 pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Default time allowed for one DNS query (SPEC section 3).
-pub const DEFAULT_DNS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Fetches and lookups in flight at once: enough that a 120-name CSR is one
-/// wave (about the time of its slowest fetch), few enough to stay far below
-/// file-descriptor limits and keep memory flat (each holds at most 64 KiB).
-pub const MAX_IN_FLIGHT: usize = 128;

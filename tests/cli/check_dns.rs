@@ -9,12 +9,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use dcv::check::{CheckReport, Status};
 use dcv::cli::{Cli, ColorWhen, Command};
-use dcv::dns::engine::Config;
 use dcv::dns::wire::WireTransport;
 use dcv::dns::{Answer, DnsTransport, QueryError, RType, Rcode};
+use dcv::http::HyperFetcher;
+use dcv::net::Net;
 use dcv::output::Output;
+use dcv::plan::CheckPlan;
+use dcv::report::{CheckReport, Status};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::Value;
@@ -601,22 +603,29 @@ fn authoritative(list: &[&str], resolver: &DnsServer, ns: &[(&str, SocketAddr)])
     full.extend_from_slice(list);
     let a = args(&full);
     let out = Output::new(true, true, ColorWhen::Never);
-    let (req, mut cfg): (_, Config) = dcv::commands::check_dns::plan(&a, &out).unwrap();
-    cfg.ns_addrs = ns
+    let mut plan = CheckPlan::dns(&a, &out).unwrap();
+    plan.engine.ns_addrs = ns
         .iter()
         .map(|(h, addr)| ((*h).to_owned(), vec![*addr]))
         .collect::<HashMap<_, _>>();
+    let transport: Arc<dyn DnsTransport> = Arc::new(WireTransport::new(plan.engine.timeout));
+    one_round(&plan, transport)
+}
+
+/// One round of a plan over a DNS transport (and the real HTTP fetcher).
+fn one_round(plan: &CheckPlan, dns: Arc<dyn DnsTransport>) -> CheckReport {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let transport: Arc<dyn DnsTransport> = Arc::new(WireTransport::new(cfg.timeout));
-    rt.block_on(dcv::commands::check_dns::report(
-        transport, &req, &cfg, None, true,
-    ))
+    let net = Net {
+        dns,
+        http: HyperFetcher::new(),
+    };
+    rt.block_on(dcv::runner::round(plan, &net))
 }
 
-fn find<'a>(report: &'a CheckReport, domain: &str, check: &str) -> &'a dcv::check::CheckResult {
+fn find<'a>(report: &'a CheckReport, domain: &str, check: &str) -> &'a dcv::report::CheckResult {
     report
         .results
         .iter()
@@ -770,31 +779,21 @@ fn identical_questions_are_asked_once_with_bounded_concurrency() {
         &c.path(),
     ]);
     let out = Output::new(true, true, ColorWhen::Never);
-    let (req, cfg) = dcv::commands::check_dns::plan(&a, &out).unwrap();
-    assert_eq!(req.domains.len(), 120);
+    let plan = CheckPlan::dns(&a, &out).unwrap();
+    assert_eq!(plan.dns.domains.len(), 120);
     let double = Arc::new(Counting {
         asked: AtomicUsize::new(0),
         in_flight: Arc::new(AtomicUsize::new(0)),
         peak: Arc::new(AtomicUsize::new(0)),
     });
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let report = rt.block_on(dcv::commands::check_dns::report(
-        double.clone(),
-        &req,
-        &cfg,
-        None,
-        true,
-    ));
+    let report = one_round(&plan, double.clone());
     assert!(!report.ok);
     // CNAME: 120 FQDN names + the shared example.com; CAA: 120 names +
     // example.com + com; zone-appended-twice look-ups: 120 + 1.
     let asked = double.asked.load(Ordering::SeqCst);
     assert!(asked <= 121 + 122 + 121 + 2, "asked {asked}");
     let peak = double.peak.load(Ordering::SeqCst);
-    assert!(peak <= dcv::dns::engine::MAX_IN_FLIGHT, "peak {peak}");
+    assert!(peak <= dcv::net::MAX_IN_FLIGHT, "peak {peak}");
     assert!(peak > 1, "not concurrent");
 }
 

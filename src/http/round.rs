@@ -1,21 +1,21 @@
-//! Orchestration of one round of HTTP checks: resolve each host once
-//! (or take `--resolve`), fetch from every address concurrently with a bound
-//! on what is in flight, judge each response, and fold the attempts of a
-//! name and scheme into one [`CheckResult`] with a detail and a hint.
+//! Orchestration of one round of HTTP checks: look each host up once (or
+//! take `--resolve`), fetch from every address concurrently within the
+//! round's bound on work in flight, and hand each attempt to [`super::judge`].
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::Duration;
 
 use futures::future::join_all;
 use tokio::sync::Semaphore;
 
 use super::HttpScheme;
-use super::cert::certificate_problems;
-use super::diagnose::{Expected, diagnose};
-use super::fetch::{FetchError, FetchRequest, Fetcher, MAX_BODY, Response};
+use super::diagnose::Expected;
+use super::fetch::{FetchRequest, Fetcher};
+use super::judge::{fold, judge, note_internal_addresses};
 use super::lookup::{AddressLookup, Family, LookupError};
-use crate::check::{Attempt, CheckResult, Status};
+use crate::report::{CheckResult, Status};
 
 /// One URL to check on every address of its host.
 #[derive(Debug, Clone)]
@@ -66,9 +66,73 @@ impl Settings {
 
 /// Why a host has no address to fetch from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct NoAddress {
-    detail: String,
-    hint: String,
+pub enum NoAddress {
+    /// The URL's IP literal is of a family `-4`/`-6` excludes.
+    LiteralExcluded(IpAddr),
+    /// Every `--resolve` address of the host is of an excluded family.
+    OverridesExcluded {
+        host: String,
+    },
+    NxDomain {
+        host: String,
+    },
+    /// A lookup failed: some address may be missing, so no pass is possible.
+    LookupFailed {
+        host: String,
+        errors: Vec<LookupError>,
+    },
+    /// The name exists without address records (of the allowed families).
+    NoRecords {
+        host: String,
+        types: Vec<&'static str>,
+    },
+}
+
+impl NoAddress {
+    pub fn detail(&self) -> String {
+        match self {
+            NoAddress::LiteralExcluded(ip) => {
+                format!("the URL's address {ip} is excluded by -4/-6")
+            }
+            NoAddress::OverridesExcluded { host } => {
+                format!("every --resolve address of {host} is excluded by -4/-6")
+            }
+            NoAddress::NxDomain { host } => format!("{host} does not exist in DNS (NXDOMAIN)"),
+            NoAddress::LookupFailed { host, errors } => {
+                let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                format!("cannot list the addresses of {host}: {}", errors.join("; "))
+            }
+            NoAddress::NoRecords { host, types } => {
+                format!("{host} has no {} record", types.join(" or "))
+            }
+        }
+    }
+
+    pub fn hint(&self) -> &'static str {
+        match self {
+            NoAddress::LiteralExcluded(_) => "drop -4/-6 or use a URL of the other family",
+            NoAddress::OverridesExcluded { .. } => {
+                "give a --resolve address of the selected family"
+            }
+            NoAddress::NxDomain { .. } => {
+                "create an A or AAAA record for the name (or check its spelling); the CA resolves it the same way"
+            }
+            NoAddress::LookupFailed { .. } => {
+                "check the resolvers (--resolver) and the zone's nameservers; with --resolve HOST:IP you can test a server directly"
+            }
+            NoAddress::NoRecords { .. } => {
+                "publish an A (and/or AAAA) record pointing at the web server"
+            }
+        }
+    }
+}
+
+/// The addresses of a host, and what the lookups said on the side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addresses {
+    pub ips: Vec<IpAddr>,
+    /// A family answered NXDOMAIN while another had addresses (RFC 4074).
+    pub nxdomain_family: Option<Family>,
 }
 
 /// The HTTP check with its lookup and fetcher.
@@ -76,12 +140,19 @@ pub struct Checker<L, F> {
     lookup: L,
     fetcher: F,
     settings: Settings,
-    in_flight: Semaphore,
+    in_flight: Arc<Semaphore>,
 }
 
 impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
+    /// A checker with its own bound of `settings.max_in_flight` fetches.
     pub fn new(lookup: L, fetcher: F, settings: Settings) -> Self {
-        let in_flight = Semaphore::new(settings.max_in_flight.max(1));
+        let in_flight = Arc::new(Semaphore::new(settings.max_in_flight.max(1)));
+        Checker::sharing(lookup, fetcher, settings, in_flight)
+    }
+
+    /// A checker whose fetches share a bound with other work (the round's
+    /// DNS questions), so a round has one limit on what is in flight.
+    pub fn sharing(lookup: L, fetcher: F, settings: Settings, in_flight: Arc<Semaphore>) -> Self {
         Checker {
             lookup,
             fetcher,
@@ -92,7 +163,6 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
 
     /// One round: a result per target, in the targets' order.
     pub async fn check(&self, targets: &[Target]) -> Vec<CheckResult> {
-        self.lookup.new_round();
         // A host checked over http and https is looked up once.
         let mut hosts: Vec<&str> = Vec::new();
         for t in targets.iter().filter(|t| t.literal.is_none()) {
@@ -101,16 +171,15 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
             }
         }
         let resolved = join_all(hosts.iter().map(|h| self.addresses(h))).await;
-        let addresses: HashMap<&str, Result<Vec<IpAddr>, NoAddress>> =
+        let addresses: HashMap<&str, Result<Addresses, NoAddress>> =
             hosts.into_iter().zip(resolved).collect();
         join_all(targets.iter().map(|t| {
             let addrs = match t.literal {
                 Some(ip) => self.literal(ip),
                 // Every non-literal host was looked up above.
                 None => addresses.get(t.host.as_str()).cloned().unwrap_or_else(|| {
-                    Err(NoAddress {
-                        detail: format!("{} was not looked up", t.host),
-                        hint: "this is a bug in dcv; please report it".into(),
+                    Err(NoAddress::NxDomain {
+                        host: t.host.clone(),
                     })
                 }),
             };
@@ -119,18 +188,18 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
         .await
     }
 
-    fn literal(&self, ip: IpAddr) -> Result<Vec<IpAddr>, NoAddress> {
+    fn literal(&self, ip: IpAddr) -> Result<Addresses, NoAddress> {
         if self.settings.allows(&ip) {
-            Ok(vec![ip])
-        } else {
-            Err(NoAddress {
-                detail: format!("the URL's address {ip} is excluded by -4/-6"),
-                hint: "drop -4/-6 or use a URL of the other family".into(),
+            Ok(Addresses {
+                ips: vec![ip],
+                nxdomain_family: None,
             })
+        } else {
+            Err(NoAddress::LiteralExcluded(ip))
         }
     }
 
-    async fn addresses(&self, host: &str) -> Result<Vec<IpAddr>, NoAddress> {
+    async fn addresses(&self, host: &str) -> Result<Addresses, NoAddress> {
         if let Some(ips) = self.settings.overrides.get(host) {
             let ips: Vec<IpAddr> = ips
                 .iter()
@@ -138,23 +207,28 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
                 .filter(|ip| self.settings.allows(ip))
                 .collect();
             return if ips.is_empty() {
-                Err(NoAddress {
-                    detail: format!("every --resolve address of {host} is excluded by -4/-6"),
-                    hint: "give a --resolve address of the selected family".into(),
+                Err(NoAddress::OverridesExcluded {
+                    host: host.to_owned(),
                 })
             } else {
-                Ok(ips)
+                Ok(Addresses {
+                    ips,
+                    nxdomain_family: None,
+                })
             };
         }
         let families = self.settings.families();
-        let answers = join_all(families.iter().map(|&f| async move {
-            let _permit = self.in_flight.acquire().await;
-            (f, self.lookup.lookup(host, f).await)
-        }))
+        // Not bounded here: the lookups go through the DNS engine, which is.
+        let answers = join_all(
+            families
+                .iter()
+                .map(|&f| async move { (f, self.lookup.lookup(host, f).await) }),
+        )
         .await;
         let mut ips: Vec<IpAddr> = Vec::new();
         let mut errors = Vec::new();
-        for (_, answer) in answers {
+        let mut nxdomain = None;
+        for (family, answer) in answers {
             match answer {
                 Ok(found) => {
                     for ip in found {
@@ -163,43 +237,50 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
                         }
                     }
                 }
-                Err(LookupError::NxDomain) => {
-                    return Err(NoAddress {
-                        detail: format!("{host} does not exist in DNS (NXDOMAIN)"),
-                        hint: "create an A or AAAA record for the name (or check its spelling); the CA resolves it the same way".into(),
-                    });
-                }
-                Err(e) => errors.push(e.to_string()),
+                Err(LookupError::NxDomain) => nxdomain = Some(family),
+                Err(e) => errors.push(e),
             }
         }
         if !errors.is_empty() {
             // Some address may be missing: a pass would not be trustworthy.
-            return Err(NoAddress {
-                detail: format!("cannot list the addresses of {host}: {}", errors.join("; ")),
-                hint: "check the resolvers (--resolver) and the zone's nameservers; with --resolve HOST:IP you can test a server directly".into(),
+            return Err(NoAddress::LookupFailed {
+                host: host.to_owned(),
+                errors,
             });
         }
         if ips.is_empty() {
-            let types: Vec<&str> = families.iter().map(|f| f.record_type()).collect();
-            return Err(NoAddress {
-                detail: format!("{host} has no {} record", types.join(" or ")),
-                hint: "publish an A (and/or AAAA) record pointing at the web server".into(),
+            if nxdomain.is_some() {
+                return Err(NoAddress::NxDomain {
+                    host: host.to_owned(),
+                });
+            }
+            return Err(NoAddress::NoRecords {
+                host: host.to_owned(),
+                types: families.iter().map(|f| f.record_type()).collect(),
             });
         }
-        Ok(ips)
+        // One family said the name does not exist while another has
+        // addresses: a nameserver bug (RFC 4074); the CA uses what it got.
+        Ok(Addresses {
+            ips,
+            nxdomain_family: nxdomain,
+        })
     }
 
     async fn check_target(
         &self,
         target: &Target,
-        addresses: Result<Vec<IpAddr>, NoAddress>,
+        addresses: Result<Addresses, NoAddress>,
     ) -> CheckResult {
         let kind = target.scheme.kind();
-        let addresses = match addresses {
+        let Addresses {
+            ips: addresses,
+            nxdomain_family,
+        } = match addresses {
             Ok(a) => a,
             Err(no) => {
-                return CheckResult::new(&target.domain, kind, Status::Fail, no.detail)
-                    .with_hint(no.hint);
+                return CheckResult::new(&target.domain, kind, Status::Fail, no.detail())
+                    .with_hint(no.hint());
             }
         };
         let judged = join_all(addresses.iter().map(|&address| async move {
@@ -218,7 +299,13 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
             judge(&req, outcome, &target.expected)
         }))
         .await;
-        let result = fold(target, judged);
+        let mut result = fold(target, judged);
+        if let Some(family) = nxdomain_family {
+            result.detail.push_str(&format!(
+                "; note: the {} lookup answered NXDOMAIN although the name has other addresses (a nameserver bug, RFC 4074)",
+                family.record_type()
+            ));
+        }
         // Addresses chosen by the user (--resolve, an IP URL) are deliberate;
         // internal ones from DNS mean the CA will see something else.
         let from_dns =
@@ -231,319 +318,12 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
     }
 }
 
-/// Adds a note when DNS gave addresses the CA cannot reach from the internet.
-fn note_internal_addresses(mut result: CheckResult, addresses: &[IpAddr]) -> CheckResult {
-    let internal: Vec<String> = addresses
-        .iter()
-        .filter_map(|ip| internal_kind(ip).map(|kind| format!("{ip} is a {kind} address")))
-        .collect();
-    if internal.is_empty() {
-        return result;
-    }
-    result.detail.push_str(&format!(
-        "; note: {}, which the CA cannot reach over the internet",
-        internal.join(", ")
-    ));
-    let advice = "the resolver used here answers with internal addresses (split-horizon DNS?): \
-                  check what the internet sees with --resolver 1.1.1.1 (or another public resolver)";
-    result.hint = Some(match result.hint.take() {
-        Some(h) => format!("{advice}. Also: {h}"),
-        None => advice.to_owned(),
-    });
-    result
-}
-
-/// The kind of a non-public address, or `None` for a public one.
-/// (Documentation ranges are left alone: they appear in examples only.)
-fn internal_kind(ip: &IpAddr) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            if v4.is_loopback() {
-                Some("loopback")
-            } else if v4.is_private() {
-                Some("private")
-            } else if v4.is_link_local() {
-                Some("link-local")
-            } else if o[0] == 100 && (64..128).contains(&o[1]) {
-                Some("shared (CGNAT)")
-            } else if v4.is_unspecified() {
-                Some("unspecified")
-            } else {
-                None
-            }
-        }
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            if v6.is_loopback() {
-                Some("loopback")
-            } else if v6.is_unspecified() {
-                Some("unspecified")
-            } else if first & 0xfe00 == 0xfc00 {
-                Some("unique local")
-            } else if first & 0xffc0 == 0xfe80 {
-                Some("link-local")
-            } else {
-                v6.to_ipv4_mapped()
-                    .and_then(|v4| internal_kind(&IpAddr::V4(v4)))
-            }
-        }
-    }
-}
-
-/// One attempt, judged.
-#[derive(Debug, Clone)]
-struct Judged {
-    attempt: Attempt,
-    family: Family,
-    /// What went wrong, and what to do; `None` when it passed.
-    failure: Option<(String, Option<String>)>,
-    certificate: Vec<String>,
-}
-
-fn judge(req: &FetchRequest, outcome: Result<Response, FetchError>, expected: &Expected) -> Judged {
-    let mut attempt = Attempt {
-        url: Some(req.url()),
-        address: req.address_label(),
-        ..Attempt::default()
-    };
-    let mut certificate = Vec::new();
-    let failure = match outcome {
-        Ok(resp) => {
-            attempt.status = Some(resp.status);
-            if let Some(der) = &resp.certificate {
-                certificate = certificate_problems(der, &req.host, unix_now());
-            }
-            judge_response(req, &resp, expected)
-        }
-        Err(e) => Some((e.to_string(), fetch_hint(req, &e))),
-    };
-    attempt.outcome = match &failure {
-        None => "pass".into(),
-        Some((what, _)) => what.clone(),
-    };
-    if !certificate.is_empty() {
-        attempt
-            .outcome
-            .push_str(&format!("; certificate: {}", certificate.join(", ")));
-    }
-    Judged {
-        attempt,
-        family: Family::of(&req.address),
-        failure,
-        certificate,
-    }
-}
-
-fn judge_response(
-    req: &FetchRequest,
-    resp: &Response,
-    expected: &Expected,
-) -> Option<(String, Option<String>)> {
-    let status = resp.status;
-    let is_file = expected.file.is_some();
-    if (300..400).contains(&status) {
-        let to = resp
-            .location
-            .as_deref()
-            .map_or_else(|| "no Location header".to_owned(), |l| format!("to {l}"));
-        return Some((
-            format!("redirect ({status}) {to}"),
-            Some(
-                "CAs do not follow redirects: serve the file at this very URL; exempt \
-                 /.well-known/pki-validation/ from redirects to HTTPS or to another host \
-                 (nginx: `location ^~ /.well-known/pki-validation/ { }` before the redirect)"
-                    .into(),
-            ),
-        ));
-    }
-    if status == 400
-        && String::from_utf8_lossy(&resp.body).contains("plain HTTP request was sent to HTTPS port")
-    {
-        let e = FetchError::TlsOnHttpPort;
-        return Some((e.to_string(), fetch_hint(req, &e)));
-    }
-    if status != 200 {
-        let (what, hint) = match status {
-            404 | 410 => (
-                format!("not found ({status})"),
-                if is_file {
-                    format!(
-                        "publish the file at WEBROOT{} in the web root that serves {} on port {} (`dcv file --write WEBROOT`)",
-                        req.path, req.host, req.port
-                    )
-                } else {
-                    "publish the file at this path on the server that answers for this name".into()
-                },
-            ),
-            401 | 403 => (
-                format!("access denied ({status})"),
-                "the server refuses this path: allow it (a rule denying dot-directories such as \
-                 .well-known, an authentication wall, or file permissions)"
-                    .into(),
-            ),
-            500..=599 => (
-                format!("server error ({status})"),
-                "the server failed to answer this path; see its error log".into(),
-            ),
-            _ => (
-                format!("status {status}"),
-                "only a 200 response with the exact body passes".into(),
-            ),
-        };
-        return Some((what, Some(hint)));
-    }
-    if resp.too_large {
-        let size = resp.content_length.map_or_else(
-            || format!("more than {MAX_BODY} bytes"),
-            |n| format!("{n} bytes"),
-        );
-        return Some((
-            format!("the body is larger than 64 KiB ({size}); reading stopped there"),
-            Some("this URL serves something else than the small text file (a download or a catch-all route)".into()),
-        ));
-    }
-    diagnose(&resp.body, resp.content_type.as_deref(), expected)
-        .map(|p| (p.detail(), Some(p.hint(is_file))))
-}
-
-fn fetch_hint(req: &FetchRequest, e: &FetchError) -> Option<String> {
-    let port = req.port;
-    let hint = match e {
-        FetchError::Refused => format!(
-            "nothing accepts connections on port {port} at {}: start the web server there, fix the DNS record, or open the firewall",
-            req.address
-        ),
-        FetchError::ConnectTimeout(_) => format!(
-            "no answer to the connection: a firewall probably drops port {port}, or the address is wrong or down"
-        ),
-        FetchError::Unreachable(_) if req.address.is_ipv6() => {
-            "this machine has no route to that IPv6 address, but the CA will use it: check from a host with IPv6, or remove the AAAA record if the site has no IPv6".into()
-        }
-        FetchError::Unreachable(_) => "no route to the address: check the DNS record and the network".into(),
-        FetchError::NoResponse(_) | FetchError::Stalled { .. } => {
-            "the server accepted the connection but did not answer in time (overloaded, a hanging proxy, or a filter that stalls); the CA will time out too".into()
-        }
-        FetchError::Closed | FetchError::Reset => {
-            "the server hung up without a response: see its error log (or a filter in front of it)".into()
-        }
-        FetchError::TlsOnHttpPort => format!(
-            "port {port} expects TLS: serve plain HTTP on it for http:// (nginx: `listen {port};` without `ssl`), or check with --scheme https"
-        ),
-        FetchError::HttpOnHttpsPort => format!(
-            "port {port} serves plain HTTP: enable TLS on it for https:// (nginx: `listen {port} ssl;`), or check with --scheme http"
-        ),
-        FetchError::Tls(_) => "the TLS handshake fails (the CA's will too): check the server's TLS configuration".into(),
-        FetchError::Protocol(_) => format!("the server does not speak HTTP/1.1 properly on port {port}"),
-        FetchError::Io(_) => return None,
-    };
-    Some(hint)
-}
-
-/// Folds the attempts of one target into its result: a pass only when every address passed.
-fn fold(target: &Target, judged: Vec<Judged>) -> CheckResult {
-    let kind = target.scheme.kind();
-    let total = judged.len();
-    let mut notes: Vec<String> = Vec::new();
-    for n in judged.iter().flat_map(|j| j.certificate.iter()) {
-        if !notes.contains(n) {
-            notes.push(n.clone());
-        }
-    }
-    let cert_note = (!notes.is_empty()).then(|| format!("the certificate is {}", notes.join(", ")));
-    let failed: Vec<&Judged> = judged.iter().filter(|j| j.failure.is_some()).collect();
-    let addresses: Vec<&str> = judged.iter().map(|j| j.attempt.address.as_str()).collect();
-    let attempts: Vec<Attempt> = judged.iter().map(|j| j.attempt.clone()).collect();
-
-    if failed.is_empty() {
-        let mut detail = format!(
-            "200 with the expected body from {} ({})",
-            if total == 1 {
-                "its address".to_owned()
-            } else {
-                format!("all {total} addresses")
-            },
-            addresses.join(", ")
-        );
-        if let Some(n) = &cert_note {
-            detail.push_str(&format!("; note: {n}"));
-        }
-        let result =
-            CheckResult::new(&target.domain, kind, Status::Pass, detail).with_attempts(attempts);
-        return match cert_note {
-            Some(_) => result.with_hint(
-                "the CA does not verify the certificate for this check, but browsers will: install a valid one once issued",
-            ),
-            None => result,
-        };
-    }
-
-    let what = |j: &Judged| j.failure.as_ref().map(|f| f.0.clone()).unwrap_or_default();
-    let mut distinct: Vec<String> = Vec::new();
-    for j in &failed {
-        let w = what(j);
-        if !distinct.contains(&w) {
-            distinct.push(w);
-        }
-    }
-    let v6_only = failed.iter().all(|j| j.family == Family::V6)
-        && judged
-            .iter()
-            .any(|j| j.family == Family::V4 && j.failure.is_none());
-    let mut detail = if failed.len() == total && distinct.len() == 1 {
-        if total == 1 {
-            distinct[0].clone()
-        } else {
-            format!("{} (all {total} addresses)", distinct[0])
-        }
-    } else {
-        let list: Vec<String> = failed
-            .iter()
-            .map(|j| format!("{}: {}", j.attempt.address, what(j)))
-            .collect();
-        let lead = if v6_only {
-            "IPv6 fails while IPv4 serves the file"
-        } else {
-            "some addresses fail"
-        };
-        format!("{lead} ({} of {total}): {}", failed.len(), list.join("; "))
-    };
-    if let Some(n) = &cert_note {
-        detail.push_str(&format!("; note: {n}"));
-    }
-    let mut hints: Vec<String> = Vec::new();
-    if v6_only {
-        hints.push(
-            "the CA may pick the IPv6 address: make the server answer on IPv6 like on IPv4 (listen [::]:port, firewall), or remove the AAAA record".into(),
-        );
-    }
-    for h in failed
-        .iter()
-        .filter_map(|j| j.failure.as_ref().and_then(|f| f.1.clone()))
-    {
-        if !hints.contains(&h) && hints.len() < 2 {
-            hints.push(h);
-        }
-    }
-    let result =
-        CheckResult::new(&target.domain, kind, Status::Fail, detail).with_attempts(attempts);
-    if hints.is_empty() {
-        result
-    } else {
-        result.with_hint(hints.join(". Also: "))
-    }
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::fetch::{FetchError, Response};
+    use super::super::judge::internal_kind;
     use super::*;
-    use crate::check::CheckKind;
+    use crate::report::CheckKind;
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,18 +1,16 @@
-//! The one report model of the check commands (`check-dns`, `check-http`):
-//! a list of per-name, per-method results with `ok` derived from them, its
-//! human rendering, and the `--wait` polling loop that repeats a round.
+//! The one report model of the check commands (`check-dns`, `check-http`,
+//! `check`): per-name, per-method results with `ok` derived from them, and
+//! their human rendering. Everything here is data; how it was obtained is
+//! the runner's business.
 
-use std::future::Future;
-use std::io::{self, IsTerminal, Write};
-use std::time::Duration;
-
-use tokio::time::Instant;
+use std::io::{self, Write};
 
 use serde::Serialize;
 
 use crate::exit_codes::ExitCode;
 use crate::names::Rejection;
-use crate::output::{Painter, Report};
+use crate::output::{Render, Report};
+use crate::text;
 
 /// What was checked (SPEC section 4 `check`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -192,7 +190,11 @@ impl CheckReport {
 }
 
 impl Report for CheckReport {
-    fn human(&self, out: &mut dyn Write, p: Painter) -> io::Result<()> {
+    fn human(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
+        let p = cx.paint;
+        // Details quote what servers, certificates and CSRs said: every
+        // string is escaped here, on its one way to the terminal.
+        let safe = text::printable;
         for r in &self.results {
             let tag = match r.status {
                 Status::Pass => p.good("PASS"),
@@ -203,14 +205,14 @@ impl Report for CheckReport {
             let at = r
                 .adn
                 .as_ref()
-                .map(|a| format!(" (at {a})"))
+                .map(|a| format!(" (at {})", safe(a)))
                 .unwrap_or_default();
             writeln!(
                 out,
                 "{tag} {:<5} {}{at}: {}",
                 r.check.label(),
-                p.bold(&r.domain),
-                r.detail
+                p.bold(&safe(&r.domain)),
+                safe(&r.detail)
             )?;
             if r.status != Status::Pass {
                 for a in &r.attempts {
@@ -220,11 +222,18 @@ impl Report for CheckReport {
                         .as_ref()
                         .map(|s| format!("{s} "))
                         .unwrap_or_default();
-                    writeln!(out, "      {target} @ {server}{}: {}", a.address, a.outcome)?;
+                    writeln!(
+                        out,
+                        "      {} @ {}{}: {}",
+                        safe(target),
+                        safe(&server),
+                        safe(&a.address),
+                        safe(&a.outcome)
+                    )?;
                 }
             }
             if let Some(h) = &r.hint {
-                writeln!(out, "      {} {h}", p.warn("hint:"))?;
+                writeln!(out, "      {} {}", p.warn("hint:"), safe(h))?;
             }
         }
         for n in &self.names {
@@ -233,7 +242,12 @@ impl Report for CheckReport {
             } else {
                 p.bad("NOT OK")
             };
-            writeln!(out, "{tag} {}: {}", p.bold(&n.domain), n.detail)?;
+            writeln!(
+                out,
+                "{tag} {}: {}",
+                p.bold(&safe(&n.domain)),
+                safe(&n.detail)
+            )?;
         }
         let summary = format!(
             "{} passed, {} failed, {} skipped, {} invalid",
@@ -254,72 +268,6 @@ impl Report for CheckReport {
     }
 }
 
-/// First pause between `--wait` rounds; it doubles up to [`MAX_BACKOFF`].
-pub const FIRST_BACKOFF: Duration = Duration::from_secs(2);
-pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
-/// Runs `round` once, or with `wait` until a round is ok or the time is up,
-/// sleeping with backoff between rounds and showing progress on a terminal.
-pub async fn poll<F, Fut>(wait: Option<Duration>, quiet: bool, mut round: F) -> CheckReport
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = CheckReport>,
-{
-    let started = Instant::now();
-    let mut pause = FIRST_BACKOFF;
-    let progress = !quiet && io::stderr().is_terminal();
-    let mut n = 1;
-    loop {
-        let report = round().await;
-        let Some(wait) = wait else { return report };
-        let elapsed = started.elapsed();
-        if report.ok || elapsed >= wait {
-            if progress {
-                eprint!("\r\x1b[K");
-            }
-            return report;
-        }
-        let sleep = pause.min(wait - elapsed);
-        if progress {
-            let failing = report
-                .results
-                .iter()
-                .filter(|r| r.status == Status::Fail)
-                .count();
-            eprint!(
-                "\r\x1b[Kround {n}: {failing} not passing yet; next try in {}s ({}s left)",
-                sleep.as_secs(),
-                (wait - elapsed).as_secs()
-            );
-        }
-        tokio::time::sleep(sleep).await;
-        pause = (pause * 2).min(MAX_BACKOFF);
-        n += 1;
-    }
-}
-
-/// Parses `--wait`: `90s`, `10m`, `1h`, or plain seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let (number, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
-        Some(i) => s.split_at(i),
-        None => (s, "s"),
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration (e.g. 90s, 10m, 1h)"))?;
-    let seconds = match unit {
-        "ms" => value / 1000.0,
-        "s" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m or h)")),
-    };
-    if !(0.0..=86_400.0).contains(&seconds) {
-        return Err(format!("{s:?} is out of range (at most 24h)"));
-    }
-    Ok(Duration::from_secs_f64(seconds))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,63 +284,5 @@ mod tests {
             CheckReport::new(vec![invalid]).exit_code(),
             ExitCode::CheckFailed
         );
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
-        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
-        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
-        assert!(parse_duration("x").is_err());
-        assert!(parse_duration("5d").is_err());
-        assert!(parse_duration("48h").is_err());
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn poll_repeats_until_ok_with_backoff() {
-        let mut rounds = 0;
-        let started = tokio::time::Instant::now();
-        let report = poll(Some(Duration::from_secs(60)), true, || {
-            rounds += 1;
-            let status = if rounds < 3 {
-                Status::Fail
-            } else {
-                Status::Pass
-            };
-            async move {
-                CheckReport::new(vec![CheckResult::new(
-                    "x.example",
-                    CheckKind::Cname,
-                    status,
-                    "",
-                )])
-            }
-        })
-        .await;
-        assert!(report.ok);
-        assert_eq!(rounds, 3);
-        // 2 s then 4 s of backoff.
-        assert_eq!(started.elapsed().as_secs(), 6);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn poll_gives_up_when_time_runs_out() {
-        let mut rounds = 0;
-        let report = poll(Some(Duration::from_secs(5)), true, || {
-            rounds += 1;
-            async {
-                CheckReport::new(vec![CheckResult::new(
-                    "x.example",
-                    CheckKind::Cname,
-                    Status::Fail,
-                    "",
-                )])
-            }
-        })
-        .await;
-        assert!(!report.ok);
-        // t=0, t=2, t=5 (the last sleep is cut to the time left).
-        assert_eq!(rounds, 3);
     }
 }

@@ -1,0 +1,114 @@
+//! The CAA check (RFC 8659): the relevant RRset is the first non-empty one
+//! walking up from the name, read through the resolvers (which chase
+//! aliases), and judged by the pure [`crate::caa`] evaluation.
+
+use futures::future::join_all;
+
+use super::engine::Engine;
+use super::{Data, RType, Rcode, normalize, parent};
+use crate::caa::{self, CaaRecord, Verdict};
+use crate::names::DnsName;
+use crate::report::{CheckKind, CheckResult, Status};
+
+/// CAA for one name: the relevant RRset is the first non-empty one walking
+/// up from the name (RFC 8659 section 3); the resolvers chase aliases.
+pub async fn caa_check(engine: &Engine, domain: &DnsName, issuers: &[String]) -> CheckResult {
+    let d = domain.to_string();
+    let mut climb = vec![normalize(domain.base())];
+    while let Some(p) = climb.last().and_then(|n| parent(n)) {
+        climb.push(p.to_owned());
+    }
+    let answers = join_all(climb.iter().map(|n| engine.ask_resolvers(n, RType::Caa))).await;
+    let issuers: Vec<&str> = issuers.iter().map(String::as_str).collect();
+    let floor = domain.registrable_domain();
+    let mut notes: Vec<String> = Vec::new();
+    for (name, answer) in climb.iter().zip(answers) {
+        let failed = match &answer {
+            Ok(a) if matches!(a.rcode, Rcode::NoError | Rcode::NxDomain) => None,
+            Ok(a) => Some(a.rcode.to_string()),
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(why) = failed {
+            // Above the registrable domain (public suffixes) a failure is
+            // almost always an authoritative-only or lab resolver, so it is
+            // noted rather than failing the name.
+            if name.len() < floor.len() {
+                notes.push(format!("CAA at {name}. could not be read ({why}); ignored"));
+                continue;
+            }
+            return CheckResult::new(&d, CheckKind::Caa, Status::Fail, format!("CAA lookup at {name}. failed: {why}"))
+                .with_hint("a CA treats a failed CAA lookup as a refusal (RFC 8659 section 3); fix the zone's servers");
+        }
+        let Ok(a) = answer else { continue };
+        let set: Vec<CaaRecord> = a
+            .answers
+            .iter()
+            .filter_map(|r| match &r.data {
+                Data::Caa { flags, tag, value } => Some(CaaRecord {
+                    flags: *flags,
+                    tag: tag.clone(),
+                    value: value.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        if set.is_empty() {
+            continue;
+        }
+        let kind = if domain.is_wildcard() {
+            "wildcard "
+        } else {
+            ""
+        };
+        return match caa::evaluate(&set, domain.is_wildcard(), &issuers) {
+            Verdict::Authorized { tag, issuer, notes } => {
+                let mut detail = format!("CAA at {name}. authorizes {issuer} ({tag})");
+                if !notes.is_empty() {
+                    detail.push_str(&format!("; {}", notes.join("; ")));
+                }
+                CheckResult::new(&d, CheckKind::Caa, Status::Pass, detail).with_adn(name)
+            }
+            Verdict::NotGoverned { tag } => CheckResult::new(
+                &d,
+                CheckKind::Caa,
+                Status::Pass,
+                format!("CAA at {name}. has no {tag} property for a {kind}name: any CA may issue"),
+            )
+            .with_adn(name),
+            Verdict::Unrestricted => unreachable_unrestricted(&d),
+            Verdict::Forbidden { reason } => CheckResult::new(
+                &d,
+                CheckKind::Caa,
+                Status::Fail,
+                format!(
+                    "CAA at {name}. forbids issuance by {}: {reason}",
+                    issuers.join("/")
+                ),
+            )
+            .with_adn(name)
+            .with_hint(format!(
+                "add {name}. CAA 0 {} \"{}\"",
+                if domain.is_wildcard() {
+                    "issuewild"
+                } else {
+                    "issue"
+                },
+                issuers.first().copied().unwrap_or("")
+            )),
+        };
+    }
+    let mut r = unreachable_unrestricted(&d);
+    if !notes.is_empty() {
+        r.detail.push_str(&format!(" ({})", notes.join("; ")));
+    }
+    r
+}
+
+fn unreachable_unrestricted(d: &str) -> CheckResult {
+    CheckResult::new(
+        d,
+        CheckKind::Caa,
+        Status::Pass,
+        "no CAA records up the tree: any CA may issue",
+    )
+}

@@ -1,0 +1,235 @@
+//! The DCV CNAME check (BR 3.2.2.4.7) for one name: the record name at
+//! every ADN candidate asked of every server, the first candidate where all
+//! servers agree passes, and otherwise the most useful explanation: a stale
+//! server, a wrong target, server failures, the usual publishing mistakes,
+//! or a plain miss with its negative-caching TTL.
+
+use futures::future::join_all;
+
+use super::diagnose::{self, Diagnosis};
+use super::engine::{Engine, Lookup};
+use super::findings::{STALE_SECONDARY_HINT, Trouble, failure_hint};
+use super::observe::{
+    Seen, attempts, classify, cname_picker, differing, holds, servers_line, troubles,
+};
+use super::{Data, RType};
+use crate::artifacts::Expectation;
+use crate::names::DnsName;
+use crate::report::{Attempt, CheckKind, CheckResult, Status};
+
+/// The CSR's CNAME for one name, over every ADN candidate.
+pub async fn dcv_cname(engine: &Engine, exp: &Expectation, domain: &DnsName) -> CheckResult {
+    let mode = engine.config().mode;
+    let hint = domain.registrable_domain().to_owned();
+    let target = exp.cname_target();
+    let candidates: Vec<String> = domain
+        .adn_candidates()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let qnames: Vec<String> = candidates
+        .iter()
+        .map(|a| exp.cname_name(a).trim_end_matches('.').to_owned())
+        .collect();
+    let lookups = join_all(qnames.iter().map(|q| engine.lookup(q, RType::Cname, &hint))).await;
+    let picker = cname_picker(target.clone());
+    let seen: Vec<Vec<Seen>> = lookups
+        .iter()
+        .map(|l| {
+            l.observations
+                .iter()
+                .map(|o| classify(mode, o, &l.name, &picker))
+                .collect()
+        })
+        .collect();
+    let all_attempts: Vec<Attempt> = lookups
+        .iter()
+        .zip(&seen)
+        .flat_map(|(l, s)| attempts(l, s))
+        .collect();
+    let d = domain.to_string();
+
+    if let Some(i) = (0..lookups.len()).find(|&i| holds(&lookups[i], &seen[i])) {
+        return CheckResult::new(
+            &d,
+            CheckKind::Cname,
+            Status::Pass,
+            format!(
+                "{}. CNAME {target} on {}",
+                lookups[i].name,
+                servers_line(&lookups[i])
+            ),
+        )
+        .with_adn(&candidates[i])
+        .with_attempts(attempts(&lookups[i], &seen[i]));
+    }
+    let fail = |detail: String, hint: String| {
+        CheckResult::new(&d, CheckKind::Cname, Status::Fail, detail)
+            .with_hint(hint)
+            .with_attempts(all_attempts.clone())
+    };
+    // 1. Present on some servers only: a stale nameserver.
+    for (i, l) in lookups.iter().enumerate() {
+        if seen[i].contains(&Seen::Match) {
+            let n_ok = seen[i].iter().filter(|s| **s == Seen::Match).count();
+            return fail(
+                format!(
+                    "{}. CNAME {target} is on {n_ok} of {} servers; {}",
+                    l.name,
+                    seen[i].len(),
+                    differing(l, &seen[i])
+                ),
+                STALE_SECONDARY_HINT.into(),
+            )
+            .with_adn(&candidates[i]);
+        }
+    }
+    // 2. A wrong CNAME somewhere.
+    for (i, l) in lookups.iter().enumerate() {
+        if let Some(Seen::Wrong(found)) = seen[i].iter().find(|s| matches!(s, Seen::Wrong(_))) {
+            let Diagnosis { reason, hint } = diagnose::cname_target(exp, found);
+            return fail(format!("{}. is a CNAME to {found}: {reason}", l.name), hint)
+                .with_adn(&candidates[i]);
+        }
+    }
+    // 3. Server failures (SERVFAIL, REFUSED, timeouts, no servers).
+    let mut failures = Vec::new();
+    let mut kinds: Vec<Trouble> = Vec::new();
+    for (l, s) in lookups.iter().zip(&seen) {
+        if let Some(e) = &l.error {
+            failures.push(format!("{}.: {e}", l.name));
+            kinds.push(e.trouble());
+        }
+        let server_troubles = troubles(s);
+        if !server_troubles.is_empty() {
+            failures.push(format!("{}.: {}", l.name, differing(l, s)));
+            kinds.extend(server_troubles);
+        }
+    }
+    if !failures.is_empty() {
+        let hint = failure_hint(kinds).to_owned();
+        return fail(format!("could not check: {}", failures.join("; ")), hint);
+    }
+    // 4. Nothing there: look for the usual mistakes before saying "missing".
+    if let Some((Diagnosis { reason, hint }, adn)) =
+        look_for_mistakes(engine, exp, &candidates, &qnames, &hint, &lookups, &seen).await
+    {
+        return fail(reason, hint).with_adn(adn);
+    }
+    let parts: Vec<String> = lookups
+        .iter()
+        .zip(&seen)
+        .map(|(l, s)| {
+            let kind = if s.iter().all(|x| matches!(x, Seen::NxDomain(_))) {
+                "NXDOMAIN"
+            } else if s.iter().all(|x| matches!(x, Seen::NoData(_))) {
+                "NODATA"
+            } else {
+                "no CNAME"
+            };
+            format!("{}. {kind}", l.name)
+        })
+        .collect();
+    let negative = seen.iter().flatten().find_map(|s| match s {
+        Seen::NxDomain(Some(n)) | Seen::NoData(Some(n)) => Some(n.clone()),
+        _ => None,
+    });
+    let record = format!(
+        "{}. CNAME {target}",
+        qnames.last().map(String::as_str).unwrap_or("")
+    );
+    let mut hint = format!("publish {record}");
+    if let Some((zone, ttl)) = &negative {
+        hint.push_str("; ");
+        hint.push_str(&diagnose::negative_caching(zone, *ttl));
+    }
+    let mut r = fail(format!("no CNAME at any ADN: {}", parts.join(", ")), hint);
+    if negative.is_none() {
+        r.detail.push_str(" (no SOA in the negative answers)");
+    }
+    r
+}
+
+/// The follow-up questions asked only when no CNAME was found: a TXT where
+/// the CNAME belongs, and the record name with the zone appended twice.
+async fn look_for_mistakes(
+    engine: &Engine,
+    exp: &Expectation,
+    candidates: &[String],
+    qnames: &[String],
+    hint: &str,
+    lookups: &[Lookup],
+    seen: &[Vec<Seen>],
+) -> Option<(Diagnosis, String)> {
+    let mode = engine.config().mode;
+    // TXT at a name that exists without a CNAME (NODATA).
+    let nodata: Vec<usize> = (0..lookups.len())
+        .filter(|&i| seen[i].iter().any(|s| matches!(s, Seen::NoData(_))))
+        .collect();
+    let txts = join_all(
+        nodata
+            .iter()
+            .map(|&i| engine.lookup(&qnames[i], RType::Txt, hint)),
+    )
+    .await;
+    for (&i, l) in nodata.iter().zip(&txts) {
+        for o in &l.observations {
+            if let Ok(a) = &o.result {
+                if let Some(t) = a.answers.iter().find_map(|r| match &r.data {
+                    Data::Txt(t) => Some(t.clone()),
+                    _ => None,
+                }) {
+                    return Some((
+                        diagnose::txt_instead_of_cname(exp, &qnames[i], &t),
+                        candidates[i].clone(),
+                    ));
+                }
+            }
+        }
+    }
+    // The zone appended twice: `_x.example.com.example.com`.
+    let mut doubled: Vec<(usize, String, String)> = Vec::new();
+    for (i, l) in lookups.iter().enumerate() {
+        let mut zones: Vec<String> = l
+            .observations
+            .iter()
+            .filter_map(|o| o.zone.clone())
+            .collect();
+        for s in &seen[i] {
+            if let Seen::NxDomain(Some((z, _))) | Seen::NoData(Some((z, _))) = s {
+                zones.push(z.clone());
+            }
+        }
+        zones.push(candidates[i].clone());
+        zones.sort();
+        zones.dedup();
+        for z in zones {
+            let name = format!("{}.{z}", qnames[i]);
+            if name.len() <= 253 && !doubled.iter().any(|(_, n, _)| *n == name) {
+                doubled.push((i, name, z));
+            }
+        }
+    }
+    let found = join_all(
+        doubled
+            .iter()
+            .map(|(_, n, _)| engine.lookup(n, RType::Cname, hint)),
+    )
+    .await;
+    let picker = cname_picker(exp.cname_target());
+    for ((i, name, zone), l) in doubled.iter().zip(&found) {
+        let any = l.observations.iter().any(|o| {
+            matches!(
+                classify(mode, o, name, &picker),
+                Seen::Match | Seen::Wrong(_)
+            )
+        });
+        if any {
+            return Some((
+                diagnose::zone_appended_twice(name, &qnames[*i], zone),
+                candidates[*i].clone(),
+            ));
+        }
+    }
+    None
+}

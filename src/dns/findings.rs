@@ -1,0 +1,201 @@
+//! Typed DNS failures, and the one place they become sentences: why the
+//! servers to ask could not be found ([`LookupFailure`]), what went wrong
+//! with one server ([`ServerFailure`]), and the hint for a set of them.
+//!
+//! Decisions are made on these values; text is produced only for the
+//! report, so no code ever searches a message for "SERVFAIL".
+
+use std::fmt;
+
+use super::{QueryError, Rcode};
+
+/// Why the servers for a question could not be found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookupFailure {
+    /// The SOA query that finds the zone got no usable answer.
+    ZoneQuery {
+        name: String,
+        cause: QueryError,
+    },
+    /// The SOA query was answered with an error code.
+    ZoneRcode {
+        name: String,
+        rcode: Rcode,
+    },
+    /// No zone up to the root: nothing is delegated there.
+    NoZone {
+        start: String,
+    },
+    /// The NS query of the zone got no usable answer.
+    NsQuery {
+        zone: String,
+        cause: QueryError,
+    },
+    NoNs {
+        zone: String,
+    },
+    /// None of the zone's nameservers has an address (of the allowed family).
+    NoNsAddress {
+        zone: String,
+        family: Option<&'static str>,
+    },
+}
+
+impl fmt::Display for LookupFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LookupFailure::ZoneQuery { name, cause } => {
+                write!(f, "cannot find the zone of {name}: {cause}")
+            }
+            LookupFailure::ZoneRcode { name, rcode } => {
+                write!(f, "cannot find the zone of {name}: {rcode}")
+            }
+            LookupFailure::NoZone { start } => write!(f, "no zone found for {start}"),
+            LookupFailure::NsQuery { zone, cause } => {
+                write!(f, "cannot get the NS records of {zone}: {cause}")
+            }
+            LookupFailure::NoNs { zone } => write!(f, "no NS records for zone {zone}"),
+            LookupFailure::NoNsAddress { zone, family } => {
+                let fam = family.map(|f| format!(" {f}")).unwrap_or_default();
+                write!(f, "no{fam} address for any nameserver of zone {zone}")
+            }
+        }
+    }
+}
+
+/// What went wrong when one server was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerFailure {
+    /// No usable response.
+    Query(QueryError),
+    /// A response with an error code (SERVFAIL, REFUSED, …).
+    Rcode(Rcode),
+}
+
+impl fmt::Display for ServerFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerFailure::Query(e) => e.fmt(f),
+            ServerFailure::Rcode(r) => r.fmt(f),
+        }
+    }
+}
+
+/// The kinds of trouble a hint is chosen for, most telling first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Trouble {
+    ServFail,
+    Refused,
+    Timeout,
+    NoZone,
+    ConnectionRefused,
+    Other,
+}
+
+fn query_trouble(e: &QueryError) -> Trouble {
+    match e {
+        QueryError::Timeout(_) => Trouble::Timeout,
+        QueryError::ConnectionRefused => Trouble::ConnectionRefused,
+        QueryError::BrokenReferral { cause, .. } => cause.trouble(),
+        QueryError::Network(_) | QueryError::BadResponse(_) => Trouble::Other,
+    }
+}
+
+fn rcode_trouble(r: Rcode) -> Trouble {
+    match r {
+        Rcode::ServFail => Trouble::ServFail,
+        Rcode::Refused => Trouble::Refused,
+        _ => Trouble::Other,
+    }
+}
+
+impl ServerFailure {
+    pub fn trouble(&self) -> Trouble {
+        match self {
+            ServerFailure::Query(e) => query_trouble(e),
+            ServerFailure::Rcode(r) => rcode_trouble(*r),
+        }
+    }
+}
+
+impl LookupFailure {
+    pub fn trouble(&self) -> Trouble {
+        match self {
+            LookupFailure::ZoneQuery { cause, .. } | LookupFailure::NsQuery { cause, .. } => {
+                query_trouble(cause)
+            }
+            LookupFailure::ZoneRcode { rcode, .. } => rcode_trouble(*rcode),
+            LookupFailure::NoZone { .. } => Trouble::NoZone,
+            LookupFailure::NoNs { .. } | LookupFailure::NoNsAddress { .. } => Trouble::Other,
+        }
+    }
+}
+
+/// The hint for a set of failures: the most telling one decides.
+pub fn failure_hint(troubles: impl IntoIterator<Item = Trouble>) -> &'static str {
+    match troubles.into_iter().min().unwrap_or(Trouble::Other) {
+        Trouble::ServFail => {
+            "SERVFAIL: the server could not answer for the zone (broken DNSSEC, an unloaded zone, or a lame delegation); the CA will fail the same way"
+        }
+        Trouble::Refused => {
+            "REFUSED: the server does not serve this zone (a nameserver listed in the delegation that is not configured for it)"
+        }
+        Trouble::Timeout => {
+            "a server did not answer in time (firewall, down, or unreachable over this address family); the CA asks it too"
+        }
+        Trouble::NoZone => {
+            "the resolvers know no zone for this name: check that the domain is registered and delegated (NS records at the registry), or give --resolver a resolver that can see it"
+        }
+        Trouble::ConnectionRefused => {
+            "nothing answers DNS at that address: check the --resolver address and port, or the nameserver's listening addresses"
+        }
+        Trouble::Other => {
+            "a server could not be asked: check its address and that it answers DNS over UDP and TCP"
+        }
+    }
+}
+
+/// Some servers serve the record and some do not.
+pub const STALE_SECONDARY_HINT: &str = "a nameserver does not serve the current zone (stale secondary: check zone transfers and the SOA serial); the CA may ask any of them";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn the_most_telling_failure_chooses_the_hint() {
+        let timeout = ServerFailure::Query(QueryError::Timeout(Duration::from_secs(1)));
+        let servfail = ServerFailure::Rcode(Rcode::ServFail);
+        assert!(failure_hint([timeout.trouble(), servfail.trouble()]).starts_with("SERVFAIL"));
+        assert!(failure_hint([timeout.trouble()]).contains("in time"));
+        let no_zone = LookupFailure::NoZone {
+            start: "x.test".into(),
+        };
+        assert!(failure_hint([no_zone.trouble()]).contains("know no zone"));
+        let zone_servfail = LookupFailure::ZoneRcode {
+            name: "x.test".into(),
+            rcode: Rcode::ServFail,
+        };
+        assert_eq!(zone_servfail.trouble(), Trouble::ServFail);
+        assert_eq!(
+            zone_servfail.to_string(),
+            "cannot find the zone of x.test: SERVFAIL"
+        );
+        let refused = ServerFailure::Query(QueryError::ConnectionRefused);
+        assert!(failure_hint([refused.trouble()]).contains("nothing answers DNS"));
+        assert!(failure_hint([]).contains("could not be asked"));
+    }
+
+    #[test]
+    fn messages_name_the_family() {
+        let f = LookupFailure::NoNsAddress {
+            zone: "example.com".into(),
+            family: Some("IPv6"),
+        };
+        assert_eq!(
+            f.to_string(),
+            "no IPv6 address for any nameserver of zone example.com"
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! The generic record checks of the random-value methods: `--cname
+//! HOST=TARGET` (the CNAME at HOST points to TARGET) and `--txt HOST=VALUE`
+//! (a TXT record at HOST, or behind its alias, contains VALUE).
+
+use super::diagnose::{self, Diagnosis};
+use super::engine::{Engine, Lookup, Mode};
+use super::findings::{STALE_SECONDARY_HINT, failure_hint};
+use super::observe::{
+    Picker, Seen, attempts, chain, classify, cname_picker, differing, holds, servers_line, troubles,
+};
+use super::{Answer, Data, RType, normalize, parent};
+use crate::names::DnsName;
+use crate::report::{CheckKind, CheckResult, Status};
+
+/// A `HOST=VALUE` pair from the command line (`--cname`, `--txt`): the
+/// record's owner and what it must point to or contain. The host is an
+/// A-label name (U-labels are converted when parsed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostValue {
+    pub host: String,
+    pub value: String,
+}
+
+impl std::str::FromStr for HostValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once('=') {
+            Some((host, value)) if !host.is_empty() && !value.is_empty() => Ok(HostValue {
+                host: crate::names::host_to_ascii(host)?,
+                value: value.to_owned(),
+            }),
+            _ => Err(format!("{s:?} is not HOST=VALUE")),
+        }
+    }
+}
+
+/// Where a zone search for an arbitrary host starts: its registrable domain
+/// when one can be derived (labels with `_` are skipped), else the host.
+pub fn zone_hint(host: &str) -> String {
+    let mut rest = normalize(host);
+    loop {
+        if let Ok(name) = DnsName::from_user(&rest) {
+            return name.registrable_domain().to_owned();
+        }
+        match parent(&rest) {
+            Some(p) => rest = p.to_owned(),
+            None => return normalize(host),
+        }
+    }
+}
+
+/// `--cname HOST=TARGET`.
+pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
+    let mode = engine.config().mode;
+    let host = normalize(&hv.host);
+    let l = engine.lookup(&host, RType::Cname, &zone_hint(&host)).await;
+    let picker = cname_picker(hv.value.clone());
+    let pass = format!("{host}. CNAME {}.", normalize(&hv.value));
+    generic_result(mode, &l, &host, CheckKind::Cname, &picker, pass, |found| {
+        diagnose::generic_cname(&hv.value, found)
+    })
+}
+
+/// A generic (`--cname`/`--txt`) check's result from its lookup: a pass
+/// when every server holds the value, else the failure explained.
+fn generic_result(
+    mode: Mode,
+    l: &Lookup,
+    host: &str,
+    kind: CheckKind,
+    picker: &Picker,
+    pass: String,
+    wrong: impl Fn(&str) -> Diagnosis,
+) -> CheckResult {
+    let seen: Vec<Seen> = l
+        .observations
+        .iter()
+        .map(|o| classify(mode, o, &l.name, picker))
+        .collect();
+    let at = attempts(l, &seen);
+    if holds(l, &seen) {
+        return CheckResult::new(
+            host,
+            kind,
+            Status::Pass,
+            format!("{pass} on {}", servers_line(l)),
+        )
+        .with_attempts(at);
+    }
+    let (detail, hint) = generic_failure(l, &seen, host, l.rtype, wrong);
+    CheckResult::new(host, kind, Status::Fail, detail)
+        .with_hint(hint)
+        .with_attempts(at)
+}
+
+fn generic_failure(
+    l: &Lookup,
+    seen: &[Seen],
+    host: &str,
+    rtype: RType,
+    wrong: impl Fn(&str) -> Diagnosis,
+) -> (String, String) {
+    if let Some(e) = &l.error {
+        return (
+            format!("could not check {host}.: {e}"),
+            failure_hint([e.trouble()]).to_owned(),
+        );
+    }
+    if seen.contains(&Seen::Match) {
+        return (
+            format!(
+                "{host}. has the expected {rtype} on some servers only: {}",
+                differing(l, seen)
+            ),
+            STALE_SECONDARY_HINT.into(),
+        );
+    }
+    if let Some(Seen::Wrong(found)) = seen.iter().find(|s| matches!(s, Seen::Wrong(_))) {
+        let d = wrong(found);
+        return (format!("{host}.: {}", d.reason), d.hint);
+    }
+    let kinds = troubles(seen);
+    if !kinds.is_empty() {
+        return (
+            format!("could not check {host}.: {}", differing(l, seen)),
+            failure_hint(kinds).to_owned(),
+        );
+    }
+    let kind = if seen.iter().all(|s| matches!(s, Seen::NxDomain(_))) {
+        "NXDOMAIN"
+    } else {
+        "NODATA"
+    };
+    let negative = seen.iter().find_map(|s| match s {
+        Seen::NxDomain(Some(n)) | Seen::NoData(Some(n)) => Some(n.clone()),
+        _ => None,
+    });
+    let mut hint = format!("publish the {rtype} record at {host}.");
+    if let Some((z, t)) = negative {
+        hint.push_str("; ");
+        hint.push_str(&diagnose::negative_caching(&z, t));
+    }
+    (format!("no {rtype} at {host}.: {kind}"), hint)
+}
+
+/// `--txt HOST=VALUE`: some TXT record's joined strings contain VALUE.
+pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
+    let mode = engine.config().mode;
+    let host = normalize(&hv.host);
+    let mut l = engine.lookup(&host, RType::Txt, &zone_hint(&host)).await;
+    // An authoritative server answers a CNAME out of its zone without the
+    // TXT behind it: follow an alias all servers agree on (bounded).
+    for _ in 0..4 {
+        let targets: Vec<Option<String>> = l
+            .observations
+            .iter()
+            .map(|o| {
+                o.result.as_ref().ok().and_then(|a| {
+                    let has_txt = a.answers.iter().any(|r| matches!(r.data, Data::Txt(_)));
+                    let cname = a.answers.iter().find_map(|r| match &r.data {
+                        Data::Cname(t) if r.owner == normalize(&l.name) => Some(normalize(t)),
+                        _ => None,
+                    });
+                    if has_txt { None } else { cname }
+                })
+            })
+            .collect();
+        match targets.first() {
+            Some(Some(t)) if targets.iter().all(|x| x.as_deref() == Some(t)) => {
+                let t = t.clone();
+                l = engine.lookup(&t, RType::Txt, &zone_hint(&t)).await;
+            }
+            _ => break,
+        }
+    }
+    let value = hv.value.clone();
+    let picker = move |a: &Answer, qname: &str| {
+        // TXT records of the question name or of its alias chain only.
+        let owners = chain(a, qname);
+        let txts: Vec<&String> = a
+            .answers
+            .iter()
+            .filter_map(|r| match &r.data {
+                Data::Txt(t) if owners.contains(&r.owner) => Some(t),
+                _ => None,
+            })
+            .collect();
+        if txts.is_empty() {
+            return None;
+        }
+        if txts.iter().any(|t| t.contains(value.as_str())) {
+            Some(Ok(()))
+        } else {
+            Some(Err(txts
+                .iter()
+                .map(|t| format!("{t:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")))
+        }
+    };
+    let pass = format!("{}. TXT contains {:?}", l.name, hv.value);
+    generic_result(mode, &l, &host, CheckKind::Txt, &picker, pass, |found| {
+        Diagnosis {
+            reason: format!("TXT {found} does not contain {:?}", hv.value),
+            hint: format!("put {:?} into the TXT record at {host}.", hv.value),
+        }
+    })
+}

@@ -1,0 +1,184 @@
+//! What one server's answer means for a record check: the answer reduced
+//! to [`Seen`] (match, another value, NXDOMAIN/NODATA with the negative TTL,
+//! lame, failed), and the attempts and server lists a result reports.
+
+use super::engine::{Lookup, Mode, Observation};
+use super::findings::{ServerFailure, Trouble};
+use super::{Answer, Data, Rcode, normalize};
+use crate::report::Attempt;
+
+/// What one server said, reduced for a CNAME or TXT check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Seen {
+    Match,
+    /// A CNAME with another target (or TXT without the value).
+    Wrong(String),
+    NxDomain(Option<(String, u32)>),
+    NoData(Option<(String, u32)>),
+    Lame,
+    Failed(ServerFailure),
+}
+
+impl Seen {
+    pub fn outcome(&self) -> String {
+        match self {
+            Seen::Match => "pass".into(),
+            Seen::Wrong(v) => format!("found {v}"),
+            Seen::NxDomain(n) => format!("NXDOMAIN{}", neg(n)),
+            Seen::NoData(n) => format!("NODATA (the name exists, without this type){}", neg(n)),
+            Seen::Lame => "not authoritative (lame delegation?)".into(),
+            Seen::Failed(e) => e.to_string(),
+        }
+    }
+}
+
+fn neg(n: &Option<(String, u32)>) -> String {
+    n.as_ref()
+        .map(|(z, t)| format!(" (negative TTL {t}s, zone {z})"))
+        .unwrap_or_default()
+}
+
+/// What a check looks for in an answer: `None` when the answer holds no
+/// record of the kind, `Some(Err(shown))` when it holds a different one.
+pub type Found = Result<(), String>;
+pub type Picker = dyn Fn(&Answer, &str) -> Option<Found>;
+
+pub fn classify(mode: Mode, obs: &Observation, qname: &str, pick: &Picker) -> Seen {
+    let a = match &obs.result {
+        Ok(a) => a,
+        Err(e) => return Seen::Failed(ServerFailure::Query(e.clone())),
+    };
+    match a.rcode {
+        Rcode::NoError | Rcode::NxDomain => {}
+        other => return Seen::Failed(ServerFailure::Rcode(other)),
+    }
+    // Records only count in a positive answer: an NXDOMAIN says the name
+    // does not exist, whatever a hostile server adds to the answer section.
+    let picked = match a.rcode {
+        Rcode::NxDomain => None,
+        _ => pick(a, &normalize(qname)),
+    };
+    if let Some(found) = picked {
+        return match found {
+            Ok(()) => Seen::Match,
+            Err(v) => Seen::Wrong(v),
+        };
+    }
+    if mode == Mode::Authoritative && !a.authoritative {
+        return Seen::Lame;
+    }
+    if a.rcode == Rcode::NxDomain {
+        Seen::NxDomain(a.negative_ttl())
+    } else {
+        Seen::NoData(a.negative_ttl())
+    }
+}
+
+pub fn server_label(o: &Observation) -> String {
+    format!("{} ({})", o.server.name, o.server.addr)
+}
+
+pub fn attempts(lookup: &Lookup, seen: &[Seen]) -> Vec<Attempt> {
+    let query = format!("{}. {}", lookup.name, lookup.rtype);
+    let mut out: Vec<Attempt> = lookup
+        .observations
+        .iter()
+        .zip(seen)
+        .map(|(o, s)| Attempt {
+            query: Some(query.clone()),
+            server: Some(o.server.name.clone()),
+            address: o.server.addr.to_string(),
+            outcome: s.outcome(),
+            ..Attempt::default()
+        })
+        .collect();
+    if let Some(e) = &lookup.error {
+        out.push(Attempt {
+            query: Some(query),
+            address: "-".into(),
+            outcome: e.to_string(),
+            ..Attempt::default()
+        });
+    }
+    out
+}
+
+/// Every server agrees the record is there.
+pub fn holds(lookup: &Lookup, seen: &[Seen]) -> bool {
+    lookup.error.is_none() && !seen.is_empty() && seen.iter().all(|s| *s == Seen::Match)
+}
+
+pub fn servers_line(lookup: &Lookup) -> String {
+    let names: Vec<String> = lookup.observations.iter().map(server_label).collect();
+    format!(
+        "{} server{}: {}",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        names.join(", ")
+    )
+}
+
+pub fn cname_picker(expected: String) -> impl Fn(&Answer, &str) -> Option<Found> {
+    move |a: &Answer, qname: &str| {
+        // Only the CNAME owned by the question name counts; a resolver may
+        // add the rest of the chain after it, and a hostile server may add
+        // records of other names.
+        let found = a.answers.iter().find_map(|r| match &r.data {
+            Data::Cname(t) if r.owner == qname => Some(t),
+            _ => None,
+        });
+        found.map(|t| {
+            if normalize(t) == normalize(&expected) {
+                Ok(())
+            } else {
+                Err(t.clone())
+            }
+        })
+    }
+}
+
+/// The names of the alias chain that starts at `qname` in an answer
+/// (`qname` first), as far as the answer section spells it out. Records
+/// owned by any other name are not part of the answer to the question.
+pub fn chain(a: &Answer, qname: &str) -> Vec<String> {
+    let mut names = vec![normalize(qname)];
+    // Bounded: a loop in a hostile answer ends when a name repeats.
+    while names.len() <= MAX_CHAIN {
+        let last = &names[names.len() - 1];
+        let next = a.answers.iter().find_map(|r| match &r.data {
+            Data::Cname(t) if r.owner == *last => Some(normalize(t)),
+            _ => None,
+        });
+        match next {
+            Some(n) if !names.contains(&n) => names.push(n),
+            _ => break,
+        }
+    }
+    names
+}
+
+/// The longest alias chain dcv follows (resolvers stop at 8–16).
+pub const MAX_CHAIN: usize = 16;
+
+/// Servers that differ from the rest, named with what they returned.
+pub fn differing(lookup: &Lookup, seen: &[Seen]) -> String {
+    lookup
+        .observations
+        .iter()
+        .zip(seen)
+        .filter(|(_, s)| **s != Seen::Match)
+        .map(|(o, s)| format!("{} returned {}", server_label(o), s.outcome()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The failures among what the servers said, for choosing a hint.
+pub fn troubles(seen: &[Seen]) -> Vec<Trouble> {
+    seen.iter()
+        .filter_map(|s| match s {
+            Seen::Failed(f) => Some(f.trouble()),
+            Seen::Lame => Some(Trouble::Other),
+            _ => None,
+        })
+        .collect()
+}

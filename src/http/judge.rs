@@ -1,0 +1,362 @@
+//! The CA's judgement of HTTP fetches: one response (or fetch error) becomes
+//! a typed [`Failure`] or a pass, and the attempts on every address of a
+//! name fold into one [`CheckResult`] with its detail and hint. Pure.
+
+use std::net::IpAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::cert::certificate_problems;
+use super::diagnose::{BodyProblem, Expected, diagnose};
+use super::fetch::{FetchError, FetchRequest, MAX_BODY, Response};
+use super::lookup::Family;
+use super::round::Target;
+use crate::report::{Attempt, CheckResult, Status};
+
+/// Adds a note when DNS gave addresses the CA cannot reach from the internet.
+pub fn note_internal_addresses(mut result: CheckResult, addresses: &[IpAddr]) -> CheckResult {
+    let internal: Vec<String> = addresses
+        .iter()
+        .filter_map(|ip| internal_kind(ip).map(|kind| format!("{ip} is a {kind} address")))
+        .collect();
+    if internal.is_empty() {
+        return result;
+    }
+    result.detail.push_str(&format!(
+        "; note: {}, which the CA cannot reach over the internet",
+        internal.join(", ")
+    ));
+    let advice = "the resolver used here answers with internal addresses (split-horizon DNS?): \
+                  check what the internet sees with --resolver 1.1.1.1 (or another public resolver)";
+    result.hint = Some(match result.hint.take() {
+        Some(h) => format!("{advice}. Also: {h}"),
+        None => advice.to_owned(),
+    });
+    result
+}
+
+/// The kind of a non-public address, or `None` for a public one.
+/// (Documentation ranges are left alone: they appear in examples only.)
+pub(crate) fn internal_kind(ip: &IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            if v4.is_loopback() {
+                Some("loopback")
+            } else if v4.is_private() {
+                Some("private")
+            } else if v4.is_link_local() {
+                Some("link-local")
+            } else if o[0] == 100 && (64..128).contains(&o[1]) {
+                Some("shared (CGNAT)")
+            } else if v4.is_unspecified() {
+                Some("unspecified")
+            } else {
+                None
+            }
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            if v6.is_loopback() {
+                Some("loopback")
+            } else if v6.is_unspecified() {
+                Some("unspecified")
+            } else if first & 0xfe00 == 0xfc00 {
+                Some("unique local")
+            } else if first & 0xffc0 == 0xfe80 {
+                Some("link-local")
+            } else {
+                v6.to_ipv4_mapped()
+                    .and_then(|v4| internal_kind(&IpAddr::V4(v4)))
+            }
+        }
+    }
+}
+
+/// Why one fetch did not pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// A 3xx: CAs do not follow redirects.
+    Redirect {
+        status: u16,
+        location: Option<String>,
+    },
+    NotFound(u16),
+    Denied(u16),
+    ServerError(u16),
+    /// Another status than 200.
+    Status(u16),
+    /// A 200 whose body is larger than [`MAX_BODY`].
+    TooLarge {
+        content_length: Option<u64>,
+    },
+    /// No complete response.
+    Fetch(FetchError),
+    /// A 200 with the wrong body.
+    Body(BodyProblem),
+}
+
+impl Failure {
+    /// What happened, for the attempt's outcome and the result's detail.
+    pub fn detail(&self) -> String {
+        match self {
+            Failure::Redirect { status, location } => {
+                let to = location
+                    .as_deref()
+                    .map_or_else(|| "no Location header".to_owned(), |l| format!("to {l}"));
+                format!("redirect ({status}) {to}")
+            }
+            Failure::NotFound(status) => format!("not found ({status})"),
+            Failure::Denied(status) => format!("access denied ({status})"),
+            Failure::ServerError(status) => format!("server error ({status})"),
+            Failure::Status(status) => format!("status {status}"),
+            Failure::TooLarge { content_length } => {
+                let size = content_length.map_or_else(
+                    || format!("more than {MAX_BODY} bytes"),
+                    |n| format!("{n} bytes"),
+                );
+                format!("the body is larger than 64 KiB ({size}); reading stopped there")
+            }
+            Failure::Fetch(e) => e.to_string(),
+            Failure::Body(p) => p.detail(),
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self, req: &FetchRequest, is_file: bool) -> Option<String> {
+        Some(match self {
+            Failure::Redirect { .. } => "CAs do not follow redirects: serve the file at this very URL; exempt \
+                 /.well-known/pki-validation/ from redirects to HTTPS or to another host \
+                 (nginx: `location ^~ /.well-known/pki-validation/ { }` before the redirect)"
+                .into(),
+            Failure::NotFound(_) if is_file => format!(
+                "publish the file at WEBROOT{} in the web root that serves {} on port {} (`dcv file --write WEBROOT`)",
+                req.path, req.host, req.port
+            ),
+            Failure::NotFound(_) => {
+                "publish the file at this path on the server that answers for this name".into()
+            }
+            Failure::Denied(_) => "the server refuses this path: allow it (a rule denying dot-directories such as \
+                 .well-known, an authentication wall, or file permissions)"
+                .into(),
+            Failure::ServerError(_) => "the server failed to answer this path; see its error log".into(),
+            Failure::Status(_) => "only a 200 response with the exact body passes".into(),
+            Failure::TooLarge { .. } => "this URL serves something else than the small text file (a download or a catch-all route)".into(),
+            Failure::Fetch(e) => return fetch_hint(req, e),
+            Failure::Body(p) => p.hint(is_file),
+        })
+    }
+}
+
+/// One attempt, judged.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub attempt: Attempt,
+    family: Family,
+    /// What went wrong, and what to do; `None` when it passed.
+    failure: Option<(String, Option<String>)>,
+    certificate: Vec<String>,
+}
+
+pub fn judge(
+    req: &FetchRequest,
+    outcome: Result<Response, FetchError>,
+    expected: &Expected,
+) -> Judged {
+    let mut attempt = Attempt {
+        url: Some(req.url()),
+        address: req.address_label(),
+        ..Attempt::default()
+    };
+    let mut certificate = Vec::new();
+    let failure = match outcome {
+        Ok(resp) => {
+            attempt.status = Some(resp.status);
+            if let Some(der) = &resp.certificate {
+                certificate = certificate_problems(der, &req.host, unix_now());
+            }
+            judge_response(&resp, expected)
+        }
+        Err(e) => Some(Failure::Fetch(e)),
+    };
+    let is_file = expected.file.is_some();
+    let failure = failure.map(|f| (f.detail(), f.hint(req, is_file)));
+    attempt.outcome = match &failure {
+        None => "pass".into(),
+        Some((what, _)) => what.clone(),
+    };
+    if !certificate.is_empty() {
+        attempt
+            .outcome
+            .push_str(&format!("; certificate: {}", certificate.join(", ")));
+    }
+    Judged {
+        attempt,
+        family: Family::of(&req.address),
+        failure,
+        certificate,
+    }
+}
+
+/// The CA's rules for a response that arrived.
+fn judge_response(resp: &Response, expected: &Expected) -> Option<Failure> {
+    let status = resp.status;
+    if (300..400).contains(&status) {
+        return Some(Failure::Redirect {
+            status,
+            location: resp.location.clone(),
+        });
+    }
+    // nginx's answer to plain HTTP on its TLS port: a 400 page saying so.
+    if status == 400
+        && String::from_utf8_lossy(&resp.body).contains("plain HTTP request was sent to HTTPS port")
+    {
+        return Some(Failure::Fetch(FetchError::TlsOnHttpPort));
+    }
+    if status != 200 {
+        return Some(match status {
+            404 | 410 => Failure::NotFound(status),
+            401 | 403 => Failure::Denied(status),
+            500..=599 => Failure::ServerError(status),
+            _ => Failure::Status(status),
+        });
+    }
+    if resp.too_large {
+        return Some(Failure::TooLarge {
+            content_length: resp.content_length,
+        });
+    }
+    diagnose(&resp.body, resp.content_type.as_deref(), expected).map(Failure::Body)
+}
+
+fn fetch_hint(req: &FetchRequest, e: &FetchError) -> Option<String> {
+    let port = req.port;
+    let hint = match e {
+        FetchError::Refused => format!(
+            "nothing accepts connections on port {port} at {}: start the web server there, fix the DNS record, or open the firewall",
+            req.address
+        ),
+        FetchError::ConnectTimeout(_) => format!(
+            "no answer to the connection: a firewall probably drops port {port}, or the address is wrong or down"
+        ),
+        FetchError::Unreachable(_) if req.address.is_ipv6() => {
+            "this machine has no route to that IPv6 address, but the CA will use it: check from a host with IPv6, or remove the AAAA record if the site has no IPv6".into()
+        }
+        FetchError::Unreachable(_) => "no route to the address: check the DNS record and the network".into(),
+        FetchError::NoResponse(_) | FetchError::Stalled { .. } => {
+            "the server accepted the connection but did not answer in time (overloaded, a hanging proxy, or a filter that stalls); the CA will time out too".into()
+        }
+        FetchError::Closed | FetchError::Reset => {
+            "the server hung up without a response: see its error log (or a filter in front of it)".into()
+        }
+        FetchError::TlsOnHttpPort => format!(
+            "port {port} expects TLS: serve plain HTTP on it for http:// (nginx: `listen {port};` without `ssl`), or check with --scheme https"
+        ),
+        FetchError::HttpOnHttpsPort => format!(
+            "port {port} serves plain HTTP: enable TLS on it for https:// (nginx: `listen {port} ssl;`), or check with --scheme http"
+        ),
+        FetchError::Tls(_) => "the TLS handshake fails (the CA's will too): check the server's TLS configuration".into(),
+        FetchError::Protocol(_) => format!("the server does not speak HTTP/1.1 properly on port {port}"),
+        FetchError::Io(_) => return None,
+    };
+    Some(hint)
+}
+
+/// Folds the attempts of one target into its result: a pass only when every address passed.
+pub fn fold(target: &Target, judged: Vec<Judged>) -> CheckResult {
+    let kind = target.scheme.kind();
+    let total = judged.len();
+    let mut notes: Vec<String> = Vec::new();
+    for n in judged.iter().flat_map(|j| j.certificate.iter()) {
+        if !notes.contains(n) {
+            notes.push(n.clone());
+        }
+    }
+    let cert_note = (!notes.is_empty()).then(|| format!("the certificate is {}", notes.join(", ")));
+    let failed: Vec<&Judged> = judged.iter().filter(|j| j.failure.is_some()).collect();
+    let addresses: Vec<&str> = judged.iter().map(|j| j.attempt.address.as_str()).collect();
+    let attempts: Vec<Attempt> = judged.iter().map(|j| j.attempt.clone()).collect();
+
+    if failed.is_empty() {
+        let mut detail = format!(
+            "200 with the expected body from {} ({})",
+            if total == 1 {
+                "its address".to_owned()
+            } else {
+                format!("all {total} addresses")
+            },
+            addresses.join(", ")
+        );
+        if let Some(n) = &cert_note {
+            detail.push_str(&format!("; note: {n}"));
+        }
+        let result =
+            CheckResult::new(&target.domain, kind, Status::Pass, detail).with_attempts(attempts);
+        return match cert_note {
+            Some(_) => result.with_hint(
+                "the CA does not verify the certificate for this check, but browsers will: install a valid one once issued",
+            ),
+            None => result,
+        };
+    }
+
+    let what = |j: &Judged| j.failure.as_ref().map(|f| f.0.clone()).unwrap_or_default();
+    let mut distinct: Vec<String> = Vec::new();
+    for j in &failed {
+        let w = what(j);
+        if !distinct.contains(&w) {
+            distinct.push(w);
+        }
+    }
+    let v6_only = failed.iter().all(|j| j.family == Family::V6)
+        && judged
+            .iter()
+            .any(|j| j.family == Family::V4 && j.failure.is_none());
+    let mut detail = if failed.len() == total && distinct.len() == 1 {
+        if total == 1 {
+            distinct[0].clone()
+        } else {
+            format!("{} (all {total} addresses)", distinct[0])
+        }
+    } else {
+        let list: Vec<String> = failed
+            .iter()
+            .map(|j| format!("{}: {}", j.attempt.address, what(j)))
+            .collect();
+        let lead = if v6_only {
+            "IPv6 fails while IPv4 serves the file"
+        } else {
+            "some addresses fail"
+        };
+        format!("{lead} ({} of {total}): {}", failed.len(), list.join("; "))
+    };
+    if let Some(n) = &cert_note {
+        detail.push_str(&format!("; note: {n}"));
+    }
+    let mut hints: Vec<String> = Vec::new();
+    if v6_only {
+        hints.push(
+            "the CA may pick the IPv6 address: make the server answer on IPv6 like on IPv4 (listen [::]:port, firewall), or remove the AAAA record".into(),
+        );
+    }
+    for h in failed
+        .iter()
+        .filter_map(|j| j.failure.as_ref().and_then(|f| f.1.clone()))
+    {
+        if !hints.contains(&h) && hints.len() < 2 {
+            hints.push(h);
+        }
+    }
+    let result =
+        CheckResult::new(&target.domain, kind, Status::Fail, detail).with_attempts(attempts);
+    if hints.is_empty() {
+        result
+    } else {
+        result.with_hint(hints.join(". Also: "))
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

@@ -1,0 +1,638 @@
+//! The plan layer: the only reader of the check commands' arguments. It
+//! turns a command line into one [`CheckPlan`] — the subject and its
+//! expectations, the names, the DNS questions, the HTTP rows, the method,
+//! the timeouts and the engine configuration — so that `check-dns`,
+//! `check-http` and `check` are three selections of the same plan, run by
+//! [`crate::runner`]. The render commands use its subject resolution too.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use crate::artifacts::{Expectation, Hashes, HexDigest};
+use crate::ca::Token;
+use crate::cli::{
+    CaOptions, CheckArgs, CheckDnsArgs, CheckHttpArgs, CheckSource, HttpOptions, Method,
+    NetworkOptions, ResolveOverride, Scheme, Source,
+};
+use crate::dns::engine::{Config, Mode};
+use crate::dns::{DnsRequest, HostValue};
+use crate::error::{Error, Result};
+use crate::exit_codes::ExitCode;
+use crate::http::{DEFAULT_TIMEOUT, Expected, HttpScheme, Settings, Target};
+use crate::input::{self, LoadedCsr};
+use crate::names::{DnsName, Rejection};
+use crate::net::{DEFAULT_DNS_TIMEOUT, MAX_IN_FLIGHT};
+use crate::output::Output;
+use crate::report::{CheckResult, Status};
+
+/// Everything one round of a check command does.
+#[derive(Debug, Clone)]
+pub struct CheckPlan {
+    /// Names refused before any question, reported as `input` results.
+    pub rejected: Vec<Rejection>,
+    /// The valid names checked (for `check`'s per-name verdicts).
+    pub domains: Vec<DnsName>,
+    /// The DNS checks (empty for `check-http`).
+    pub dns: DnsRequest,
+    /// Whom the DNS questions go to, and how.
+    pub engine: Config,
+    /// The HTTP rows, in report order (empty for `check-dns`).
+    pub http: Vec<Row>,
+    pub http_settings: Settings,
+    /// `check`: one verdict per name, where one passing method is enough.
+    pub verdicts: Option<Method>,
+    /// `--wait`: poll until every name passes or this much time has passed.
+    pub wait: Option<Duration>,
+}
+
+/// A row of an HTTP report: decided before any fetch, or a target to fetch.
+#[derive(Debug, Clone)]
+pub enum Row {
+    Fixed(CheckResult),
+    Check(Target),
+}
+
+impl CheckPlan {
+    /// `dcv check-dns`.
+    pub fn dns(args: &CheckDnsArgs, out: &Output) -> Result<CheckPlan> {
+        let subject = check_subject(&args.source, &args.ca, out)?;
+        let mut dns = DnsRequest {
+            cnames: cname_targets_to_ascii(&args.cname)?,
+            txts: args.txt.clone(),
+            caa_issuers: caa_issuers(&args.ca),
+            ..DnsRequest::default()
+        };
+        let rejected = match subject {
+            Some(s) => {
+                dns.expectation = Some(s.expectation);
+                dns.domains = s.domains;
+                s.rejected
+            }
+            None => {
+                if args.cname.is_empty() && args.txt.is_empty() {
+                    return Err(Error::Usage(
+                        "check-dns needs --csr, --md5 with --sha256, --cname HOST=TARGET or --txt HOST=VALUE".into(),
+                    ));
+                }
+                let (domains, rejected) = domain_arguments(&args.source.domains);
+                dns.domains = domains;
+                rejected
+            }
+        };
+        for hv in args.cname.iter().chain(&args.txt) {
+            check_host(&hv.host)?;
+        }
+        Ok(CheckPlan {
+            rejected,
+            domains: dns.domains.clone(),
+            dns,
+            engine: engine_config(&args.network, args.recursive, true)?,
+            http: Vec::new(),
+            http_settings: settings(&args.network, &[]),
+            verdicts: None,
+            wait: args.network.wait,
+        })
+    }
+
+    /// `dcv check-http`.
+    pub fn http(args: &CheckHttpArgs, out: &Output) -> Result<CheckPlan> {
+        let (rejected, domains, rows) = if !args.url.is_empty() {
+            if !args.source.domains.is_empty() {
+                return Err(Error::Usage(
+                    "DOMAIN arguments do not apply to --url (the URL names its host)".into(),
+                ));
+            }
+            let expect = args.expect.as_deref().unwrap_or_default();
+            let rows = args
+                .url
+                .iter()
+                .map(|u| url_row(u, expect))
+                .collect::<Result<Vec<Row>>>()?;
+            (Vec::new(), Vec::new(), rows)
+        } else {
+            let Some(subject) = check_subject(&args.source, &args.ca, out)? else {
+                return Err(Error::Usage(
+                    "give --csr CSR (or --md5 and --sha256 with DOMAIN names), or --url URL --expect BODY"
+                        .into(),
+                ));
+            };
+            let rows = file_rows(&subject, &args.http);
+            (subject.rejected, subject.domains, rows)
+        };
+        let plan = CheckPlan {
+            rejected,
+            domains,
+            dns: DnsRequest::default(),
+            // Names pinned with --resolve or IP URLs need no resolver: a
+            // missing one is reported by the lookups that need it.
+            engine: engine_config(&args.network, false, false)?,
+            http_settings: settings(&args.network, &args.http.resolve),
+            http: rows,
+            verdicts: None,
+            wait: args.network.wait,
+        };
+        warn_unused_overrides(&args.http, &plan.targets(), out);
+        Ok(plan)
+    }
+
+    /// `dcv check`: input, CAA, the CNAME and the HTTP file of every name.
+    pub fn all(args: &CheckArgs, out: &Output) -> Result<CheckPlan> {
+        let Some(subject) = check_subject(&args.source, &args.ca, out)? else {
+            return Err(Error::Usage(
+                "give --csr CSR, or --md5 and --sha256 with DOMAIN names".into(),
+            ));
+        };
+        let dns = DnsRequest {
+            expectation: args.method.cname().then(|| subject.expectation.clone()),
+            domains: subject.domains.clone(),
+            caa_issuers: caa_issuers(&args.ca),
+            ..DnsRequest::default()
+        };
+        let http = if args.method.http() {
+            file_rows(&subject, &args.http)
+        } else {
+            Vec::new()
+        };
+        let plan = CheckPlan {
+            rejected: subject.rejected,
+            domains: subject.domains,
+            dns,
+            engine: engine_config(&args.network, args.recursive, true)?,
+            http,
+            http_settings: settings(&args.network, &args.http.resolve),
+            verdicts: Some(args.method),
+            wait: args.network.wait,
+        };
+        warn_unused_overrides(&args.http, &plan.targets(), out);
+        Ok(plan)
+    }
+
+    /// The HTTP targets among the rows, in order.
+    pub fn targets(&self) -> Vec<Target> {
+        self.http
+            .iter()
+            .filter_map(|r| match r {
+                Row::Check(t) => Some(t.clone()),
+                Row::Fixed(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// DOMAIN arguments as names, deduplicated, the invalid ones set apart.
+fn domain_arguments(raw: &[String]) -> (Vec<DnsName>, Vec<Rejection>) {
+    let mut domains = Vec::new();
+    let mut rejected = Vec::new();
+    for r in raw {
+        match DnsName::from_user(r) {
+            Ok(name) if !domains.contains(&name) => domains.push(name),
+            Ok(_) => {}
+            Err(rej) => rejected.push(rej),
+        }
+    }
+    (domains, rejected)
+}
+
+/// The names to work on and the values that derive the artifacts.
+pub struct Subject {
+    pub expectation: Expectation,
+    pub domains: Vec<DnsName>,
+    pub rejected: Vec<Rejection>,
+}
+
+impl Subject {
+    /// Rejected names make the command fail (exit 1): the CA refuses the
+    /// whole order when one name is invalid.
+    pub fn exit_code(&self) -> ExitCode {
+        if self.rejected.is_empty() {
+            ExitCode::Success
+        } else {
+            ExitCode::CheckFailed
+        }
+    }
+}
+
+/// The expectation for a CA profile, tag override and token.
+pub fn expectation(hashes: Hashes, ca: &CaOptions) -> Result<Expectation> {
+    Ok(Expectation {
+        hashes,
+        tag: ca
+            .ca_tag
+            .as_ref()
+            .map_or_else(|| ca.ca.tag().to_owned(), |t| t.as_str().to_owned()),
+        token: token(ca)?,
+    })
+}
+
+/// `--token` or `DCV_TOKEN`, validated; empty means no token.
+pub fn token(ca: &CaOptions) -> Result<Option<Token>> {
+    match ca.token.as_deref() {
+        None | Some("") => Ok(None),
+        Some(raw) => raw
+            .parse()
+            .map(Some)
+            .map_err(|e: crate::ca::TokenError| Error::Flag {
+                flag: "--token (or DCV_TOKEN)",
+                value: raw.escape_debug().to_string(),
+                problem: e.to_string(),
+            }),
+    }
+}
+
+/// Loads a CSR, printing its warnings (bad signature allowed, rejected names).
+pub fn load_csr(arg: &str, allow_bad_signature: bool, out: &Output) -> Result<LoadedCsr> {
+    let loaded = input::load_csr(arg, allow_bad_signature)?;
+    for w in input::csr_warnings(&loaded) {
+        out.warn(&w);
+    }
+    Ok(loaded)
+}
+
+/// Resolves a render command's CSR (or `--md5 --sha256`) and `--domain`
+/// into a [`Subject`].
+pub fn subject(source: &Source, ca: &CaOptions, out: &Output) -> Result<Subject> {
+    resolve_subject(
+        source.csr.as_deref(),
+        source.md5.as_ref().zip(source.sha256.as_ref()),
+        ("--domain", &source.domain),
+        source.csr_options.no_verify_signature,
+        ca,
+        out,
+    )
+}
+
+/// Resolves a check command's `--csr` (or `--md5 --sha256`) and DOMAIN
+/// arguments; `None` when neither hashes nor a CSR were given (the check
+/// then runs on generic expectations such as `--txt` or `--url`).
+pub fn check_subject(
+    source: &CheckSource,
+    ca: &CaOptions,
+    out: &Output,
+) -> Result<Option<Subject>> {
+    if source.csr.is_none() && source.md5.is_none() {
+        return Ok(None);
+    }
+    resolve_subject(
+        source.csr.as_deref(),
+        source.md5.as_ref().zip(source.sha256.as_ref()),
+        ("DOMAIN", &source.domains),
+        source.csr_options.no_verify_signature,
+        ca,
+        out,
+    )
+    .map(Some)
+}
+
+fn resolve_subject(
+    csr: Option<&str>,
+    hashes: Option<(&HexDigest<32>, &HexDigest<64>)>,
+    (only_flag, only): (&'static str, &[String]),
+    allow_bad_signature: bool,
+    ca: &CaOptions,
+    out: &Output,
+) -> Result<Subject> {
+    let (hashes, csr_names, mut rejected) = match (csr, hashes) {
+        (Some(arg), _) => {
+            let loaded = load_csr(arg, allow_bad_signature, out)?;
+            if loaded.csr.domains.is_empty() && loaded.csr.rejected.is_empty() {
+                return Err(Error::Csr {
+                    file: loaded.file,
+                    source: crate::csr::CsrError::NoNames,
+                });
+            }
+            let csr = loaded.csr;
+            let hashes = Hashes {
+                md5: csr.md5,
+                sha256: csr.sha256,
+            };
+            (hashes, Some(csr.domains), csr.rejected)
+        }
+        (None, Some((md5, sha256))) => {
+            // Without a CSR the names can only come from the command line.
+            if only.is_empty() {
+                return Err(Error::Usage(format!(
+                    "no names to check: with --md5/--sha256, name the domains ({only_flag}...)"
+                )));
+            }
+            let hashes = Hashes {
+                md5: md5.clone().into_string(),
+                sha256: sha256.clone().into_string(),
+            };
+            (hashes, None, Vec::new())
+        }
+        (None, None) => return Err(Error::Usage("give a CSR, or --md5 and --sha256".into())),
+    };
+    let (domains, only_rejected) = domain_arguments(only);
+    rejected.extend(only_rejected);
+    let domains = match csr_names {
+        Some(all) if domains.is_empty() => all,
+        Some(all) => {
+            if let Some(stray) = domains.iter().find(|d| !all.contains(d)) {
+                return Err(Error::Flag {
+                    flag: only_flag,
+                    value: stray.to_string(),
+                    problem: "not a name of the CSR".into(),
+                });
+            }
+            // Naming domains only selects, so names rejected in the CSR stay reported.
+            domains
+        }
+        None => domains,
+    };
+    Ok(Subject {
+        expectation: expectation(hashes, ca)?,
+        domains,
+        rejected,
+    })
+}
+
+/// `--cname` targets typed with U-labels become A-labels, as the hosts do.
+fn cname_targets_to_ascii(cnames: &[HostValue]) -> Result<Vec<HostValue>> {
+    cnames
+        .iter()
+        .map(|hv| {
+            let value = crate::names::host_to_ascii(&hv.value).map_err(|problem| Error::Flag {
+                flag: "--cname",
+                value: format!("{}={}", hv.host, hv.value),
+                problem,
+            })?;
+            Ok(HostValue {
+                host: hv.host.clone(),
+                value,
+            })
+        })
+        .collect()
+}
+
+/// The CAA issuer names of the selected CA profile.
+fn caa_issuers(ca: &CaOptions) -> Vec<String> {
+    ca.ca
+        .caa_issuers()
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
+/// The engine configuration the network options ask for.
+fn engine_config(network: &NetworkOptions, recursive: bool, need_resolver: bool) -> Result<Config> {
+    let resolvers = if !network.resolver.is_empty() {
+        network.resolver.clone()
+    } else if need_resolver {
+        system_resolvers()?
+    } else {
+        system_resolvers().unwrap_or_default()
+    };
+    let mode = if recursive {
+        Mode::Recursive
+    } else {
+        Mode::Authoritative
+    };
+    let mut cfg = Config::new(
+        resolvers,
+        mode,
+        network.timeout.unwrap_or(DEFAULT_DNS_TIMEOUT),
+    );
+    cfg.ipv4 = !network.ipv6;
+    cfg.ipv6 = !network.ipv4;
+    Ok(cfg)
+}
+
+/// A `--cname`/`--txt` HOST must be a plausible DNS name (underscores allowed).
+fn check_host(host: &str) -> Result<()> {
+    let h = host.trim_end_matches('.');
+    let ok = !h.is_empty()
+        && h.len() <= 253
+        && h.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Flag {
+            flag: "HOST",
+            value: host.escape_debug().to_string(),
+            problem: "not a DNS name".into(),
+        })
+    }
+}
+
+/// The `nameserver` lines of /etc/resolv.conf.
+fn system_resolvers() -> Result<Vec<SocketAddr>> {
+    let text = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let found = parse_resolv_conf(&text);
+    if found.is_empty() {
+        return Err(Error::NoResolver);
+    }
+    Ok(found)
+}
+
+pub fn parse_resolv_conf(text: &str) -> Vec<SocketAddr> {
+    text.lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next() == Some("nameserver")).then(|| w.next()).flatten()
+        })
+        // A scoped IPv6 address (fe80::1%eth0) cannot be used without its scope id.
+        .filter_map(|a| a.parse::<std::net::IpAddr>().ok())
+        .map(|ip| SocketAddr::new(ip, 53))
+        .collect()
+}
+
+/// A `--resolve` that matches no name is usually a typo; say so once.
+fn warn_unused_overrides(http: &HttpOptions, targets: &[Target], out: &Output) {
+    let mut unused: Vec<&str> = Vec::new();
+    for host in http.resolve.iter().map(|o| o.host.trim_end_matches('.')) {
+        if !targets.iter().any(|t| t.host == host) && !unused.contains(&host) {
+            unused.push(host);
+        }
+    }
+    if !unused.is_empty() {
+        let more = unused.len().saturating_sub(3);
+        let mut list = unused[..unused.len().min(3)].join(", ");
+        if more > 0 {
+            list.push_str(&format!(" and {more} more"));
+        }
+        out.warn(&format!(
+            "--resolve for names not being checked (ignored): {list}"
+        ));
+    }
+}
+
+/// The fetch settings the network options and `--resolve` ask for.
+fn settings(net: &NetworkOptions, resolve: &[ResolveOverride]) -> Settings {
+    Settings {
+        timeout: net.timeout.unwrap_or(DEFAULT_TIMEOUT),
+        // -4 and -6 restrict; neither means both.
+        ipv4: !net.ipv6,
+        ipv6: !net.ipv4,
+        overrides: overrides(resolve),
+        max_in_flight: MAX_IN_FLIGHT,
+    }
+}
+
+fn overrides(resolve: &[ResolveOverride]) -> HashMap<String, Vec<IpAddr>> {
+    let mut map: HashMap<String, Vec<IpAddr>> = HashMap::new();
+    for o in resolve {
+        let host = o.host.trim_end_matches('.').to_owned();
+        let ips = map.entry(host).or_default();
+        if !ips.contains(&o.ip) {
+            ips.push(o.ip);
+        }
+    }
+    map
+}
+
+fn schemes(scheme: Scheme) -> &'static [HttpScheme] {
+    match scheme {
+        Scheme::Http => &[HttpScheme::Http],
+        Scheme::Https => &[HttpScheme::Https],
+        Scheme::Both => &[HttpScheme::Http, HttpScheme::Https],
+    }
+}
+
+/// The CSR's file on every valid name and selected scheme.
+fn file_rows(subject: &Subject, http: &HttpOptions) -> Vec<Row> {
+    let exp = &subject.expectation;
+    let expected = Expected::file(
+        &exp.hashes.md5,
+        &exp.hashes.sha256,
+        &exp.tag,
+        exp.token.as_ref().map(|t| t.as_str()),
+    );
+    let mut rows = Vec::new();
+    for name in &subject.domains {
+        for &scheme in schemes(http.scheme) {
+            rows.push(name_row(name, scheme, http, &expected, exp.file_path()));
+        }
+    }
+    rows
+}
+
+fn name_row(
+    name: &DnsName,
+    scheme: HttpScheme,
+    http: &HttpOptions,
+    expected: &Expected,
+    path: String,
+) -> Row {
+    if name.is_wildcard() {
+        return Row::Fixed(
+            CheckResult::new(
+                name.as_str(),
+                scheme.kind(),
+                Status::Skip,
+                "the HTTP file method cannot validate a wildcard name (BR 3.2.2.4.18)",
+            )
+            .with_hint(format!(
+                "validate {} with the DNS CNAME (dcv cname / dcv check-dns)",
+                name.as_str()
+            )),
+        );
+    }
+    let port = match scheme {
+        HttpScheme::Http => http.http_port,
+        HttpScheme::Https => http.https_port,
+    };
+    Row::Check(Target {
+        domain: name.to_string(),
+        scheme,
+        host: name.to_string(),
+        port,
+        path: format!("/{path}"),
+        expected: expected.clone(),
+        literal: None,
+    })
+}
+
+/// Rewrites a URL's host from U-labels to A-labels (`http://bücher.example/x`
+/// → `http://xn--bcher-kva.example/x`); the path is left as typed.
+fn url_host_to_ascii(raw: &str) -> std::result::Result<String, String> {
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return Ok(raw.to_owned());
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    if authority.is_ascii() {
+        return Ok(raw.to_owned());
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(p)),
+        _ => (authority, None),
+    };
+    let host = crate::names::host_to_ascii(host)?;
+    Ok(match port {
+        Some(p) => format!("{scheme}://{host}:{p}{tail}"),
+        None => format!("{scheme}://{host}{tail}"),
+    })
+}
+
+fn url_row(raw: &str, expect: &str) -> Result<Row> {
+    let bad = |problem: &str| Error::Flag {
+        flag: "--url",
+        value: raw.to_owned(),
+        problem: problem.to_owned(),
+    };
+    let ascii = url_host_to_ascii(raw).map_err(|p| bad(&p))?;
+    let uri: http::Uri = ascii
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| bad(&e.to_string()))?;
+    let scheme = match uri.scheme_str() {
+        Some(s) if s.eq_ignore_ascii_case("http") => HttpScheme::Http,
+        Some(s) if s.eq_ignore_ascii_case("https") => HttpScheme::Https,
+        _ => return Err(bad("must start with http:// or https://")),
+    };
+    let authority = uri.authority().ok_or_else(|| bad("has no host"))?;
+    if authority.as_str().contains('@') {
+        return Err(bad("must not contain user information"));
+    }
+    let raw_host = authority.host();
+    let port = authority.port_u16().unwrap_or(scheme.default_port());
+    let path = uri
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let ip_text = raw_host.trim_start_matches('[').trim_end_matches(']');
+    let (host, literal) = match ip_text.parse::<IpAddr>() {
+        Ok(ip) => (ip.to_string(), Some(ip)),
+        Err(_) => match DnsName::from_user(raw_host) {
+            Ok(name) if !name.is_wildcard() => (name.to_string(), None),
+            Ok(_) => return Err(bad("the host cannot be a wildcard")),
+            Err(r) => {
+                return Ok(Row::Fixed(CheckResult::invalid_name(&r)));
+            }
+        },
+    };
+    Ok(Row::Check(Target {
+        domain: host.clone(),
+        scheme,
+        host,
+        port,
+        path,
+        expected: Expected::body(expect),
+        literal,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolv_conf() {
+        let r = parse_resolv_conf(
+            "# x\nnameserver 192.0.2.1\nnameserver ::1\nnameserver fe80::1%eth0\nsearch x\n",
+        );
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].to_string(), "192.0.2.1:53");
+    }
+
+    #[test]
+    fn hosts() {
+        assert!(check_host("_dnsauth.example.com").is_ok());
+        assert!(check_host("a b").is_err());
+        assert!(check_host("").is_err());
+    }
+}

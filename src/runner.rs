@@ -1,0 +1,337 @@
+//! The one check runner: a round of a [`CheckPlan`] over a [`Net`] (DNS and
+//! HTTP at once, one engine per round so nothing is cached across rounds),
+//! `--wait` polling on top, and `dcv check`'s per-name verdicts. Progress
+//! goes out through the [`Progress`] trait; the output layer draws it.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::cli::Method;
+use crate::dns::engine::Engine;
+use crate::http::{Checker, EngineLookup, Fetcher};
+use crate::names::DnsName;
+use crate::net::Net;
+use crate::plan::{CheckPlan, Row};
+use crate::report::{CheckKind, CheckReport, CheckResult, NameVerdict, Status};
+
+/// Runs one round of the plan: DNS and HTTP checks concurrently, every
+/// question through one fresh engine.
+pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
+    let engine = Engine::new(net.dns.clone(), plan.engine.clone());
+    let checker = Checker::sharing(
+        EngineLookup(&engine),
+        &net.http,
+        plan.http_settings.clone(),
+        engine.slots(),
+    );
+    let targets = plan.targets();
+    let (dns, fetched) = futures::join!(crate::dns::run(&engine, &plan.dns), async {
+        if targets.is_empty() {
+            Vec::new()
+        } else {
+            checker.check(&targets).await
+        }
+    });
+    let mut fetched = fetched.into_iter();
+    let http = plan.http.iter().filter_map(|row| match row {
+        Row::Fixed(r) => Some(r.clone()),
+        Row::Check(_) => fetched.next(),
+    });
+    let inputs: Vec<CheckResult> = plan
+        .rejected
+        .iter()
+        .map(CheckResult::invalid_name)
+        .collect();
+    match plan.verdicts {
+        None => CheckReport::new(inputs.into_iter().chain(dns).chain(http).collect()),
+        Some(method) => {
+            let results = by_name(
+                &inputs,
+                &plan.domains,
+                dns.into_iter().chain(http).collect(),
+            );
+            let verdicts = verdicts(&plan.domains, &results, method);
+            CheckReport::with_verdicts(results, verdicts)
+        }
+    }
+}
+
+/// Runs the plan: one round, or rounds until ok with `--wait`.
+pub async fn run<F: Fetcher>(
+    plan: &CheckPlan,
+    net: &Net<F>,
+    progress: &mut dyn Progress,
+) -> CheckReport {
+    poll(plan.wait, progress, || round(plan, net)).await
+}
+
+/// Where `--wait` reports how it is going (a terminal line, or nothing).
+pub trait Progress {
+    /// A round failed and the next one starts after `next_in`.
+    fn waiting(&mut self, round: usize, report: &CheckReport, next_in: Duration, left: Duration);
+    /// Polling is over (the last report is about to be printed).
+    fn done(&mut self);
+}
+
+/// No progress display.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn waiting(&mut self, _: usize, _: &CheckReport, _: Duration, _: Duration) {}
+    fn done(&mut self) {}
+}
+
+/// First pause between `--wait` rounds; it doubles up to [`MAX_BACKOFF`].
+pub const FIRST_BACKOFF: Duration = Duration::from_secs(2);
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Runs `round` once, or with `wait` until a round is ok or the time is up,
+/// sleeping with backoff between rounds and showing progress on a terminal.
+pub async fn poll<F, Fut>(
+    wait: Option<Duration>,
+    progress: &mut dyn Progress,
+    mut round: F,
+) -> CheckReport
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = CheckReport>,
+{
+    let started = Instant::now();
+    let mut pause = FIRST_BACKOFF;
+    let mut n = 1;
+    loop {
+        let report = round().await;
+        let Some(wait) = wait else { return report };
+        let elapsed = started.elapsed();
+        if report.ok || elapsed >= wait {
+            progress.done();
+            return report;
+        }
+        let sleep = pause.min(wait - elapsed);
+        progress.waiting(n, &report, sleep, wait - elapsed);
+        tokio::time::sleep(sleep).await;
+        pause = (pause * 2).min(MAX_BACKOFF);
+        n += 1;
+    }
+}
+
+/// Orders results as a reader wants them: invalid input first, then each
+/// name's CAA, CNAME and HTTP results together.
+fn by_name(
+    inputs: &[CheckResult],
+    domains: &[DnsName],
+    mut rest: Vec<CheckResult>,
+) -> Vec<CheckResult> {
+    let rank = |k: CheckKind| match k {
+        CheckKind::Input => 0,
+        CheckKind::Caa => 1,
+        CheckKind::Cname | CheckKind::Txt => 2,
+        CheckKind::Http => 3,
+        CheckKind::Https => 4,
+    };
+    let position = |r: &CheckResult| domains.iter().position(|d| d.as_str() == r.domain);
+    rest.sort_by_key(|r| (position(r), rank(r.check)));
+    inputs.iter().cloned().chain(rest).collect()
+}
+
+/// One verdict per valid name from its results.
+fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec<NameVerdict> {
+    domains
+        .iter()
+        .map(|d| {
+            let mine: Vec<&CheckResult> =
+                results.iter().filter(|r| r.domain == d.as_str()).collect();
+            let of = |kinds: &[CheckKind]| -> Vec<&CheckResult> {
+                mine.iter()
+                    .copied()
+                    .filter(|r| kinds.contains(&r.check))
+                    .collect()
+            };
+            let caa = of(&[CheckKind::Caa]);
+            let cname = of(&[CheckKind::Cname]);
+            let http = of(&[CheckKind::Http, CheckKind::Https]);
+            let all_pass =
+                |rs: &[&CheckResult]| !rs.is_empty() && rs.iter().all(|r| r.status == Status::Pass);
+
+            let mut validated_by = Vec::new();
+            if method.cname() && all_pass(&cname) {
+                validated_by.push("cname");
+            }
+            if method.http() && all_pass(&http) {
+                validated_by.push("http");
+            }
+            let caa_blocks = caa.iter().find(|r| r.status != Status::Pass);
+            let detail = match (caa_blocks, validated_by.as_slice()) {
+                (Some(c), _) => format!("CAA: {}", c.detail),
+                (None, []) => {
+                    let why: Vec<String> = cname
+                        .iter()
+                        .chain(&http)
+                        .filter(|r| r.status != Status::Pass)
+                        .map(|r| format!("{}: {}", r.check.label(), r.detail))
+                        .collect();
+                    format!("no selected method passes ({})", why.join("; "))
+                }
+                (None, methods) => {
+                    let words: Vec<&str> = methods
+                        .iter()
+                        .map(|m| {
+                            if *m == "cname" {
+                                "the DNS CNAME"
+                            } else {
+                                "the HTTP file"
+                            }
+                        })
+                        .collect();
+                    format!("the CA can validate it by {}", words.join(" and by "))
+                }
+            };
+            NameVerdict {
+                domain: d.to_string(),
+                ok: caa_blocks.is_none() && !validated_by.is_empty(),
+                validated_by,
+                detail,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn poll_repeats_until_ok_with_backoff() {
+        let mut rounds = 0;
+        let started = tokio::time::Instant::now();
+        let report = poll(Some(Duration::from_secs(60)), &mut Silent, || {
+            rounds += 1;
+            let status = if rounds < 3 {
+                Status::Fail
+            } else {
+                Status::Pass
+            };
+            async move {
+                CheckReport::new(vec![CheckResult::new(
+                    "x.example",
+                    CheckKind::Cname,
+                    status,
+                    "",
+                )])
+            }
+        })
+        .await;
+        assert!(report.ok);
+        assert_eq!(rounds, 3);
+        // 2 s then 4 s of backoff.
+        assert_eq!(started.elapsed().as_secs(), 6);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn poll_gives_up_when_time_runs_out() {
+        let mut rounds = 0;
+        let report = poll(Some(Duration::from_secs(5)), &mut Silent, || {
+            rounds += 1;
+            async {
+                CheckReport::new(vec![CheckResult::new(
+                    "x.example",
+                    CheckKind::Cname,
+                    Status::Fail,
+                    "",
+                )])
+            }
+        })
+        .await;
+        assert!(!report.ok);
+        // t=0, t=2, t=5 (the last sleep is cut to the time left).
+        assert_eq!(rounds, 3);
+    }
+
+    fn name(s: &str) -> DnsName {
+        DnsName::from_csr(s).unwrap()
+    }
+
+    fn result(domain: &str, check: CheckKind, status: Status) -> CheckResult {
+        CheckResult::new(
+            domain,
+            check,
+            status,
+            format!("{} {status:?}", check.label()),
+        )
+    }
+
+    #[test]
+    fn one_passing_method_is_enough() {
+        let domains = [name("www.example.com"), name("*.example.com")];
+        let results = vec![
+            result("www.example.com", CheckKind::Caa, Status::Pass),
+            result("www.example.com", CheckKind::Cname, Status::Fail),
+            result("www.example.com", CheckKind::Http, Status::Pass),
+            result("*.example.com", CheckKind::Caa, Status::Pass),
+            result("*.example.com", CheckKind::Cname, Status::Pass),
+            result("*.example.com", CheckKind::Http, Status::Skip),
+        ];
+        let v = verdicts(&domains, &results, Method::Any);
+        assert!(v[0].ok && v[1].ok);
+        assert_eq!(v[0].validated_by, ["http"]);
+        assert_eq!(v[1].validated_by, ["cname"]);
+        // With --method http the wildcard cannot pass (the file cannot validate it).
+        let v = verdicts(&domains, &results, Method::Http);
+        assert!(v[0].ok && !v[1].ok);
+        let v = verdicts(&domains, &results, Method::Cname);
+        assert!(!v[0].ok && v[1].ok);
+        assert!(v[0].detail.contains("cname Fail"), "{}", v[0].detail);
+    }
+
+    #[test]
+    fn caa_can_block_a_validated_name() {
+        let domains = [name("example.com")];
+        let results = vec![
+            result("example.com", CheckKind::Caa, Status::Fail),
+            result("example.com", CheckKind::Cname, Status::Pass),
+        ];
+        let v = verdicts(&domains, &results, Method::Any);
+        assert!(!v[0].ok);
+        assert!(v[0].detail.starts_with("CAA:"));
+    }
+
+    #[test]
+    fn every_scheme_must_pass_for_http() {
+        let domains = [name("example.com")];
+        let results = vec![
+            result("example.com", CheckKind::Caa, Status::Pass),
+            result("example.com", CheckKind::Http, Status::Pass),
+            result("example.com", CheckKind::Https, Status::Fail),
+        ];
+        assert!(!verdicts(&domains, &results, Method::Http)[0].ok);
+    }
+
+    #[test]
+    fn results_are_grouped_by_name() {
+        let domains = [name("a.example.com"), name("b.example.com")];
+        let rest = vec![
+            result("b.example.com", CheckKind::Http, Status::Pass),
+            result("a.example.com", CheckKind::Http, Status::Pass),
+            result("b.example.com", CheckKind::Cname, Status::Pass),
+            result("a.example.com", CheckKind::Caa, Status::Pass),
+        ];
+        let inputs = [result("a b", CheckKind::Input, Status::Invalid)];
+        let ordered = by_name(&inputs, &domains, rest);
+        let keys: Vec<(&str, &str)> = ordered
+            .iter()
+            .map(|r| (r.domain.as_str(), r.check.label()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("a b", "input"),
+                ("a.example.com", "caa"),
+                ("a.example.com", "http"),
+                ("b.example.com", "cname"),
+                ("b.example.com", "http"),
+            ]
+        );
+    }
+}
