@@ -183,6 +183,11 @@ pub struct NetworkOptions {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub wait: Option<Duration>,
 
+    /// Most time one DNS check (a name's CNAME, its CAA, a --txt) may take,
+    /// all its queries together [default: 6 x --timeout]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub deadline: Option<Duration>,
+
     /// Use IPv4 addresses only
     #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
     pub ipv4: bool,
@@ -345,10 +350,11 @@ fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {
+    // At least a millisecond: 1e-300 would otherwise become a zero timeout.
     match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(Duration::from_secs_f64(v)),
+        Ok(v) if (0.001..=3600.0).contains(&v) => Ok(Duration::from_secs_f64(v)),
         _ => Err(format!(
-            "{s:?} is not a number of seconds between 0 and 3600"
+            "{s:?} is not a number of seconds from 0.001 to 3600"
         )),
     }
 }

@@ -1,13 +1,12 @@
 //! The `dcv` binary: parse the command line, run it, map the result to an
 //! exit code. Everything else lives in the library.
 
-use std::io::ErrorKind;
-
 use clap::Parser;
 use clap::error::ErrorKind as ClapErrorKind;
 use dcv::cli::Cli;
 use dcv::error::Error;
 use dcv::exit_codes::ExitCode;
+use dcv::output::print_error;
 
 fn main() -> std::process::ExitCode {
     let cli = match Cli::try_parse() {
@@ -19,13 +18,13 @@ fn main() -> std::process::ExitCode {
             ) {
                 // A bad value deserves one line, not clap's usage block.
                 let text = e.render().to_string();
-                eprintln!(
-                    "dcv: {}",
-                    text.lines()
-                        .next()
-                        .unwrap_or_default()
-                        .trim_start_matches("error: ")
-                );
+                let line = text
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches("error: ");
+                let json = std::env::args().any(|a| a == "--json");
+                print_error(&Error::Usage(line.to_owned()), json);
                 return ExitCode::BadInput.into();
             }
             let _ = e.print();
@@ -37,12 +36,11 @@ fn main() -> std::process::ExitCode {
             .into();
         }
     };
+    let json = cli.json;
     match dcv::run(cli) {
         Ok(code) => code.into(),
-        // A closed pipe (`dcv hash … | head`) is the reader's choice, not an error.
-        Err(Error::Output(e)) if e.kind() == ErrorKind::BrokenPipe => ExitCode::Success.into(),
         Err(e) => {
-            eprintln!("dcv: error: {e}");
+            print_error(&e, json);
             ExitCode::BadInput.into()
         }
     }

@@ -82,6 +82,8 @@ pub struct Output {
     pub quiet: bool,
     pub paint: Painter,
     stdout: io::BufWriter<io::Stdout>,
+    /// Stdout's reader went away: nothing more is written.
+    closed: bool,
 }
 
 impl Output {
@@ -93,15 +95,19 @@ impl Output {
             quiet,
             paint: Painter::new(enabled && !json),
             stdout: io::BufWriter::new(io::stdout()),
+            closed: false,
         }
     }
 
     /// Prints a report: one JSON document on one line, or its human form.
+    /// A reader that went away (`| head`) is not an error: the command's
+    /// own exit code stands.
     pub fn emit<R: Report>(&mut self, report: &R) -> Result<()> {
+        if self.closed {
+            return Ok(());
+        }
         let result = if self.json {
-            serde_json::to_writer(&mut self.stdout, report)
-                .map_err(io::Error::other)
-                .and_then(|()| writeln!(self.stdout))
+            json_document(report).and_then(|doc| writeln!(self.stdout, "{doc}"))
         } else {
             let cx = Render {
                 paint: self.paint,
@@ -109,7 +115,13 @@ impl Output {
             };
             report.human(&mut self.stdout, &cx)
         };
-        result.map_err(Error::Output)
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other.map_err(Error::Output),
+        }
     }
 
     /// Separates consecutive human reports (several CSRs in one `hash`).
@@ -142,8 +154,38 @@ impl Output {
     }
 
     pub fn flush(&mut self) -> Result<()> {
-        self.stdout.flush().map_err(Error::Output)
+        match self.stdout.flush() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(Error::Output),
+        }
     }
+}
+
+/// The version of the JSON contract every document carries.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A report as one JSON object with `schema_version` first.
+fn json_document<R: Serialize>(report: &R) -> io::Result<String> {
+    let body = serde_json::to_string(report).map_err(io::Error::other)?;
+    Ok(match body.strip_prefix('{') {
+        Some("}") => format!("{{\"schema_version\":{SCHEMA_VERSION}}}"),
+        Some(rest) => format!("{{\"schema_version\":{SCHEMA_VERSION},{rest}"),
+        None => body,
+    })
+}
+
+/// Prints an error that stops a command: one `dcv: error:` line on stderr,
+/// and under `--json` also one JSON document on stdout (SPEC section 6), so
+/// a pipeline reading stdout gets a document and a person still sees why.
+pub fn print_error(e: &Error, json: bool) {
+    if json {
+        let doc = serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "error": {"kind": e.kind(), "message": e.to_string()},
+        });
+        let _ = writeln!(io::stdout().lock(), "{doc}");
+    }
+    let _ = writeln!(io::stderr().lock(), "dcv: error: {e}");
 }
 
 /// `--wait` progress as one self-rewriting line on a terminal's stderr.
@@ -193,6 +235,21 @@ mod tests {
         assert!(use_color(ColorWhen::Auto, true, Some("")));
         assert!(!use_color(ColorWhen::Auto, true, Some("1")));
         assert!(!use_color(ColorWhen::Auto, false, None));
+    }
+
+    #[test]
+    fn json_documents_carry_the_schema_version_first() {
+        #[derive(Serialize)]
+        struct Doc {
+            ok: bool,
+        }
+        #[derive(Serialize)]
+        struct Empty {}
+        assert_eq!(
+            json_document(&Doc { ok: true }).unwrap(),
+            r#"{"schema_version":1,"ok":true}"#
+        );
+        assert_eq!(json_document(&Empty {}).unwrap(), r#"{"schema_version":1}"#);
     }
 
     #[test]

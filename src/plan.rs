@@ -83,6 +83,7 @@ impl CheckPlan {
         for hv in args.cname.iter().chain(&args.txt) {
             check_host(&hv.host)?;
         }
+        dns.deadline = deadline(&args.network);
         Ok(CheckPlan {
             rejected,
             domains: dns.domains.clone(),
@@ -147,6 +148,7 @@ impl CheckPlan {
             expectation: args.method.cname().then(|| subject.expectation.clone()),
             domains: subject.domains.clone(),
             caa_issuers: caa_issuers(&args.ca),
+            deadline: deadline(&args.network),
             ..DnsRequest::default()
         };
         let http = if args.method.http() {
@@ -178,6 +180,15 @@ impl CheckPlan {
             })
             .collect()
     }
+}
+
+/// A DNS check's total deadline: `--deadline`, or six query timeouts —
+/// room for a zone search, the NS addresses, a referral or two and one
+/// retry each, and not the minutes that a slow chain can add up to.
+fn deadline(network: &NetworkOptions) -> Duration {
+    network
+        .deadline
+        .unwrap_or_else(|| 6 * network.timeout.unwrap_or(DEFAULT_DNS_TIMEOUT))
 }
 
 /// DOMAIN arguments as names, deduplicated, the invalid ones set apart.
@@ -590,7 +601,16 @@ fn url_row(raw: &str, expect: &str) -> Result<Row> {
         return Err(bad("must not contain user information"));
     }
     let raw_host = authority.host();
-    let port = authority.port_u16().unwrap_or(scheme.default_port());
+    // `http::Uri` accepts any digits as a port and `port_u16` then says
+    // None, which would silently mean the default port.
+    let port = match authority.as_str().rsplit_once(':') {
+        Some((_, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| bad("the port must be a number from 1 to 65535"))?,
+        _ => authority.port_u16().unwrap_or(scheme.default_port()),
+    };
     let path = uri
         .path_and_query()
         .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());

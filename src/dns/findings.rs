@@ -89,6 +89,7 @@ pub enum Trouble {
     Timeout,
     NoZone,
     ConnectionRefused,
+    Malformed,
     Other,
 }
 
@@ -97,6 +98,7 @@ fn query_trouble(e: &QueryError) -> Trouble {
         QueryError::Timeout(_) => Trouble::Timeout,
         QueryError::ConnectionRefused => Trouble::ConnectionRefused,
         QueryError::BrokenReferral { cause, .. } => cause.trouble(),
+        QueryError::Malformed(_) => Trouble::Malformed,
         QueryError::Network(_) | QueryError::BadResponse(_) => Trouble::Other,
     }
 }
@@ -148,6 +150,9 @@ pub fn failure_hint(troubles: impl IntoIterator<Item = Trouble>) -> &'static str
         }
         Trouble::ConnectionRefused => {
             "nothing answers DNS at that address: check the --resolver address and port, or the nameserver's listening addresses"
+        }
+        Trouble::Malformed => {
+            "a server sent a reply that is not valid DNS (a broken record or compression): the CA's resolver rejects it too; fix the zone data or the server software"
         }
         Trouble::Other => {
             "a server could not be asked: check its address and that it answers DNS over UDP and TCP"

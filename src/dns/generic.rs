@@ -192,11 +192,7 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
         if txts.iter().any(|t| t.contains(value.as_str())) {
             Some(Ok(()))
         } else {
-            Some(Err(txts
-                .iter()
-                .map(|t| format!("{t:?}"))
-                .collect::<Vec<_>>()
-                .join(", ")))
+            Some(Err(shown_txts(&txts)))
         }
     };
     let pass = format!("{}. TXT contains {:?}", l.name, hv.value);
@@ -206,4 +202,45 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
             hint: format!("put {:?} into the TXT record at {host}.", hv.value),
         }
     })
+}
+
+/// TXT records shown in a mismatch: a hostile or busy name can hold
+/// hundreds, so at most [`SHOWN_TXTS`] of at most 100 characters each.
+fn shown_txts(txts: &[&String]) -> String {
+    let mut shown: Vec<String> = txts
+        .iter()
+        .take(SHOWN_TXTS)
+        .map(|t| {
+            let short: String = t.chars().take(100).collect();
+            if short.len() < t.len() {
+                format!("{short:?}…")
+            } else {
+                format!("{short:?}")
+            }
+        })
+        .collect();
+    if txts.len() > SHOWN_TXTS {
+        shown.push(format!("and {} more", txts.len() - SHOWN_TXTS));
+    }
+    shown.join(", ")
+}
+
+const SHOWN_TXTS: usize = 5;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_txt_set_is_cut_short() {
+        let many: Vec<String> = (0..40)
+            .map(|i| format!("v{i}-{}", "x".repeat(300)))
+            .collect();
+        let refs: Vec<&String> = many.iter().collect();
+        let shown = shown_txts(&refs);
+        assert!(shown.ends_with("and 35 more"), "{shown}");
+        assert!(shown.len() < 800, "{}", shown.len());
+        let one = ["a".to_owned()];
+        assert_eq!(shown_txts(&[&one[0]]), "\"a\"");
+    }
 }

@@ -23,6 +23,7 @@ pub mod wire;
 pub use generic::HostValue;
 
 use std::fmt;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -32,7 +33,7 @@ use thiserror::Error;
 
 use crate::artifacts::Expectation;
 use crate::names::DnsName;
-use crate::report::CheckResult;
+use crate::report::{CheckKind, CheckResult, Status};
 use crate::text;
 use engine::Engine;
 
@@ -134,10 +135,18 @@ impl Answer {
     /// the SOA minimum, capped by the SOA record's own TTL) and the zone.
     pub fn negative_ttl(&self) -> Option<(String, u32)> {
         self.authority.iter().find_map(|r| match &r.data {
-            Data::Soa { minimum, .. } => Some((r.owner.clone(), (*minimum).min(r.ttl))),
+            Data::Soa { minimum, .. } => {
+                Some((r.owner.clone(), ttl_value(*minimum).min(ttl_value(r.ttl))))
+            }
             _ => None,
         })
     }
+}
+
+/// A TTL as RFC 2181 section 8 reads it: a value with the top bit set is
+/// treated as zero.
+pub fn ttl_value(ttl: u32) -> u32 {
+    if ttl >= 1 << 31 { 0 } else { ttl }
 }
 
 /// Why a query got no usable response.
@@ -152,6 +161,9 @@ pub enum QueryError {
     Network(String),
     #[error("unusable response: {0}")]
     BadResponse(String),
+    /// A reply to our question that is not valid DNS.
+    #[error("malformed reply: {0}")]
+    Malformed(String),
     /// A referral to a subzone whose servers could not be found.
     #[error("unusable response: referral to {child}, but {cause}")]
     BrokenReferral {
@@ -188,7 +200,7 @@ pub fn in_zone(name: &str, zone: &str) -> bool {
 }
 
 /// Everything one round checks.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DnsRequest {
     /// The CSR's expectation: a CNAME check per domain.
     pub expectation: Option<Expectation>,
@@ -198,6 +210,21 @@ pub struct DnsRequest {
     pub txts: Vec<HostValue>,
     /// The CA's CAA issuer names; empty means no CAA check.
     pub caa_issuers: Vec<String>,
+    /// The most time one check (a name's CNAME, its CAA, a `--txt`) takes.
+    pub deadline: Duration,
+}
+
+impl Default for DnsRequest {
+    fn default() -> DnsRequest {
+        DnsRequest {
+            expectation: None,
+            domains: Vec::new(),
+            cnames: Vec::new(),
+            txts: Vec::new(),
+            caa_issuers: Vec::new(),
+            deadline: Duration::from_secs(30),
+        }
+    }
 }
 
 /// Names checked at once; with the engine's 64 questions in flight this
@@ -207,34 +234,46 @@ const NAMES_IN_FLIGHT: usize = 256;
 /// Runs every check of the request concurrently, results in a stable order.
 pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
     let mut results: Vec<CheckResult> = Vec::new();
+    let deadline = req.deadline;
     // A bounded window of names in progress, in order: the questions they
     // share are still asked once (the engine dedups), but memory holds the
     // state of a few hundred checks, not of every name of a huge CSR.
     let cnames = stream::iter(&req.domains)
         .map(|d| async move {
-            match &req.expectation {
-                Some(exp) => Some(cname::dcv_cname(engine, exp, d).await),
-                None => None,
-            }
+            let exp = req.expectation.as_ref()?;
+            Some(
+                within(deadline, d.as_str(), CheckKind::Cname, "CNAME", async {
+                    cname::dcv_cname(engine, exp, d).await
+                })
+                .await,
+            )
         })
         .buffered(NAMES_IN_FLIGHT)
         .collect::<Vec<_>>();
     let caas = stream::iter(&req.domains)
         .map(|d| async move {
             if req.caa_issuers.is_empty() {
-                None
-            } else {
-                Some(caa::caa_check(engine, d, &req.caa_issuers).await)
+                return None;
             }
+            Some(
+                within(deadline, d.as_str(), CheckKind::Caa, "CAA", async {
+                    caa::caa_check(engine, d, &req.caa_issuers).await
+                })
+                .await,
+            )
         })
         .buffered(NAMES_IN_FLIGHT)
         .collect::<Vec<_>>();
-    let generic_c = join_all(
-        req.cnames
-            .iter()
-            .map(|hv| generic::generic_cname(engine, hv)),
-    );
-    let generic_t = join_all(req.txts.iter().map(|hv| generic::txt(engine, hv)));
+    let generic_c = join_all(req.cnames.iter().map(|hv| {
+        within(deadline, &hv.host, CheckKind::Cname, "CNAME", async {
+            generic::generic_cname(engine, hv).await
+        })
+    }));
+    let generic_t = join_all(req.txts.iter().map(|hv| {
+        within(deadline, &hv.host, CheckKind::Txt, "TXT", async {
+            generic::txt(engine, hv).await
+        })
+    }));
     let (cnames, caas, gc, gt) = futures::join!(cnames, caas, generic_c, generic_t);
     for (c, a) in cnames.into_iter().zip(caas) {
         results.extend(c);
@@ -243,4 +282,30 @@ pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
     results.extend(gc);
     results.extend(gt);
     results
+}
+
+/// Runs one check with its total deadline: per-query timeouts add up along
+/// a slow delegation chain, and a check must end in bounded time.
+async fn within(
+    deadline: Duration,
+    domain: &str,
+    kind: CheckKind,
+    what: &str,
+    check: impl Future<Output = CheckResult>,
+) -> CheckResult {
+    match tokio::time::timeout(deadline, check).await {
+        Ok(result) => result,
+        Err(_) => CheckResult::new(
+            domain,
+            kind,
+            Status::Fail,
+            format!(
+                "no verdict within the check's deadline of {} (--deadline): the {what} lookups of {domain} were still waiting for answers",
+                text::seconds(deadline)
+            ),
+        )
+        .with_hint(
+            "servers on the path answer slowly or not at all, and their timeouts add up along the delegation chain; the CA gives up too: fix or remove the slow nameservers",
+        ),
+    }
 }

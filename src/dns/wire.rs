@@ -184,10 +184,15 @@ async fn udp(server: SocketAddr, bytes: &[u8], req: &Message) -> Result<Message,
             Err(e) => return Err(net(e)),
         };
         // Garbage or a stray datagram is ignored; the deadline bounds the wait.
-        if let Ok(resp) = Message::from_vec(&buf[..n]) {
-            if matches(&resp, req) {
-                return Ok(resp);
+        match Message::from_vec(&buf[..n]) {
+            Ok(resp) if matches(&resp, req) => return Ok(resp),
+            Ok(_) => {}
+            // Our ID, but not decodable: the server's answer is broken (a
+            // compression loop, a bad record). Say so, not "timed out".
+            Err(e) if n >= 2 && buf[..2] == req.id().to_be_bytes() => {
+                return Err(QueryError::Malformed(e.to_string()));
             }
+            Err(_) => {}
         }
     }
 }
@@ -205,7 +210,7 @@ async fn tcp(server: SocketAddr, bytes: &[u8], req: &Message) -> Result<Message,
     stream.read_exact(&mut len).await.map_err(net)?;
     let mut buf = vec![0u8; u16::from_be_bytes(len) as usize];
     stream.read_exact(&mut buf).await.map_err(net)?;
-    let resp = Message::from_vec(&buf).map_err(|e| QueryError::BadResponse(e.to_string()))?;
+    let resp = Message::from_vec(&buf).map_err(|e| QueryError::Malformed(e.to_string()))?;
     if !matches(&resp, req) {
         return Err(QueryError::BadResponse(
             "the TCP answer is not for our question".into(),

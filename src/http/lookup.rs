@@ -8,8 +8,8 @@ use std::net::IpAddr;
 use thiserror::Error;
 
 use crate::dns::engine::Engine;
-use crate::dns::observe::chain;
-use crate::dns::{Data, QueryError, RType, Rcode};
+use crate::dns::observe::{MAX_CHAIN, chain};
+use crate::dns::{Data, QueryError, RType, Rcode, normalize};
 
 /// An address family: the record type that holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,6 +44,10 @@ pub enum LookupError {
     Timeout(&'static str),
     #[error("the {0} lookup failed: {1}")]
     Failed(&'static str, String),
+    #[error("the {0} lookup runs into an alias loop ({1})")]
+    AliasLoop(&'static str, String),
+    #[error("the {0} lookup follows a chain of more than 16 aliases (resolvers give up earlier)")]
+    ChainTooLong(&'static str),
 }
 
 /// Looks up the addresses of one family for a host name.
@@ -67,26 +71,52 @@ impl AddressLookup for EngineLookup<'_> {
             Family::V4 => RType::A,
             Family::V6 => RType::Aaaa,
         };
-        let answer = match self.0.ask_resolvers(host, rtype).await {
-            Ok(a) => a,
-            Err(QueryError::Timeout(_)) => return Err(LookupError::Timeout(label)),
-            Err(e) => return Err(LookupError::Failed(label, e.to_string())),
-        };
-        match answer.rcode {
-            Rcode::NoError => {}
-            Rcode::NxDomain => return Err(LookupError::NxDomain),
-            // SERVFAIL, REFUSED…: the CA's lookup fails the same way.
-            other => return Err(LookupError::Failed(label, other.to_string())),
-        }
-        let owners = chain(&answer, host);
-        let mut ips = Vec::new();
-        for r in &answer.answers {
-            if let Data::Addr(ip) = r.data {
-                if Family::of(&ip) == family && owners.contains(&r.owner) && !ips.contains(&ip) {
-                    ips.push(ip);
+        let mut name = normalize(host);
+        // Every alias followed so far: a repeat is a loop, and a chain
+        // longer than resolvers follow fails for the CA too.
+        let mut aliases: Vec<String> = Vec::new();
+        loop {
+            let answer = match self.0.ask_resolvers(&name, rtype).await {
+                Ok(a) => a,
+                Err(QueryError::Timeout(_)) => return Err(LookupError::Timeout(label)),
+                Err(e) => return Err(LookupError::Failed(label, e.to_string())),
+            };
+            match answer.rcode {
+                Rcode::NoError => {}
+                Rcode::NxDomain => return Err(LookupError::NxDomain),
+                // SERVFAIL, REFUSED…: the CA's lookup fails the same way.
+                other => return Err(LookupError::Failed(label, other.to_string())),
+            }
+            let owners = chain(&answer, &name);
+            let mut ips = Vec::new();
+            for r in &answer.answers {
+                if let Data::Addr(ip) = r.data {
+                    if Family::of(&ip) == family && owners.contains(&r.owner) && !ips.contains(&ip)
+                    {
+                        ips.push(ip);
+                    }
                 }
             }
+            if !ips.is_empty() {
+                return Ok(ips);
+            }
+            // The last name of the chain may be an alias the answer does
+            // not follow (an authoritative server answering out of zone).
+            let last = owners.last().cloned().unwrap_or_else(|| name.clone());
+            let next = answer.answers.iter().find_map(|r| match &r.data {
+                Data::Cname(t) if r.owner == last => Some(normalize(t)),
+                _ => None,
+            });
+            aliases.extend(owners);
+            let Some(next) = next else { return Ok(ips) };
+            if aliases.contains(&next) {
+                aliases.push(next);
+                return Err(LookupError::AliasLoop(label, aliases.join(" → ")));
+            }
+            if aliases.len() > MAX_CHAIN {
+                return Err(LookupError::ChainTooLong(label));
+            }
+            name = next;
         }
-        Ok(ips)
     }
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::support::dns_server::{DnsServer, RrData, Zone};
 use crate::support::http_server::{Reply, Request, TestCert, TestServer, ipv6_available};
 use crate::support::{dcv, fixture, json, recorded};
 
@@ -642,9 +643,14 @@ fn excluded_family_fails_without_fetching() {
 #[test]
 fn addresses_come_from_the_resolver() {
     let server = serving(Reply::ok(good_body()));
-    let dns = crate::support::http_server::DnsStub::start(&[
-        (NAME, "127.0.0.1"),
-        ("shop.example.com", "2001:db8::1"),
+    // example.com lies in the zone `com`, where nothing exists: NXDOMAIN.
+    let dns = DnsServer::start(vec![
+        Zone::new("com"),
+        Zone::new(NAME).a(NAME, std::net::Ipv4Addr::LOCALHOST),
+        Zone::new("shop.example.com").rr(
+            "shop.example.com",
+            RrData::Aaaa("2001:db8::1".parse().unwrap()),
+        ),
     ]);
     let out = dcv()
         .args(["check-http", "--json", "--csr"])

@@ -3,11 +3,11 @@
 //! for the failures the checks must tell apart (REFUSED, SERVFAIL,
 //! silence, truncation). Built on hickory-proto's message encoding.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use hickory_proto::op::{Edns, Message, MessageType, ResponseCode};
-use hickory_proto::rr::rdata::{A, CNAME, NS, NULL, SOA, TXT};
+use hickory_proto::rr::rdata::{A, AAAA, CNAME, NS, NULL, SOA, TXT};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -15,6 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[derive(Debug, Clone)]
 pub enum RrData {
     A(Ipv4Addr),
+    Aaaa(Ipv6Addr),
     Cname(String),
     Txt(Vec<String>),
     /// flags, tag, value — encoded raw so malformed values reach the client.
@@ -283,6 +284,7 @@ fn soa(z: &Zone) -> Record {
 fn rdata(d: &RrData) -> (RecordType, RData) {
     match d {
         RrData::A(ip) => (RecordType::A, RData::A(A(*ip))),
+        RrData::Aaaa(ip) => (RecordType::AAAA, RData::AAAA(AAAA(*ip))),
         RrData::Cname(t) => (RecordType::CNAME, RData::CNAME(CNAME(fqdn_target(t)))),
         RrData::Txt(s) => (RecordType::TXT, RData::TXT(TXT::new(s.clone()))),
         RrData::Caa(flags, tag, value) => {
