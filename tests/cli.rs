@@ -11,6 +11,8 @@ mod check_dns;
 mod check_http;
 #[path = "cli/hash.rs"]
 mod hash;
+#[path = "cli/hostile.rs"]
+mod hostile;
 #[path = "cli/input.rs"]
 mod input;
 #[path = "cli/props.rs"]

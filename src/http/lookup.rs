@@ -100,15 +100,17 @@ impl AddressLookup for EngineLookup<'_> {
             if !ips.is_empty() {
                 return Ok(ips);
             }
-            // The last name of the chain may be an alias the answer does
-            // not follow (an authoritative server answering out of zone).
-            let last = owners.last().cloned().unwrap_or_else(|| name.clone());
-            let next = answer.answers.iter().find_map(|r| match &r.data {
-                Data::Cname(t) if r.owner == last => Some(normalize(t)),
-                _ => None,
-            });
-            aliases.extend(owners);
-            let Some(next) = next else { return Ok(ips) };
+            // The chain may end at an alias target the answer does not
+            // resolve (an authoritative server answering out of zone): ask
+            // for that name next.
+            let Some((last, passed)) = owners.split_last() else {
+                return Ok(ips);
+            };
+            if passed.is_empty() {
+                return Ok(ips);
+            }
+            aliases.extend(passed.iter().cloned());
+            let next = last.clone();
             if aliases.contains(&next) {
                 aliases.push(next);
                 return Err(LookupError::AliasLoop(label, aliases.join(" → ")));

@@ -118,6 +118,18 @@ pub enum Behavior {
     Garbage,
     /// An old server: FORMERR to any query carrying EDNS0.
     NoEdns,
+    /// Hostile: answers NXDOMAIN with every record of the zones whose owner
+    /// is not the question name.
+    ForgeNxDomain,
+    /// Hostile: the same with NOERROR.
+    ForgeNoError,
+    /// SERVFAIL to A queries only.
+    ServFailA,
+    /// NXDOMAIN to AAAA queries only (RFC 4074's misbehaviour).
+    NxDomainAaaa,
+    /// A reply with our ID whose question name is a compression pointer to
+    /// itself: undecodable.
+    CompressionLoop,
 }
 
 struct State {
@@ -353,6 +365,38 @@ fn respond(st: &Mutex<State>, bytes: &[u8], tcp: bool) -> Option<Vec<u8>> {
     let q = req.queries().first()?.clone();
     let qname = norm(&q.name().to_ascii());
     let qtype = q.query_type();
+    match st.behavior {
+        Behavior::ForgeNxDomain | Behavior::ForgeNoError => {
+            if st.behavior == Behavior::ForgeNxDomain {
+                resp.set_response_code(ResponseCode::NXDomain);
+            }
+            resp.set_authoritative(true);
+            for z in &st.zones {
+                for r in z.records.iter().filter(|r| r.name != qname) {
+                    let (_, d) = rdata(&r.data);
+                    resp.add_answer(Record::from_rdata(name(&r.name), 300, d));
+                }
+            }
+            return resp.to_vec().ok();
+        }
+        Behavior::ServFailA if qtype == RecordType::A => {
+            resp.set_response_code(ResponseCode::ServFail);
+            return resp.to_vec().ok();
+        }
+        Behavior::NxDomainAaaa if qtype == RecordType::AAAA => {
+            resp.set_response_code(ResponseCode::NXDomain);
+            return resp.to_vec().ok();
+        }
+        Behavior::CompressionLoop => {
+            let mut raw = req.id().to_be_bytes().to_vec();
+            // QR, RD, RA; one question, nothing else.
+            raw.extend_from_slice(&[0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0]);
+            // The question name: a pointer to offset 12, i.e. to itself.
+            raw.extend_from_slice(&[0xC0, 0x0C, 0, 5, 0, 1]);
+            return Some(raw);
+        }
+        _ => {}
+    }
     let Some(zone) = st
         .zones
         .iter()
