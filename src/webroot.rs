@@ -508,6 +508,101 @@ mod tests {
         assert_eq!(entries.len(), 1, "no temporary file left behind");
     }
 
+    fn pki(root: &Path) -> PathBuf {
+        root.join(PKI_VALIDATION_DIR)
+    }
+
+    #[test]
+    fn reports_the_directories_it_created() {
+        let root = tempfile::tempdir().unwrap();
+        let w = write_validation_file(root.path(), MD5, b"one", false).unwrap();
+        assert_eq!(
+            w.created_dirs,
+            [root.path().join(".well-known"), pki(root.path())]
+        );
+        fs::remove_file(&w.path).unwrap();
+        let w = write_validation_file(root.path(), MD5, b"one", false).unwrap();
+        assert_eq!(w.action, WriteAction::Created);
+        assert!(w.created_dirs.is_empty());
+    }
+
+    #[test]
+    fn refuses_a_link_socket_or_directory_at_the_target_even_with_force() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = pki(root.path());
+        fs::create_dir_all(&dir).unwrap();
+        let target = dir.join(format!("{MD5}.txt"));
+        let outside = root.path().join("outside.txt");
+        fs::write(&outside, b"keep").unwrap();
+
+        std::os::unix::fs::symlink(&outside, &target).unwrap();
+        for force in [false, true] {
+            let err = write_validation_file(root.path(), MD5, b"new", force).unwrap_err();
+            assert!(err.to_string().contains("a symbolic link"), "{err}");
+            assert_eq!(fs::read(&outside).unwrap(), b"keep");
+        }
+        fs::remove_file(&target).unwrap();
+
+        let _socket = std::os::unix::net::UnixListener::bind(&target).unwrap();
+        let err = write_validation_file(root.path(), MD5, b"new", true).unwrap_err();
+        assert!(
+            err.to_string().contains("is a socket, not a regular file"),
+            "{err}"
+        );
+        fs::remove_file(&target).unwrap();
+
+        fs::create_dir(&target).unwrap();
+        let err = write_validation_file(root.path(), MD5, b"new", true).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("is a directory, not a regular file"),
+            "{err}"
+        );
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+    }
+
+    #[test]
+    fn refuses_a_file_where_a_directory_belongs() {
+        let root = tempfile::tempdir().unwrap();
+        fs::write(root.path().join(".well-known"), b"").unwrap();
+        let err = write_validation_file(root.path(), MD5, b"new", true).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(".well-known is a regular file, not a directory"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn concurrent_identical_writes_create_once_and_find_the_rest_unchanged() {
+        let root = tempfile::tempdir().unwrap();
+        let actions: Vec<WriteAction> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..16)
+                .map(|_| s.spawn(|| write_validation_file(root.path(), MD5, b"same", false)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap().unwrap().action)
+                .collect()
+        });
+        let created = actions
+            .iter()
+            .filter(|a| **a == WriteAction::Created)
+            .count();
+        assert_eq!(created, 1, "{actions:?}");
+        assert!(
+            actions
+                .iter()
+                .all(|a| matches!(a, WriteAction::Created | WriteAction::Unchanged)),
+            "{actions:?}"
+        );
+        assert_eq!(fs::read_dir(pki(root.path())).unwrap().count(), 1);
+    }
+
     #[test]
     fn missing_webroot_is_an_error() {
         let root = tempfile::tempdir().unwrap();
