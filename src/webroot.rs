@@ -121,13 +121,13 @@ fn enter_dir(
         Ok(fd) => fd,
         Err(e) => return Err(not_usable(parent, name, shown, "a directory", e)),
     };
+    let dir = File::from(fd);
     if created {
         // mkdir applied the umask; the web server must be able to enter it.
-        File::from(fd.try_clone().map_err(|e| e.to_string())?)
-            .set_permissions(fs::Permissions::from_mode(DIR_MODE))
+        dir.set_permissions(fs::Permissions::from_mode(DIR_MODE))
             .map_err(|e| format!("cannot set the mode of {}: {e}", shown.display()))?;
     }
-    Ok((fd, created))
+    Ok((dir.into(), created))
 }
 
 /// Says why `name` under `dir` cannot be used as `wanted` after `error`:
