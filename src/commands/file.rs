@@ -18,6 +18,8 @@ use crate::webroot::{self, WriteAction};
 pub struct Written {
     path: String,
     action: WriteAction,
+    /// Directories `--write` created (mode 0755), outermost first.
+    created_dirs: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -55,6 +57,9 @@ impl Report for FileReport {
             }
         }
         if let Some(w) = &self.written {
+            for dir in &w.created_dirs {
+                writeln!(out, "{} {dir} (0755)", p.good("Created directory"))?;
+            }
             let what = match w.action {
                 WriteAction::Created => p.good("Wrote"),
                 WriteAction::Replaced => p.warn("Replaced"),
@@ -78,15 +83,20 @@ pub fn run(args: &FileArgs, out: &mut Output) -> Result<ExitCode> {
     let (files, skipped) = artifacts::plan_files(exp, &subject.domains);
     let written = match &args.write {
         Some(webroot) => {
-            let (path, action) = webroot::write_validation_file(
+            let w = webroot::write_validation_file(
                 webroot,
                 &exp.hashes.md5,
                 exp.file_body().as_bytes(),
                 args.force,
             )?;
             Some(Written {
-                path: path.display().to_string(),
-                action,
+                path: w.path.display().to_string(),
+                action: w.action,
+                created_dirs: w
+                    .created_dirs
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect(),
             })
         }
         None => None,

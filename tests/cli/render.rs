@@ -1,7 +1,9 @@
 //! `file`, `cname`, `emails`, `token`: artifacts rendered exactly for each CA
 //! profile, with and without a token, and `--write` semantics.
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::path::Path;
+use std::time::Duration;
 
 use crate::support::{dcv, fixture, json, pluck, recorded};
 
@@ -188,6 +190,258 @@ fn write_to_missing_webroot_fails_and_creates_nothing() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(!missing.exists());
+}
+
+/// `dcv file --json --write ROOT rsa2048_multi.pem [extra...]`, killed after
+/// ten seconds so a write that blocks fails the test instead of hanging it.
+fn write_into(root: &Path, extra: &[&str]) -> std::process::Output {
+    dcv()
+        .args(["file", "--json", "--write"])
+        .arg(root)
+        .arg(fixture("rsa2048_multi.pem"))
+        .args(extra)
+        .timeout(Duration::from_secs(10))
+        .output()
+        .unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn write_refuses_a_fifo_at_the_target_without_blocking() {
+    let want = recorded("rsa2048_multi.pem");
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join(".well-known/pki-validation");
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join(format!("{}.txt", want.md5));
+    let c_target = std::ffi::CString::new(target.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_target.as_ptr(), 0o644) }, 0);
+
+    for extra in [&[][..], &["--force"][..]] {
+        let out = write_into(root.path(), extra);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(
+            err.contains("FIFO") && err.contains(&want.md5) && err.lines().count() == 1,
+            "{extra:?}: {err}"
+        );
+        assert!(out.stdout.is_empty());
+        let meta = std::fs::symlink_metadata(&target).unwrap();
+        assert!(meta.file_type().is_fifo(), "the FIFO is left alone");
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary file left behind"
+        );
+    }
+}
+
+#[test]
+fn concurrent_writes_with_different_tokens_have_exactly_one_winner() {
+    // The race is between processes, so one round can get lucky: several
+    // rounds make a check-then-rename writer fail this test reliably.
+    for _ in 0..8 {
+        fifty_concurrent_writes_have_exactly_one_winner();
+    }
+}
+
+fn fifty_concurrent_writes_have_exactly_one_winner() {
+    let want = recorded("rsa2048_multi.pem");
+    let root = tempfile::tempdir().unwrap();
+    let n = 50;
+    let start = std::sync::Barrier::new(n);
+    let outs: Vec<(String, std::process::Output)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let (start, root) = (&start, root.path());
+                s.spawn(move || {
+                    let token = format!("tok{i}");
+                    start.wait();
+                    let out = write_into(root, &["--token", &token]);
+                    (token, out)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+
+    let mut winners = Vec::new();
+    for (token, out) in &outs {
+        let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            assert_eq!(json(out)["written"]["action"], "created", "{token}");
+            winners.push(token.clone());
+        } else {
+            assert_eq!(out.status.code(), Some(2), "{token}: {err}");
+            assert!(
+                err.contains("exists with different content; --force replaces it"),
+                "{token}: {err}"
+            );
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one writer creates: {winners:?}");
+    let dir = root.path().join(".well-known/pki-validation");
+    assert_eq!(
+        std::fs::read(dir.join(format!("{}.txt", want.md5))).unwrap(),
+        format!("{}\nsectigo.com\n{}", want.sha256, winners[0]).as_bytes()
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "no temporary file left behind"
+    );
+}
+
+#[test]
+fn write_refuses_a_symlinked_well_known_or_pki_validation() {
+    let want = recorded("rsa2048_multi.pem");
+    for link in [".well-known", ".well-known/pki-validation"] {
+        let root = tempfile::tempdir().unwrap();
+        let webroot = root.path().join("site");
+        let elsewhere = root.path().join("elsewhere");
+        std::fs::create_dir_all(webroot.join(".well-known")).unwrap();
+        std::fs::create_dir(&elsewhere).unwrap();
+        if link == ".well-known" {
+            std::fs::remove_dir(webroot.join(".well-known")).unwrap();
+        }
+        let link_path = webroot.join(link);
+        std::os::unix::fs::symlink(&elsewhere, &link_path).unwrap();
+
+        let out = write_into(&webroot, &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{link}: {err}");
+        assert!(
+            err.contains(&format!(
+                "{} is a symbolic link to {}",
+                link_path.display(),
+                elsewhere.display()
+            )) && err.lines().count() == 1,
+            "{link}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_dir(&elsewhere).unwrap().count(),
+            0,
+            "{link}: nothing is written through the link"
+        );
+        let out = write_into(&webroot, &["--force"]);
+        assert_eq!(out.status.code(), Some(2), "{link} with --force");
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    }
+
+    // The web root itself may be a link: that is the user's choice.
+    let root = tempfile::tempdir().unwrap();
+    let real = root.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let webroot = root.path().join("site");
+    std::os::unix::fs::symlink(&real, &webroot).unwrap();
+    let out = write_into(&webroot, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        real.join(format!(".well-known/pki-validation/{}.txt", want.md5))
+            .is_file()
+    );
+}
+
+/// Runs `dcv ARGS` under `umask 077`.
+fn dcv_with_umask_077(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    dcv_under_sh()
+        .arg("-c")
+        .arg(r#"umask 077; exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_dcv"))
+        .args(args)
+        .timeout(Duration::from_secs(10))
+        .output()
+        .unwrap()
+}
+
+fn dcv_under_sh() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new("sh");
+    cmd.env_remove("DCV_TOKEN").env("NO_COLOR", "1");
+    cmd
+}
+
+#[test]
+fn write_under_umask_077_creates_0755_directories_and_a_0644_file_and_says_so() {
+    let want = recorded("rsa2048_multi.pem");
+    let root = tempfile::tempdir().unwrap();
+    let well_known = root.path().join(".well-known");
+    let pki = well_known.join("pki-validation");
+    let target = pki.join(format!("{}.txt", want.md5));
+    let csr = fixture("rsa2048_multi.pem");
+
+    let out = dcv_with_umask_077(&[
+        "file".as_ref(),
+        "--json".as_ref(),
+        "--write".as_ref(),
+        root.path().as_os_str(),
+        csr.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mode(&well_known), 0o755);
+    assert_eq!(mode(&pki), 0o755);
+    assert_eq!(mode(&target), 0o644);
+    let doc = json(&out);
+    assert_eq!(doc["written"]["action"], "created");
+    assert_eq!(
+        doc["written"]["created_dirs"],
+        serde_json::json!([well_known.to_str().unwrap(), pki.to_str().unwrap()])
+    );
+
+    // Nothing created the second time: an empty list.
+    let out = dcv_with_umask_077(&[
+        "file".as_ref(),
+        "--json".as_ref(),
+        "--write".as_ref(),
+        root.path().as_os_str(),
+        csr.as_os_str(),
+    ]);
+    assert_eq!(json(&out)["written"]["created_dirs"], serde_json::json!([]));
+
+    // A directory that already existed keeps its mode; the human report names
+    // only the directory dcv created.
+    let root = tempfile::tempdir().unwrap();
+    let well_known = root.path().join(".well-known");
+    let pki = well_known.join("pki-validation");
+    std::fs::create_dir(&well_known).unwrap();
+    std::fs::set_permissions(&well_known, std::fs::Permissions::from_mode(0o711)).unwrap();
+    let out = dcv_with_umask_077(&[
+        "file".as_ref(),
+        "--write".as_ref(),
+        root.path().as_os_str(),
+        csr.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        mode(&well_known),
+        0o711,
+        "an existing directory keeps its mode"
+    );
+    assert_eq!(mode(&pki), 0o755);
+    assert_eq!(mode(&pki.join(format!("{}.txt", want.md5))), 0o644);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(&format!("Created directory {} (0755)", pki.display())),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&format!("Created directory {} ", well_known.display())),
+        "{text}"
+    );
 }
 
 #[test]
