@@ -44,6 +44,21 @@ fn run(args: &[&str]) -> (i32, Value, String) {
     )
 }
 
+/// `check-dns --recursive --txt HOST=VALUE` against `resolver`.
+fn txt_check(resolver: &str, host_value: &str) -> (i32, Value, String) {
+    run(&[
+        "--json",
+        "check-dns",
+        "--recursive",
+        "--resolver",
+        resolver,
+        "--timeout",
+        "1",
+        "--txt",
+        host_value,
+    ])
+}
+
 fn first_result(doc: &Value) -> &Value {
     &doc["results"][0]
 }
@@ -78,17 +93,7 @@ fn records_of_other_names_and_nxdomain_answers_never_pass() {
             .find(|r| r["check"] == "cname")
             .unwrap();
         assert_eq!(cname["status"], "fail", "{cname:#}");
-        let (code, doc, _) = run(&[
-            "--json",
-            "check-dns",
-            "--recursive",
-            "--resolver",
-            &resolver,
-            "--timeout",
-            "1",
-            "--txt",
-            "_dnsauth.example.com=the-portal-value",
-        ]);
+        let (code, doc, _) = txt_check(&resolver, "_dnsauth.example.com=the-portal-value");
         assert_eq!(code, 1, "{behavior:?}: {doc:#}");
         assert_eq!(first_result(&doc)["status"], "fail");
     }
@@ -382,17 +387,7 @@ fn url_with_an_out_of_range_port_is_refused() {
 fn malformed_replies_loops_and_long_chains_are_named() {
     let dns = DnsServer::with_behavior(vec![Zone::new("example.com")], Behavior::CompressionLoop);
     let resolver = dns.addr.to_string();
-    let (code, doc, _) = run(&[
-        "--json",
-        "check-dns",
-        "--recursive",
-        "--resolver",
-        &resolver,
-        "--timeout",
-        "1",
-        "--txt",
-        "_x.example.com=v",
-    ]);
+    let (code, doc, _) = txt_check(&resolver, "_x.example.com=v");
     assert_eq!(code, 1);
     let text = first_result(&doc).to_string();
     assert!(text.contains("malformed reply"), "{text}");
@@ -499,17 +494,7 @@ fn a_failed_check_keeps_exit_1_when_stdout_is_closed_and_stderr_never_panics() {
 fn a_negative_ttl_with_the_top_bit_set_counts_as_zero() {
     let dns = DnsServer::start(vec![Zone::new("example.com").minimum(0x8000_0000)]);
     let resolver = dns.addr.to_string();
-    let (code, doc, _) = run(&[
-        "--json",
-        "check-dns",
-        "--recursive",
-        "--resolver",
-        &resolver,
-        "--timeout",
-        "1",
-        "--txt",
-        "_x.example.com=v",
-    ]);
+    let (code, doc, _) = txt_check(&resolver, "_x.example.com=v");
     assert_eq!(code, 1);
     let text = first_result(&doc).to_string();
     assert!(text.contains("negative-caching TTL of 0s"), "{text}");
