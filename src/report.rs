@@ -62,6 +62,10 @@ pub struct Attempt {
     /// The server's name (a nameserver host, a resolver) when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
+    /// The zone the server was asked as authoritative for (authoritative
+    /// DNS mode): the closest enclosing zone of the name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
     /// The IP address (and port when not the default) actually contacted.
     pub address: String,
     /// HTTP status code, when a response arrived.

@@ -20,7 +20,6 @@ use crate::report::{Attempt, CheckKind, CheckResult, Status};
 /// The CSR's CNAME for one name, over every ADN candidate.
 pub async fn dcv_cname(engine: &Engine, exp: &Expectation, domain: &DnsName) -> CheckResult {
     let mode = engine.config().mode;
-    let hint = domain.registrable_domain().to_owned();
     let target = exp.cname_target();
     let candidates: Vec<String> = domain
         .adn_candidates()
@@ -31,7 +30,7 @@ pub async fn dcv_cname(engine: &Engine, exp: &Expectation, domain: &DnsName) -> 
         .iter()
         .map(|a| exp.cname_name(a).trim_end_matches('.').to_owned())
         .collect();
-    let lookups = join_all(qnames.iter().map(|q| engine.lookup(q, RType::Cname, &hint))).await;
+    let lookups = join_all(qnames.iter().map(|q| engine.lookup(q, RType::Cname))).await;
     let picker = cname_picker(target.clone());
     let seen: Vec<Vec<Seen>> = lookups
         .iter()
@@ -112,7 +111,7 @@ pub async fn dcv_cname(engine: &Engine, exp: &Expectation, domain: &DnsName) -> 
     }
     // 4. Nothing there: look for the usual mistakes before saying "missing".
     if let Some((Diagnosis { reason, hint }, adn)) =
-        look_for_mistakes(engine, exp, &candidates, &qnames, &hint, &lookups, &seen).await
+        look_for_mistakes(engine, exp, &candidates, &qnames, &lookups, &seen).await
     {
         return fail(reason, hint).with_adn(adn);
     }
@@ -157,7 +156,6 @@ async fn look_for_mistakes(
     exp: &Expectation,
     candidates: &[String],
     qnames: &[String],
-    hint: &str,
     lookups: &[Lookup],
     seen: &[Vec<Seen>],
 ) -> Option<(Diagnosis, String)> {
@@ -169,7 +167,7 @@ async fn look_for_mistakes(
     let txts = join_all(
         nodata
             .iter()
-            .map(|&i| engine.lookup(&qnames[i], RType::Txt, hint)),
+            .map(|&i| engine.lookup(&qnames[i], RType::Txt)),
     )
     .await;
     for (&i, l) in nodata.iter().zip(&txts) {
@@ -213,7 +211,7 @@ async fn look_for_mistakes(
     let found = join_all(
         doubled
             .iter()
-            .map(|(_, n, _)| engine.lookup(n, RType::Cname, hint)),
+            .map(|(_, n, _)| engine.lookup(n, RType::Cname)),
     )
     .await;
     let picker = cname_picker(exp.cname_target());

@@ -301,10 +301,13 @@ impl Engine {
         self.servers_of(zone, hosts).await
     }
 
-    /// Asks the question the way the configured mode says. `hint` is a name
-    /// at or above `name` from which the zone search starts (the registrable
-    /// domain), so that many names share one zone-cut search.
-    pub async fn lookup(&self, name: &str, rtype: RType, hint: &str) -> Lookup {
+    /// Asks the question the way the configured mode says. In authoritative
+    /// mode the servers asked are those of the zone that really holds the
+    /// name (its closest enclosing zone cut, from the SOA the resolvers
+    /// return for it), not of its registrable domain: when one server hosts
+    /// a parent and a child zone it answers for the child without a
+    /// referral, and the child's other servers must be asked too.
+    pub async fn lookup(&self, name: &str, rtype: RType) -> Lookup {
         // Kept as given (case included) for display; compared normalized.
         let name = name.trim_end_matches('.').to_owned();
         let mut lookup = Lookup {
@@ -339,7 +342,7 @@ impl Engine {
             }
             Mode::Authoritative => {
                 let found = async {
-                    let zone = self.find_zone(hint).await?;
+                    let zone = self.find_zone(&name).await?;
                     let servers = self.zone_servers(&zone).await?;
                     Ok::<_, LookupFailure>((zone, servers))
                 }

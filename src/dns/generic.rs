@@ -8,8 +8,7 @@ use super::findings::{STALE_SECONDARY_HINT, failure_hint};
 use super::observe::{
     Picker, Seen, attempts, chain, classify, cname_picker, differing, holds, servers_line, troubles,
 };
-use super::{Answer, Data, RType, normalize, parent};
-use crate::names::DnsName;
+use super::{Answer, Data, RType, normalize};
 use crate::report::{CheckKind, CheckResult, Status};
 
 /// A `HOST=VALUE` pair from the command line (`--cname`, `--txt`): the
@@ -35,26 +34,11 @@ impl std::str::FromStr for HostValue {
     }
 }
 
-/// Where a zone search for an arbitrary host starts: its registrable domain
-/// when one can be derived (labels with `_` are skipped), else the host.
-pub fn zone_hint(host: &str) -> String {
-    let mut rest = normalize(host);
-    loop {
-        if let Ok(name) = DnsName::from_user(&rest) {
-            return name.registrable_domain().to_owned();
-        }
-        match parent(&rest) {
-            Some(p) => rest = p.to_owned(),
-            None => return normalize(host),
-        }
-    }
-}
-
 /// `--cname HOST=TARGET`.
 pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
     let mode = engine.config().mode;
     let host = normalize(&hv.host);
-    let l = engine.lookup(&host, RType::Cname, &zone_hint(&host)).await;
+    let l = engine.lookup(&host, RType::Cname).await;
     let picker = cname_picker(hv.value.clone());
     let pass = format!("{host}. CNAME {}.", normalize(&hv.value));
     generic_result(mode, &l, &host, CheckKind::Cname, &picker, pass, |found| {
@@ -148,7 +132,7 @@ fn generic_failure(
 pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
     let mode = engine.config().mode;
     let host = normalize(&hv.host);
-    let mut l = engine.lookup(&host, RType::Txt, &zone_hint(&host)).await;
+    let mut l = engine.lookup(&host, RType::Txt).await;
     // An authoritative server answers a CNAME out of its zone without the
     // TXT behind it: follow an alias all servers agree on (bounded).
     for _ in 0..4 {
@@ -169,7 +153,7 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
         match targets.first() {
             Some(Some(t)) if targets.iter().all(|x| x.as_deref() == Some(t)) => {
                 let t = t.clone();
-                l = engine.lookup(&t, RType::Txt, &zone_hint(&t)).await;
+                l = engine.lookup(&t, RType::Txt).await;
             }
             _ => break,
         }

@@ -87,6 +87,7 @@ pub fn attempts(lookup: &Lookup, seen: &[Seen]) -> Vec<Attempt> {
         .map(|(o, s)| Attempt {
             query: Some(query.clone()),
             server: Some(o.server.name.clone()),
+            zone: o.zone.clone(),
             address: o.server.addr.to_string(),
             outcome: s.outcome(),
             ..Attempt::default()

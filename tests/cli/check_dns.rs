@@ -697,6 +697,44 @@ fn authoritative_refused_and_silent_nameservers() {
 }
 
 #[test]
+fn authoritative_asks_every_server_of_the_child_zone_its_parent_server_also_serves() {
+    // ns1 serves example.com and its child sub.example.com, so it answers
+    // for the child with authority and no referral comes. The child's NS set
+    // also names ns2, which is stale: the CA may ask it, so dcv must too.
+    let c = csr("rsa2048_multi.pem");
+    let child = |fresh: bool| {
+        let z = Zone::new("sub.example.com").ns(&["ns1.example.com", "ns2.example.com"]);
+        if fresh {
+            z.cname(&c.name("sub.example.com"), &c.target("sectigo.com"))
+        } else {
+            z
+        }
+    };
+    let ns1 = DnsServer::start(vec![base_zone(), child(true)]);
+    let ns2 = DnsServer::start(vec![child(false)]);
+    let map = [("ns1.example.com", ns1.addr), ("ns2.example.com", ns2.addr)];
+    let r = authoritative(
+        &["--md5", &c.md5, "--sha256", &c.sha, "sub.example.com"],
+        &ns1,
+        &map,
+    );
+    let cname = find(&r, "sub.example.com", "cname");
+    assert_eq!(cname.status, Status::Fail, "{cname:#?}");
+    assert!(
+        cname.detail.contains("is on 1 of 2 servers") && cname.detail.contains("ns2.example.com"),
+        "{}",
+        cname.detail
+    );
+    assert!(
+        cname
+            .attempts
+            .iter()
+            .any(|a| a.zone.as_deref() == Some("sub.example.com")),
+        "{cname:#?}"
+    );
+}
+
+#[test]
 fn authoritative_follows_a_delegated_subzone() {
     let c = csr("rsa2048_multi.pem");
     let parent = base_zone()
