@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-dcv=$PWD/target/release/dcv
+dcv=${CARGO_TARGET_DIR:-$PWD/target}/release/dcv
 csr=examples/multi-san-rsa.pem
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -19,6 +19,7 @@ pub mod http;
 pub mod input;
 pub mod names;
 pub mod output;
+pub mod preflight;
 pub mod webroot;
 
 use cli::{Cli, Command};
