@@ -593,4 +593,90 @@ mod tests {
         assert_eq!(declared_len(&[0x30, 0x82, 0x01, 0x00]), Some(260));
         assert_eq!(declared_len(&[0x02, 0x01]), None);
     }
+
+    /// openssl's verdict for each preflight fixture, from verdicts.tsv:
+    /// what openssl verifies is never "invalid" here (and is "valid" unless
+    /// no library here checks it), what it rejects is never "valid".
+    #[test]
+    fn signatures_agree_with_openssl() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/preflight/");
+        let tsv = std::fs::read_to_string(format!("{dir}verdicts.tsv")).unwrap();
+        let mut rows = 0;
+        for row in tsv.lines().skip(1) {
+            let cols: Vec<&str> = row.split('\t').collect();
+            let csr = parse(&std::fs::read(format!("{dir}{}", cols[0])).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", cols[0]));
+            match (cols[1], &csr.signature) {
+                ("OK", Signature::Valid) | ("failure", Signature::Invalid(_)) => {}
+                ("OK", Signature::Unsupported(note)) if cols[0] == "sm2.pem" => {
+                    assert!(note.contains("SM2"), "{note}");
+                }
+                (verdict, got) => panic!("{}: openssl {verdict}, dcv {got:?}", cols[0]),
+            }
+            if !cols[2].is_empty() {
+                assert_eq!(csr.key.bits.to_string(), cols[2], "{}", cols[0]);
+            }
+            assert_eq!(
+                (csr.md5.as_str(), csr.sha256.as_str()),
+                (cols[3], cols[4]),
+                "{}",
+                cols[0]
+            );
+            rows += 1;
+        }
+        assert!(rows >= 30, "{rows} rows");
+    }
+
+    #[test]
+    fn empty_attribute_set_and_long_form_lengths_parse() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/preflight/");
+        for (file, name) in [
+            ("empty_attribute_set.pem", "empty-attr.example.com"),
+            ("long_form_lengths.pem", "long-form.example.com"),
+        ] {
+            let csr = parse(&std::fs::read(format!("{dir}{file}")).unwrap()).unwrap();
+            assert_eq!(csr.domains[0].to_string(), name, "{file}");
+            assert!(csr.signature.is_valid(), "{file}");
+        }
+        // The long-form file's DER is kept as given, not re-encoded.
+        let pem = std::fs::read_to_string(format!("{dir}long_form_lengths.pem")).unwrap();
+        let csr = parse(pem.as_bytes()).unwrap();
+        assert_eq!(&csr.der[..2], &[0x30, 0x84]);
+    }
+
+    #[test]
+    fn request_shaped_garbage_names_the_part() {
+        // A request envelope whose public key's BIT STRING is an OCTET STRING.
+        let mut der = MULTI_DER.to_vec();
+        let env = der::envelope(MULTI_DER).unwrap();
+        let spki = der::children(env.info.content).unwrap()[2];
+        let algorithm = der::children(spki.content).unwrap()[0];
+        let at =
+            algorithm.raw.as_ptr() as usize - MULTI_DER.as_ptr() as usize + algorithm.raw.len();
+        assert_eq!(der[at], 0x03);
+        der[at] = 0x04;
+        let err = parse(&der).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "not a PKCS#10 certificate request: its public key cannot be decoded"
+        );
+        assert!(!err.contains("nom") && !err.contains("BER"), "{err}");
+    }
+
+    #[test]
+    fn signature_status_is_three_valued() {
+        let unchecked =
+            Signature::Unsupported("SM2 with SM3 signatures: no library here verifies them".into());
+        assert_eq!((unchecked.status(), unchecked.valid()), ("unchecked", None));
+        assert!(unchecked.note().unwrap().contains("SM2"));
+        let invalid = Signature::Invalid("signature mismatch".into());
+        assert_eq!(
+            (invalid.status(), invalid.valid(), invalid.note()),
+            ("invalid", Some(false), None)
+        );
+        assert_eq!(
+            (Signature::Valid.status(), Signature::Valid.valid()),
+            ("valid", Some(true))
+        );
+    }
 }
