@@ -170,7 +170,7 @@ fn key_findings(csr: &Csr, out: &mut Vec<Finding>) {
                     "rsa-key-too-small",
                     format!("an RSA key of {bits} bits: CAs refuse RSA keys under 2048 bits; {new_key}"),
                 ));
-            } else if bits % 8 != 0 {
+            } else if !bits.is_multiple_of(8) {
                 out.push(finding(
                     "rsa-modulus-not-multiple-of-8",
                     format!("an RSA modulus of {bits} bits: CAs require a size divisible by 8; make a new key of 2048, 3072 or 4096 bits"),
@@ -245,7 +245,7 @@ fn rsa_exponent(e: &[u8], out: &mut Vec<Finding>) {
     }
     // 2^16 + 1 ..= 2^256 − 1
     let bits = crate::csr::der::bit_len(e);
-    if bits < 17 || bits > 256 {
+    if !(17..=256).contains(&bits) {
         out.push(finding(
             "rsa-exponent-out-of-range",
             format!("the RSA public exponent {e_text} is outside 2^16+1 to 2^256-1, the range the Baseline Requirements ask for; some CAs refuse it: make a new key with exponent 65537"),

@@ -165,7 +165,7 @@ pub fn read(spki: &SubjectPublicKeyInfo<'_>) -> (KeyInfo, KeyMaterial) {
         ),
         "1.3.101.113" => (info("ed448", 456, None), KeyMaterial::Ed448),
         "1.2.840.10040.4.1" => {
-            let pqg = params.and_then(|p| integers_in(&p.data));
+            let pqg = params.and_then(|p| integers_in(p.data));
             let y = integers_in(data);
             match (pqg.as_deref(), y.as_deref()) {
                 (Some([p, q, g]), Some([y])) => (

@@ -311,9 +311,12 @@ fn a_csr_without_names_cannot_be_rendered_or_checked() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    // hash still tells what the CSR is.
-    let (code, _, _) = hash(&fixture("extra_no_names.pem"), &["--json"]);
-    assert_eq!(code, Some(0));
+    // hash still tells what the CSR is, and (issue 11) fails it: the
+    // no-dns-name finding is an error, so exit 1 (a failed check), not 2.
+    let (code, stdout, _) = hash(&fixture("extra_no_names.pem"), &["--json"]);
+    assert_eq!(code, Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["findings"][0]["code"], "no-dns-name");
 }
 
 #[test]
