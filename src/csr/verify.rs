@@ -338,35 +338,14 @@ pub fn verify(
             let salt = p.salt;
             rsa_verify(n, e, signature, |k, sig| {
                 let hashed = hash.digest(signed);
-                let ok = match hash {
-                    Hash::Md5 => return false,
-                    Hash::Sha1 => k.verify(
-                        rsa::pss::Pss::<sha1::Sha1>::new_with_salt(salt),
-                        &hashed,
-                        sig,
-                    ),
-                    Hash::Sha224 => k.verify(
-                        rsa::pss::Pss::<sha2::Sha224>::new_with_salt(salt),
-                        &hashed,
-                        sig,
-                    ),
-                    Hash::Sha256 => k.verify(
-                        rsa::pss::Pss::<sha2::Sha256>::new_with_salt(salt),
-                        &hashed,
-                        sig,
-                    ),
-                    Hash::Sha384 => k.verify(
-                        rsa::pss::Pss::<sha2::Sha384>::new_with_salt(salt),
-                        &hashed,
-                        sig,
-                    ),
-                    Hash::Sha512 => k.verify(
-                        rsa::pss::Pss::<sha2::Sha512>::new_with_salt(salt),
-                        &hashed,
-                        sig,
-                    ),
-                };
-                ok.is_ok()
+                match hash {
+                    Hash::Md5 => false,
+                    Hash::Sha1 => pss_ok::<sha1::Sha1>(k, salt, &hashed, sig),
+                    Hash::Sha224 => pss_ok::<sha2::Sha224>(k, salt, &hashed, sig),
+                    Hash::Sha256 => pss_ok::<sha2::Sha256>(k, salt, &hashed, sig),
+                    Hash::Sha384 => pss_ok::<sha2::Sha384>(k, salt, &hashed, sig),
+                    Hash::Sha512 => pss_ok::<sha2::Sha512>(k, salt, &hashed, sig),
+                }
             })
         }
         (Scheme::Ecdsa, KeyMaterial::Ec { curve, point }) => {
@@ -397,6 +376,15 @@ pub fn verify(
         }
         _ => wrong_key(),
     }
+}
+
+/// RSA-PSS with hash `D` for both the message and MGF1, and this salt length.
+fn pss_ok<D>(key: &rsa::PublicKey, salt: usize, hashed: &[u8], sig: &[u8]) -> bool
+where
+    D: Digest + sha2::digest::FixedOutputReset,
+{
+    key.verify(rsa::pss::Pss::<D>::new_with_salt(salt), hashed, sig)
+        .is_ok()
 }
 
 fn uint(bytes: &[u8]) -> Option<rsa::BoxedUint> {

@@ -405,20 +405,37 @@ fn findings_per_fixture() {
     }
 }
 
-#[test]
-fn weak_rsa_key_fails_for_its_size_not_as_unchecked() {
+/// `dcv --color never hash EXTRA… FILE`: (exit code, stdout, stderr).
+fn hash_human(path: &std::path::Path, extra: &[&str]) -> (Option<i32>, String, String) {
     let out = dcv()
         .args(["--color", "never", "hash"])
-        .arg(preflight("rsa1024.pem"))
+        .args(extra)
+        .arg(path)
         .output()
         .unwrap();
-    assert_eq!(
+    (
         out.status.code(),
-        Some(1),
-        "a failed check, not unreadable input"
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `dcv hash FILE` must exit 2 with one line on stderr naming the file;
+/// returns that line.
+fn fails_with_one_line(path: &std::path::Path) -> String {
+    let (code, stdout, stderr) = hash_human(path, &[]);
+    let name = path.file_name().unwrap().to_string_lossy();
+    assert_eq!(code, Some(2), "{name}: {stderr}");
+    assert!(stdout.is_empty(), "{name}: {stdout}");
+    assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+    assert!(stderr.contains(name.as_ref()), "{name}: {stderr}");
+    stderr
+}
+
+#[test]
+fn weak_rsa_key_fails_for_its_size_not_as_unchecked() {
+    let (code, stdout, stderr) = hash_human(&preflight("rsa1024.pem"), &[]);
+    assert_eq!(code, Some(1), "a failed check, not unreadable input");
     assert!(!stderr.contains("cannot be checked"), "{stderr}");
     assert!(
         stdout.contains("Signature  valid (sha256WithRSAEncryption)"),
@@ -432,12 +449,7 @@ fn weak_rsa_key_fails_for_its_size_not_as_unchecked() {
 
 #[test]
 fn unchecked_is_never_shown_as_invalid() {
-    let out = dcv()
-        .args(["--color", "never", "hash", "--no-verify-signature"])
-        .arg(preflight("sm2.pem"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (_, stdout, _) = hash_human(&preflight("sm2.pem"), &["--no-verify-signature"]);
     assert!(
         stdout.contains(
             "Signature  unchecked (SM2 with SM3 signatures: no library here verifies them)"
@@ -446,25 +458,14 @@ fn unchecked_is_never_shown_as_invalid() {
     );
     assert!(!stdout.contains("NOT VALID"), "{stdout}");
     // Without the flag, an unchecked signature is still refused (exit 2).
-    let out = dcv()
-        .arg("hash")
-        .arg(preflight("sm2.pem"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = fails_with_one_line(&preflight("sm2.pem"));
     assert!(
         stderr.contains("sm2.pem: the self-signature cannot be checked (SM2 with SM3"),
         "{stderr}"
     );
 
     // A signature that was checked and failed is the only NOT VALID.
-    let out = dcv()
-        .args(["--color", "never", "hash", "--no-verify-signature"])
-        .arg(preflight("bad_rsa1024.pem"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (_, stdout, _) = hash_human(&preflight("bad_rsa1024.pem"), &["--no-verify-signature"]);
     assert!(
         stdout.contains("Signature  NOT VALID (sha256WithRSAEncryption: signature mismatch)"),
         "{stdout}"
@@ -480,14 +481,8 @@ fn invalid_signature_is_exit_2_and_named() {
         "bad_dsa2048.pem",
         "bad_rsa2048_md5.pem",
     ] {
-        let out = dcv().arg("hash").arg(preflight(file)).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{file}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains(file) && stderr.contains("does not verify"),
-            "{stderr}"
-        );
-        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        let stderr = fails_with_one_line(&preflight(file));
+        assert!(stderr.contains("does not verify"), "{stderr}");
     }
 }
 
@@ -503,9 +498,7 @@ fn input_errors_are_sentences_not_parser_internals() {
         "extra_public_key.der",
         "extra_private_key.der",
     ] {
-        let out = dcv().arg("hash").arg(fixture(file)).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{file}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = fails_with_one_line(&fixture(file));
         for internal in ["nom", "BER", "Eof", "Unexpected Tag", "Error("] {
             assert!(!stderr.contains(internal), "{file}: {stderr}");
         }
@@ -523,13 +516,8 @@ fn input_errors_are_sentences_not_parser_internals() {
 
 #[test]
 fn findings_in_human_output_name_code_severity_and_what_to_do() {
-    let out = dcv()
-        .args(["--color", "never", "hash"])
-        .arg(preflight("no_dns_name.pem"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (code, stdout, _) = hash_human(&preflight("no_dns_name.pem"), &[]);
+    assert_eq!(code, Some(1));
     let lines: Vec<&str> = stdout
         .lines()
         .filter(|l| l.contains("ip-address-public") || l.contains("no-dns-name"))
