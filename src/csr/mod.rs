@@ -313,6 +313,10 @@ fn facts(env: &der::Envelope<'_>, req: &X509CertificationRequest<'_>) -> Csr {
         &req.signature_algorithm,
         &algorithm,
         &key_material,
+        &req.certification_request_info
+            .subject_pki
+            .subject_public_key
+            .data,
         env.info.raw,
         env.signature,
     );

@@ -17,34 +17,70 @@ pub fn fermat_round(n: &[u8], rounds: u32) -> Option<u32> {
     if n.bits() < 2 || !n.bit(0) {
         return None;
     }
-    let mut a = n.sqrt();
-    if &a * &a < n {
-        a += 1u32;
+    let mut a0 = n.sqrt();
+    if &a0 * &a0 < n {
+        a0 += 1u32;
     }
-    let mut b2 = &a * &a - &n;
+    // a and a² − n followed modulo FILTER_M in machine words; the big
+    // numbers are computed only for a candidate that passes the filter.
+    let small = |x: &BigUint| (x % FILTER_M).iter_u64_digits().next().unwrap_or(0);
+    let m = u64::from(FILTER_M);
+    let (mut a_m, mut b2_m) = (small(&a0), small(&(&a0 * &a0 - &n)));
     for round in 0..rounds {
-        if is_square(&b2) {
-            return Some(round);
+        if might_be_square(b2_m) {
+            let a = &a0 + round;
+            let b2 = &a * &a - &n;
+            let root = b2.sqrt();
+            if &root * &root == b2 {
+                return Some(round);
+            }
         }
         // (a + 1)² − n = (a² − n) + 2a + 1
-        b2 += &a << 1;
-        b2 += 1u32;
-        a += 1u32;
+        b2_m = (b2_m + 2 * a_m + 1) % m;
+        a_m = (a_m + 1) % m;
     }
     None
 }
 
-/// Squares modulo 64, 63, 65 and 11 leave few residues: a number passing
-/// all four is a square with probability ~1/100 unless it is one.
-fn is_square(x: &BigUint) -> bool {
-    const M: u32 = 64 * 63 * 65 * 11;
-    let r = (x % M).iter_u32_digits().next().unwrap_or(0);
-    let residue_ok = |m: u32| (0..m).any(|i| (i * i) % m == r % m);
-    if !(residue_ok(64) && residue_ok(63) && residue_ok(65) && residue_ok(11)) {
-        return false;
+/// Bit i is set when i is a square modulo m (m ≤ 128).
+const fn square_mask(m: u32) -> u128 {
+    let mut mask = 0u128;
+    let mut i = 0;
+    while i < m {
+        mask |= 1 << (i * i % m);
+        i += 1;
     }
+    mask
+}
+
+const SQUARE_MODULI: [(u32, u128); 4] = [
+    (64, square_mask(64)),
+    (63, square_mask(63)),
+    (65, square_mask(65)),
+    (11, square_mask(11)),
+];
+
+const FILTER_M: u32 = 64 * 63 * 65 * 11;
+
+/// Squares modulo 64, 63, 65 and 11 leave few residues: a number whose
+/// residue `r` modulo their product passes all four is a square with
+/// probability ~1/100 unless it is one.
+fn might_be_square(r: u64) -> bool {
+    SQUARE_MODULI
+        .iter()
+        .all(|&(m, mask)| mask & (1 << (r % u64::from(m))) != 0)
+}
+
+#[cfg(test)]
+fn is_square(x: &BigUint) -> bool {
+    let r = (x % FILTER_M).iter_u64_digits().next().unwrap_or(0);
     let root = x.sqrt();
-    &root * &root == *x
+    let square = &root * &root == *x;
+    assert!(
+        !square || might_be_square(r),
+        "the filter never drops a square"
+    );
+    square
 }
 
 /// The primes of the ROCA fingerprint and its generator, as published with
@@ -55,6 +91,31 @@ const ROCA_PRIMES: [u32; 38] = [
     101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
 ];
 const ROCA_GENERATOR: u32 = 65537;
+/// No discrete logarithm: the residue is outside the subgroup.
+const NO_LOG: u8 = u8::MAX;
+
+/// For each prime p: log[r] = k with 65537^k ≡ r (mod p), or NO_LOG; and
+/// the order of 65537 mod p. Built at compile time.
+const ROCA_LOGS: [([u8; 168], u32); ROCA_PRIMES.len()] = {
+    let mut tables = [([NO_LOG; 168], 0u32); ROCA_PRIMES.len()];
+    let mut i = 0;
+    while i < ROCA_PRIMES.len() {
+        let p = ROCA_PRIMES[i];
+        let g = ROCA_GENERATOR % p;
+        let (mut power, mut k) = (1u32, 0u32);
+        loop {
+            tables[i].0[power as usize] = k as u8;
+            power = power * g % p;
+            k += 1;
+            if power == 1 {
+                break;
+            }
+        }
+        tables[i].1 = k;
+        i += 1;
+    }
+    tables
+};
 
 /// The published discrete-logarithm test: RSALib primes are
 /// `k·M + (65537^a mod M)`, so `n mod M` lies in the subgroup that 65537
@@ -64,24 +125,34 @@ const ROCA_GENERATOR: u32 = 65537;
 /// k_p ≡ k_q (mod gcd(ord_p, ord_q)) for every pair (generalised CRT).
 pub fn roca_fingerprint(n: &[u8]) -> bool {
     let mut logs: Vec<(u32, u32)> = Vec::with_capacity(ROCA_PRIMES.len());
-    for p in ROCA_PRIMES {
-        let r = n
-            .iter()
-            .fold(0u32, |acc, b| (acc * 256 + u32::from(*b)) % p);
-        let g = ROCA_GENERATOR % p;
-        let (mut power, mut k, mut log) = (1u32, 0u32, None);
-        loop {
-            if power == r {
-                log.get_or_insert(k);
-            }
-            power = power * g % p;
-            k += 1;
-            if power == 1 {
-                break;
-            }
+    // n mod (a product of primes that fits in 64 bits), eight bytes a step.
+    let head = n.len() % 8;
+    let words = std::iter::once(&n[..head]).chain(n[head..].chunks(8));
+    let mut residues = [0u32; ROCA_PRIMES.len()];
+    let mut start = 0;
+    while start < ROCA_PRIMES.len() {
+        let (mut product, mut end) = (1u64, start);
+        while let Some(next) = ROCA_PRIMES
+            .get(end)
+            .and_then(|p| product.checked_mul(u64::from(*p)))
+        {
+            product = next;
+            end += 1;
         }
-        let Some(log) = log else { return false };
-        logs.push((log, k)); // k is now the order of g mod p
+        let r = words.clone().fold(0u128, |acc, word| {
+            let w = word.iter().fold(0u128, |x, b| (x << 8) | u128::from(*b));
+            ((acc << (8 * word.len())) | w) % u128::from(product)
+        });
+        for i in start..end {
+            residues[i] = (r % u128::from(ROCA_PRIMES[i])) as u32;
+        }
+        start = end;
+    }
+    for ((table, order), r) in ROCA_LOGS.iter().zip(residues) {
+        match table[r as usize] {
+            NO_LOG => return false,
+            log => logs.push((u32::from(log), *order)),
+        }
     }
     logs.iter().enumerate().all(|(i, &(ki, oi))| {
         logs[i + 1..]
