@@ -455,7 +455,8 @@ fn rsa_verify(
     let key = match rsa::PublicKey::new_with_size_limits(n_int.clone(), e_int.clone(), 1..=16384) {
         Ok(k) => k,
         // Exponents past 2^33 are rare but valid for openssl.
-        Err(_) if e < n => rsa::PublicKey::new_unchecked(n_int, e_int),
+        // (Magnitudes without leading zeros: shorter is smaller.)
+        Err(_) if (e.len(), e) < (n.len(), n) => rsa::PublicKey::new_unchecked(n_int, e_int),
         Err(_) => {
             return Signature::Invalid("the RSA public exponent is not below the modulus".into());
         }
@@ -480,9 +481,58 @@ fn dsa_verify(
     signature: &[u8],
 ) -> Option<bool> {
     use dsa::signature::hazmat::PrehashVerifier;
+    // The dsa crate assumes a q of at least a byte; real ones have 160+ bits.
+    if q.len() < 2 || p.len() < q.len() {
+        return Some(false);
+    }
+    // g and y live modulo p: the dsa crate wants them at p's precision
+    // (leading zero bytes were stripped from each number).
+    let wide = |x: &[u8]| {
+        let bits = (p.len() * 8).next_multiple_of(64) as u32;
+        rsa::BoxedUint::from_be_slice(x, bits).ok()
+    };
     let components =
-        dsa::Components::from_components_unchecked(uint(p)?, uint(q)?, uint(g)?).ok()?;
-    let key = dsa::VerifyingKey::from_components(components, uint(y)?).ok()?;
+        dsa::Components::from_components_unchecked(wide(p)?, uint(q)?, wide(g)?).ok()?;
+    let key = dsa::VerifyingKey::from_components(components, wide(y)?).ok()?;
     let sig = dsa::Signature::try_from(signature).ok()?;
     Some(key.verify_prehash(prehash, &sig).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hostile key numbers give an answer, never a panic.
+    #[test]
+    fn degenerate_keys_do_not_panic() {
+        let sig = [0x42u8; 64];
+        let check = |k: &rsa::PublicKey, s: &[u8]| {
+            let hashed = Hash::Sha256.digest(b"x");
+            let pkcs1 = k
+                .verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &hashed, s)
+                .is_ok();
+            pkcs1 || pss_ok::<sha2::Sha256>(k, 32, &hashed, s)
+        };
+        for (n, e) in [
+            (&[1u8][..], &[1u8][..]),
+            (&[3], &[1]),
+            (&[0xFF; 3], &[3]),
+            (&[0xFF; 64], &[0xFF; 64]),
+            (&[0x0F; 64], &[0xFF; 70]),
+            (&[], &[3]),
+            (&[2], &[3]),
+            (&[0xFF; 64], &[2]),
+        ] {
+            assert!(!rsa_verify(n, e, &sig, check).is_valid(), "{n:?} {e:?}");
+        }
+        let one = [1u8];
+        let small = [7u8, 7];
+        for (p, q, g, y) in [
+            (&one[..], &one[..], &one[..], &one[..]),
+            (&small[..], &small[..], &small[..], &small[..]),
+            (&[0xFF; 64][..], &[0x0F; 20][..], &[2][..], &[5][..]),
+        ] {
+            assert_ne!(dsa_verify(p, q, g, y, &[0; 32], &sig), Some(true));
+        }
+    }
 }
