@@ -22,6 +22,7 @@ pub mod names;
 pub mod net;
 pub mod output;
 pub mod plan;
+pub mod preflight;
 pub mod report;
 pub mod runner;
 pub mod text;

@@ -24,13 +24,16 @@ use crate::input::{self, LoadedCsr};
 use crate::names::{DnsName, Rejection};
 use crate::net::{DEFAULT_DNS_TIMEOUT, MAX_IN_FLIGHT};
 use crate::output::Output;
-use crate::report::{CheckResult, Status};
+use crate::preflight::{self, Finding, Severity};
+use crate::report::{CheckKind, CheckResult, Status};
 
 /// Everything one round of a check command does.
 #[derive(Debug, Clone)]
 pub struct CheckPlan {
     /// Names refused before any question, reported as `input` results.
     pub rejected: Vec<Rejection>,
+    /// `check`: the CSR's preflight findings, reported as `input` results.
+    pub preflight: Vec<CheckResult>,
     /// The valid names checked (for `check`'s per-name verdicts).
     pub domains: Vec<DnsName>,
     /// The DNS checks (empty for `check-http`).
@@ -86,6 +89,7 @@ impl CheckPlan {
         dns.deadline = deadline(&args.network);
         Ok(CheckPlan {
             rejected,
+            preflight: Vec::new(),
             domains: dns.domains.clone(),
             dns,
             engine: engine_config(&args.network, args.recursive, true)?,
@@ -123,6 +127,7 @@ impl CheckPlan {
         };
         let plan = CheckPlan {
             rejected,
+            preflight: Vec::new(),
             domains,
             dns: DnsRequest::default(),
             // Names pinned with --resolve or IP URLs need no resolver: a
@@ -157,6 +162,7 @@ impl CheckPlan {
             Vec::new()
         };
         let plan = CheckPlan {
+            preflight: preflight_results(&subject),
             rejected: subject.rejected,
             domains: subject.domains,
             dns,
@@ -191,6 +197,29 @@ fn deadline(network: &NetworkOptions) -> Duration {
         .unwrap_or_else(|| 6 * network.timeout.unwrap_or(DEFAULT_DNS_TIMEOUT))
 }
 
+/// The CSR's preflight findings as `input` results of the CSR file: an
+/// error fails the check (the CA will refuse the CSR), a warning passes
+/// with what to watch for.
+fn preflight_results(subject: &Subject) -> Vec<CheckResult> {
+    let file = subject.csr_file.as_deref().unwrap_or("CSR");
+    subject
+        .findings
+        .iter()
+        .map(|f| {
+            let (status, level) = match f.severity {
+                Severity::Error => (Status::Fail, "error"),
+                Severity::Warning => (Status::Pass, "warning"),
+            };
+            CheckResult::new(
+                file,
+                CheckKind::Input,
+                status,
+                format!("{level} {}: {}", f.code, f.message),
+            )
+        })
+        .collect()
+}
+
 /// DOMAIN arguments as names, deduplicated, the invalid ones set apart.
 fn domain_arguments(raw: &[String]) -> (Vec<DnsName>, Vec<Rejection>) {
     let mut domains = Vec::new();
@@ -210,6 +239,9 @@ pub struct Subject {
     pub expectation: Expectation,
     pub domains: Vec<DnsName>,
     pub rejected: Vec<Rejection>,
+    /// The CSR's preflight findings (none without a CSR), with its file.
+    pub findings: Vec<Finding>,
+    pub csr_file: Option<String>,
 }
 
 impl Subject {
@@ -303,6 +335,8 @@ fn resolve_subject(
     ca: &CaOptions,
     out: &Output,
 ) -> Result<Subject> {
+    let mut findings = Vec::new();
+    let mut csr_file = None;
     let (hashes, csr_names, mut rejected) = match (csr, hashes) {
         (Some(arg), _) => {
             let loaded = load_csr(arg, allow_bad_signature, out)?;
@@ -312,6 +346,8 @@ fn resolve_subject(
                     source: crate::csr::CsrError::NoNames,
                 });
             }
+            findings = preflight::findings(&loaded.csr);
+            csr_file = Some(loaded.file);
             let csr = loaded.csr;
             let hashes = Hashes {
                 md5: csr.md5,
@@ -355,6 +391,8 @@ fn resolve_subject(
         expectation: expectation(hashes, ca)?,
         domains,
         rejected,
+        findings,
+        csr_file,
     })
 }
 

@@ -176,7 +176,12 @@ impl CheckReport {
     /// `ok` when every name's verdict is and no name was invalid: a failed
     /// method does not fail a name that another method validates.
     pub fn with_verdicts(results: Vec<CheckResult>, names: Vec<NameVerdict>) -> CheckReport {
-        let ok = names.iter().all(|n| n.ok) && !results.iter().any(|r| r.status == Status::Invalid);
+        // A failed input (a CSR the CA will refuse) fails whatever the names say.
+        let ok = names.iter().all(|n| n.ok)
+            && !results.iter().any(|r| {
+                r.status == Status::Invalid
+                    || (r.check == CheckKind::Input && r.status == Status::Fail)
+            });
         CheckReport { ok, results, names }
     }
 

@@ -40,9 +40,10 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
         Row::Check(_) => fetched.next(),
     });
     let inputs: Vec<CheckResult> = plan
-        .rejected
+        .preflight
         .iter()
-        .map(CheckResult::invalid_name)
+        .cloned()
+        .chain(plan.rejected.iter().map(CheckResult::invalid_name))
         .collect();
     match plan.verdicts {
         None => CheckReport::new(inputs.into_iter().chain(dns).chain(http).collect()),

@@ -13,6 +13,7 @@ use crate::exit_codes::ExitCode;
 use crate::input::{self, LoadedCsr};
 use crate::names::{Rejection, printable};
 use crate::output::{Output, Render, Report};
+use crate::preflight::{self, Finding, Severity};
 
 /// One CSR's facts (SPEC section 4 field names) and its next steps.
 #[derive(Serialize)]
@@ -26,8 +27,16 @@ pub struct HashReport {
     domains: Vec<String>,
     rejected: Vec<Rejection>,
     key: KeyInfo,
-    signature_valid: bool,
+    /// `valid`, `invalid` or `unchecked`.
+    signature: &'static str,
+    /// true, false, or null when unchecked.
+    signature_valid: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature_note: Option<String>,
     signature_algorithm: String,
+    #[serde(skip)]
+    signature_problem: Option<String>,
+    findings: Vec<Finding>,
     #[serde(skip)]
     next_files: Vec<HttpFile>,
     #[serde(skip)]
@@ -49,10 +58,16 @@ impl Report for HashReport {
         } else {
             self.key.algorithm.to_uppercase()
         };
-        let signature = if self.signature_valid {
-            p.good(&format!("valid ({})", self.signature_algorithm))
-        } else {
-            p.bad(&format!("NOT VALID ({})", self.signature_algorithm))
+        let signature = match (self.signature_valid, &self.signature_note) {
+            (Some(true), _) => p.good(&format!("valid ({})", self.signature_algorithm)),
+            (None, note) => p.warn(&format!("unchecked ({})", note.as_deref().unwrap_or(""))),
+            (Some(false), _) => p.bad(&format!(
+                "NOT VALID ({}: {})",
+                self.signature_algorithm,
+                self.signature_problem
+                    .as_deref()
+                    .unwrap_or("signature mismatch")
+            )),
         };
         writeln!(out, "{}", p.bold(&self.display))?;
         writeln!(out, "  MD5        {}", self.md5)?;
@@ -79,6 +94,14 @@ impl Report for HashReport {
         }
         writeln!(out, "  Key        {key}")?;
         writeln!(out, "  Signature  {signature}")?;
+        for (i, f) in self.findings.iter().enumerate() {
+            let label = if i == 0 { "Findings" } else { "" };
+            let severity = match f.severity {
+                Severity::Error => p.bad("error  "),
+                Severity::Warning => p.warn("warning"),
+            };
+            writeln!(out, "  {label:<9}  {severity}  {}: {}", f.code, f.message)?;
+        }
         if self.next_cnames.is_empty() {
             return Ok(());
         }
@@ -199,7 +222,8 @@ pub fn run(args: &HashArgs, out: &mut Output) -> Result<ExitCode> {
             Err(e) => return Err(e),
         };
         let csr = loaded.csr;
-        if !csr.rejected.is_empty() {
+        let findings = preflight::findings(&csr);
+        if !csr.rejected.is_empty() || preflight::has_error(&findings) {
             code = code.worst(ExitCode::CheckFailed);
         }
         let exp = expectation(
@@ -222,8 +246,15 @@ pub fn run(args: &HashArgs, out: &mut Output) -> Result<ExitCode> {
             domains: csr.domains.iter().map(ToString::to_string).collect(),
             rejected: csr.rejected,
             key: csr.key,
-            signature_valid: csr.signature.is_valid(),
+            signature: csr.signature.status(),
+            signature_valid: csr.signature.valid(),
+            signature_note: csr.signature.note().map(str::to_owned),
+            signature_problem: match &csr.signature {
+                crate::csr::Signature::Invalid(why) => Some(why.clone()),
+                _ => None,
+            },
             signature_algorithm: csr.signature_algorithm,
+            findings,
         };
         out.emit(&report)?;
     }

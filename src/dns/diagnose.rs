@@ -190,9 +190,9 @@ pub fn zone_appended_twice(found_at: &str, should_be: &str, zone: &str) -> Diagn
 
 /// How long a resolver that cached a miss keeps it (RFC 2308), in words.
 pub fn negative_caching(zone: &str, ttl: u32) -> String {
-    let span = if ttl >= 3600 && ttl % 3600 == 0 {
+    let span = if ttl >= 3600 && ttl.is_multiple_of(3600) {
         format!("{} h", ttl / 3600)
-    } else if ttl >= 60 && ttl % 60 == 0 {
+    } else if ttl >= 60 && ttl.is_multiple_of(60) {
         format!("{} min", ttl / 60)
     } else {
         format!("{ttl} s")

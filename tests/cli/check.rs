@@ -167,3 +167,49 @@ fn needs_a_csr_or_hashes() {
     let out = dcv().args(["check", "example.com"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// openssl's MD5 and SHA-256 of a preflight fixture (verdicts.tsv).
+fn preflight_hashes(file: &str) -> (String, String) {
+    let tsv = std::fs::read_to_string(fixture("preflight/verdicts.tsv")).unwrap();
+    let row: Vec<&str> = tsv
+        .lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .find(|r| r[0] == file)
+        .unwrap_or_else(|| panic!("{file} not in verdicts.tsv"));
+    (row[3].to_owned(), row[4].to_owned())
+}
+
+#[test]
+fn csr_preflight_findings_are_input_results_and_errors_fail_the_check() {
+    // sha1.example.com validates by CNAME, but the CSR is signed with SHA-1:
+    // the CA refuses the request whatever the DNS says.
+    let (md5, sha) = preflight_hashes("rsa2048_sha1.pem");
+    let zone = Zone::new("example.com").cname(
+        &format!("_{md5}.example.com"),
+        &format!("{}.{}.sectigo.com.", &sha[..32], &sha[32..]),
+    );
+    let dns = DnsServer::start(vec![zone]);
+    let out = dcv()
+        .args(["--json", "check", "--recursive", "--timeout", "3", "--csr"])
+        .arg(fixture("preflight/rsa2048_sha1.pem"))
+        .args(["--resolver", &dns.addr.to_string(), "--method", "cname"])
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{doc:#}");
+    assert_eq!(verdict(&doc, "sha1.example.com")["ok"], true, "{doc:#}");
+    let input = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "input")
+        .unwrap_or_else(|| panic!("no input result: {doc:#}"));
+    assert_eq!(input["status"], "fail");
+    assert!(
+        input["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("error signature-hash-weak:"),
+        "{input:#}"
+    );
+}

@@ -235,22 +235,19 @@ fn rsa_pss_signatures_verify() {
     assert_eq!(doc["signature_algorithm"], "rsassa-pss");
 }
 
+/// Issue 11: a 1024-bit key's signature is verified (openssl verifies it);
+/// the refusal is the key size, a preflight error (exit 1), not "cannot be
+/// checked" (exit 2).
 #[test]
-fn weak_rsa_key_is_unchecked_not_mismatched() {
-    let (code, _, stderr) = hash(&fixture("extra_rsa1024.pem"), &[]);
-    assert_eq!(code, Some(2));
-    assert!(
-        stderr.contains("cannot be checked") && stderr.contains("1024 bits"),
-        "{stderr}"
-    );
-    let (code, stdout, _) = hash(
-        &fixture("extra_rsa1024.pem"),
-        &["--json", "--no-verify-signature"],
-    );
-    assert_eq!(code, Some(0));
+fn weak_rsa_key_is_verified_and_refused_for_its_size() {
+    let (code, stdout, stderr) = hash(&fixture("extra_rsa1024.pem"), &["--json"]);
+    assert_eq!(code, Some(1), "{stderr}");
     let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(doc["key"]["bits"], 1024);
+    assert_eq!(doc["signature"], "valid");
     assert_eq!(doc["md5"], recorded("extra_rsa1024.pem").md5);
+    assert_eq!(doc["findings"][0]["code"], "rsa-key-too-small");
+    assert_eq!(doc["findings"][0]["severity"], "error");
 }
 
 #[test]
@@ -314,9 +311,12 @@ fn a_csr_without_names_cannot_be_rendered_or_checked() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    // hash still tells what the CSR is.
-    let (code, _, _) = hash(&fixture("extra_no_names.pem"), &["--json"]);
-    assert_eq!(code, Some(0));
+    // hash still tells what the CSR is, and (issue 11) fails it: the
+    // no-dns-name finding is an error, so exit 1 (a failed check), not 2.
+    let (code, stdout, _) = hash(&fixture("extra_no_names.pem"), &["--json"]);
+    assert_eq!(code, Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["findings"][0]["code"], "no-dns-name");
 }
 
 #[test]

@@ -4,17 +4,24 @@
 //! The CA hashes the DER of the request exactly as submitted, so the DER is
 //! kept byte for byte; re-encoding would change the hashes.
 
+pub mod der;
+mod key;
+mod verify;
+pub mod weak;
+
+use std::net::IpAddr;
+
 use md5::{Digest, Md5};
-use serde::Serialize;
 use sha2::Sha256;
 use thiserror::Error;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::cri_attributes::ParsedCriAttribute;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
-use x509_parser::nom;
-use x509_parser::oid_registry;
 use x509_parser::prelude::FromDer;
-use x509_parser::public_key::PublicKey;
+
+pub use key::{Curve, KeyInfo, KeyMaterial};
+pub use verify::Hash;
 
 use crate::names::{DnsName, Rejection};
 
@@ -58,32 +65,65 @@ pub enum CsrError {
     )]
     BadSignature(String),
     #[error(
-        "the self-signature cannot be checked: dcv cannot verify {0} (--no-verify-signature to go on)"
+        "the self-signature cannot be checked ({0}); the CA will check it (--no-verify-signature to go on)"
     )]
     UncheckedSignature(String),
 }
 
-/// Outcome of checking the CSR's self-signature.
+/// Outcome of checking the CSR's self-signature: three-valued. Only
+/// `Invalid` means "checked and wrong".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signature {
     Valid,
+    /// Checked, and it does not verify; the reason says how.
     Invalid(String),
-    /// The signature could not be checked; the reason names what dcv
-    /// cannot verify.
+    /// Not checked ("unchecked"); the note says why, e.g. "SM2 with SM3
+    /// signatures: no library here verifies them".
     Unsupported(String),
 }
+
+/// The name the issue and the check code use for [`Signature`].
+pub type SignatureStatus = Signature;
 
 impl Signature {
     pub fn is_valid(&self) -> bool {
         matches!(self, Signature::Valid)
     }
+
+    /// `valid`, `invalid` or `unchecked`: the JSON `signature` field.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Signature::Valid => "valid",
+            Signature::Invalid(_) => "invalid",
+            Signature::Unsupported(_) => "unchecked",
+        }
+    }
+
+    /// `Some(true)`, `Some(false)`, or `None` when unchecked: the JSON
+    /// `signature_valid` field.
+    pub fn valid(&self) -> Option<bool> {
+        match self {
+            Signature::Valid => Some(true),
+            Signature::Invalid(_) => Some(false),
+            Signature::Unsupported(_) => None,
+        }
+    }
+
+    /// Why the signature was not checked (`None` unless unchecked).
+    pub fn note(&self) -> Option<&str> {
+        match self {
+            Signature::Unsupported(note) => Some(note),
+            _ => None,
+        }
+    }
 }
 
-/// Public key facts shown to the user and kept in the JSON report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KeyInfo {
-    pub algorithm: String,
-    pub bits: usize,
+/// One extension the CSR asks for, as the request carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestedExtension {
+    /// Dotted OID.
+    pub oid: String,
+    pub critical: bool,
 }
 
 /// A decoded certificate request.
@@ -97,10 +137,23 @@ pub struct Csr {
     pub domains: Vec<DnsName>,
     pub rejected: Vec<Rejection>,
     pub key: KeyInfo,
+    /// openssl's name of the signature algorithm (`sha256WithRSAEncryption`).
     pub signature_algorithm: String,
     pub signature: Signature,
     /// Non-fatal remarks (e.g. a private key found beside the CSR).
     pub warnings: Vec<String>,
+    /// The signature algorithm for sentences ("RSA with SHA-256").
+    pub signature_name: String,
+    /// The hash the signature uses, when dcv knows it.
+    pub signature_hash: Option<Hash>,
+    /// The public key's numbers (modulus and exponent, point, …).
+    pub key_material: KeyMaterial,
+    /// SAN iPAddress entries, and the CN when it is an IP address.
+    pub ip_addresses: Vec<IpAddr>,
+    /// SAN dNSName entries as written, lowercased (before validation).
+    pub san_dns_names: Vec<String>,
+    /// Every requested extension, in order, duplicates included.
+    pub extensions: Vec<RequestedExtension>,
 }
 
 /// Decodes PEM or DER bytes into a [`Csr`].
@@ -113,7 +166,7 @@ pub fn parse(input: &[u8]) -> Result<Csr, CsrError> {
     }
     let looks_der = input.first() == Some(&0x30);
     // A DER CSR may hold "-----BEGIN" in its subject: try DER first.
-    if looks_der && X509CertificationRequest::from_der(input).is_ok() {
+    if looks_der && der::envelope(input).is_ok() {
         return decode_der(input);
     }
     let mut warnings = Vec::new();
@@ -200,24 +253,84 @@ fn classify_tag(tag: &str) -> CsrError {
     }
 }
 
-fn decode_der(der: &[u8]) -> Result<Csr, CsrError> {
-    let (rest, req) = match X509CertificationRequest::from_der(der) {
-        Ok(ok) => ok,
-        Err(nom::Err::Incomplete(_)) => return Err(CsrError::Truncated),
-        Err(e) => return Err(diagnose_non_csr(der, e)),
+fn decode_der(input: &[u8]) -> Result<Csr, CsrError> {
+    let env = match der::envelope(input) {
+        Ok(env) => env,
+        Err(der::EnvelopeError::Truncated) => return Err(diagnose_non_csr(input, None)),
+        Err(der::EnvelopeError::NotCsr(why)) => return Err(diagnose_non_csr(input, Some(why))),
     };
     // A newline after DER (from `echo` or an editor) is harmless, as for openssl.
+    let rest = env.rest;
     if !rest.is_empty() && !rest.iter().all(u8::is_ascii_whitespace) {
-        if X509CertificationRequest::from_der(rest).is_ok() {
+        if der::envelope(rest).is_ok() {
             return Err(CsrError::SeveralCsrs);
         }
         return Err(CsrError::TrailingData(rest.len()));
     }
-    let der = req.as_raw().to_vec();
-    let key = key_info(&req);
-    let signature = check_signature(&req, &key);
-    let (common_name, domains, rejected) = collect_names(&req);
-    Ok(Csr {
+    // x509-parser decodes the facts; where it refuses what openssl reads
+    // (long-form lengths, an attribute with an empty value set), it decodes
+    // a canonical copy. Hashes and signature use the bytes as given.
+    if let Ok((_, req)) = X509CertificationRequest::from_der(env.raw) {
+        return Ok(facts(&env, &req));
+    }
+    let canonical = der::canonical(&env).ok_or(CsrError::NotPkcs10(
+        "its structure is nested too deeply to be a request".into(),
+    ))?;
+    match X509CertificationRequest::from_der(&canonical) {
+        Ok((_, req)) => Ok(facts(&env, &req)),
+        Err(_) => Err(CsrError::NotPkcs10(undecodable_part(&env))),
+    }
+}
+
+/// Names the part of a request-shaped structure that cannot be decoded.
+fn undecodable_part(env: &der::Envelope<'_>) -> String {
+    use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo, X509Name};
+    let fields = der::children(env.info.content).unwrap_or_default();
+    let part = if fields
+        .get(1)
+        .is_none_or(|f| X509Name::from_der(f.raw).is_err())
+    {
+        "its subject name"
+    } else if fields
+        .get(2)
+        .is_none_or(|f| SubjectPublicKeyInfo::from_der(f.raw).is_err())
+    {
+        "its public key"
+    } else if AlgorithmIdentifier::from_der(env.algorithm.raw).is_err() {
+        "its signature algorithm"
+    } else {
+        "its attributes (requested extensions)"
+    };
+    format!("{part} cannot be decoded")
+}
+
+/// Everything dcv reports about a decoded request.
+fn facts(env: &der::Envelope<'_>, req: &X509CertificationRequest<'_>) -> Csr {
+    let der = env.raw.to_vec();
+    let (key, key_material) = key::read(&req.certification_request_info.subject_pki);
+    let algorithm = verify::algorithm(&req.signature_algorithm);
+    let signature = verify::verify(
+        &req.signature_algorithm,
+        &algorithm,
+        &key_material,
+        &req.certification_request_info
+            .subject_pki
+            .subject_public_key
+            .data,
+        env.info.raw,
+        env.signature,
+    );
+    let (common_name, domains, rejected) = collect_names(req);
+    let (san_dns_names, mut ip_addresses) = san_entries(req);
+    if let Some(ip) = common_name
+        .as_deref()
+        .and_then(|cn| cn.parse::<IpAddr>().ok())
+    {
+        if !ip_addresses.contains(&ip) {
+            ip_addresses.insert(0, ip);
+        }
+    }
+    Csr {
         md5: hex::encode_upper(Md5::digest(&der)),
         sha256: hex::encode_upper(Sha256::digest(&der)),
         der,
@@ -225,29 +338,71 @@ fn decode_der(der: &[u8]) -> Result<Csr, CsrError> {
         domains,
         rejected,
         key,
-        signature_algorithm: signature_algorithm_name(&req),
+        signature_algorithm: algorithm.openssl_name,
         signature,
         warnings: Vec::new(),
-    })
+        signature_name: algorithm.human,
+        signature_hash: algorithm.hash,
+        key_material,
+        ip_addresses,
+        san_dns_names,
+        extensions: requested_extensions(req),
+    }
 }
 
-/// Turns a parse failure into the most helpful reason: a certificate is told
-/// apart, a short read is "truncated".
-fn diagnose_non_csr(der: &[u8], err: nom::Err<x509_parser::error::X509Error>) -> CsrError {
+/// SAN dNSNames (lowercased, as written) and iPAddresses.
+fn san_entries(req: &X509CertificationRequest<'_>) -> (Vec<String>, Vec<IpAddr>) {
+    let mut names = Vec::new();
+    let mut ips = Vec::new();
+    for ext in req.requested_extensions().into_iter().flatten() {
+        if let ParsedExtension::SubjectAlternativeName(san) = ext {
+            for gn in &san.general_names {
+                match gn {
+                    GeneralName::DNSName(name) => names.push(name.to_ascii_lowercase()),
+                    GeneralName::IPAddress(bytes) => {
+                        if let Ok(b4) = <[u8; 4]>::try_from(*bytes) {
+                            ips.push(IpAddr::from(b4));
+                        } else if let Ok(b16) = <[u8; 16]>::try_from(*bytes) {
+                            ips.push(IpAddr::from(b16));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    (names, ips)
+}
+
+fn requested_extensions(req: &X509CertificationRequest<'_>) -> Vec<RequestedExtension> {
+    req.certification_request_info
+        .iter_attributes()
+        .filter_map(|attr| match attr.parsed_attribute() {
+            ParsedCriAttribute::ExtensionRequest(r) => Some(r.extensions.iter()),
+            _ => None,
+        })
+        .flatten()
+        .map(|e| RequestedExtension {
+            oid: e.oid.to_id_string(),
+            critical: e.critical,
+        })
+        .collect()
+}
+
+/// Turns a failed envelope into the most helpful reason: a certificate or a
+/// key is named, a short read is "truncated".
+fn diagnose_non_csr(der: &[u8], not_csr: Option<&'static str>) -> CsrError {
     if X509Certificate::from_der(der).is_ok() {
         return CsrError::Certificate;
     }
     if let Some(kind) = key_structure(der) {
         return kind;
     }
-    if declared_len(der).is_some_and(|n| n > der.len()) {
-        return CsrError::Truncated;
+    match not_csr {
+        Some(_) if declared_len(der).is_some_and(|n| n > der.len()) => CsrError::Truncated,
+        Some(why) => CsrError::NotPkcs10(why.into()),
+        None => CsrError::Truncated,
     }
-    let detail = match err {
-        nom::Err::Error(e) | nom::Err::Failure(e) => e.to_string(),
-        nom::Err::Incomplete(_) => return CsrError::Truncated,
-    };
-    CsrError::NotPkcs10(detail)
 }
 
 /// Recognises DER keys by the shape of their outer SEQUENCE: PKCS#8
@@ -290,128 +445,6 @@ fn declared_len(der: &[u8]) -> Option<usize> {
         .iter()
         .fold(0usize, |acc, b| (acc << 8) | *b as usize);
     Some(2 + n + len)
-}
-
-/// Verifies the self-signature, telling "wrong" from "cannot be checked":
-/// ring verifies RSA keys of 2048–8192 bits only, and RSA-PSS only with a
-/// salt as long as the hash.
-fn check_signature(req: &X509CertificationRequest<'_>, key: &KeyInfo) -> Signature {
-    use x509_parser::error::X509Error;
-    use x509_parser::signature_algorithm::RsaSsaPssParams;
-    if key.algorithm.starts_with("rsa") && !(2048..=8192).contains(&key.bits) {
-        return Signature::Unsupported(format!(
-            "an RSA key of {} bits (dcv verifies 2048 to 8192 bits; CAs require at least 2048)",
-            key.bits
-        ));
-    }
-    if req.signature_algorithm.algorithm == oid_registry::OID_PKCS1_RSASSAPSS {
-        let params = req.signature_algorithm.parameters.as_ref();
-        if let Some(p) = params.and_then(|p| RsaSsaPssParams::try_from(p).ok()) {
-            let hash = p.hash_algorithm_oid();
-            let hash_len = if *hash == oid_registry::OID_NIST_HASH_SHA256 {
-                32
-            } else if *hash == oid_registry::OID_NIST_HASH_SHA384 {
-                48
-            } else if *hash == oid_registry::OID_NIST_HASH_SHA512 {
-                64
-            } else {
-                0
-            };
-            if p.salt_length() != hash_len {
-                return Signature::Unsupported(format!(
-                    "RSA-PSS with a {}-byte salt (dcv verifies a salt as long as the hash)",
-                    p.salt_length()
-                ));
-            }
-        }
-    }
-    match req.verify_signature() {
-        Ok(()) => Signature::Valid,
-        Err(X509Error::SignatureUnsupportedAlgorithm) => {
-            Signature::Unsupported(format!("{} signatures", signature_algorithm_name(req)))
-        }
-        Err(_) => Signature::Invalid("signature mismatch".into()),
-    }
-}
-
-fn signature_algorithm_name(req: &X509CertificationRequest<'_>) -> String {
-    use oid_registry::*;
-    // The algorithms CSRs use, named as openssl names them; a lookup table
-    // rather than OidRegistry, which builds a map of every OID at each call.
-    const NAMES: &[(&Oid<'static>, &str)] = &[
-        (&OID_PKCS1_SHA256WITHRSA, "sha256WithRSAEncryption"),
-        (&OID_PKCS1_SHA384WITHRSA, "sha384WithRSAEncryption"),
-        (&OID_PKCS1_SHA512WITHRSA, "sha512WithRSAEncryption"),
-        (&OID_PKCS1_SHA1WITHRSA, "sha1WithRSAEncryption"),
-        (&OID_PKCS1_RSASSAPSS, "rsassa-pss"),
-        (&OID_SIG_ECDSA_WITH_SHA256, "ecdsa-with-SHA256"),
-        (&OID_SIG_ECDSA_WITH_SHA384, "ecdsa-with-SHA384"),
-        (&OID_SIG_ECDSA_WITH_SHA512, "ecdsa-with-SHA512"),
-        (&OID_SIG_ED25519, "Ed25519"),
-        (&OID_SIG_ED448, "Ed448"),
-    ];
-    let oid = &req.signature_algorithm.algorithm;
-    NAMES
-        .iter()
-        .find(|(known, _)| *known == oid)
-        .map_or_else(|| oid.to_id_string(), |(_, name)| (*name).to_owned())
-}
-
-fn key_info(req: &X509CertificationRequest<'_>) -> KeyInfo {
-    let spki = &req.certification_request_info.subject_pki;
-    let alg = &spki.algorithm.algorithm;
-    if *alg == oid_registry::OID_SIG_ED25519 {
-        return KeyInfo {
-            algorithm: "ed25519".into(),
-            bits: 256,
-        };
-    }
-    if *alg == oid_registry::OID_SIG_ED448 {
-        return KeyInfo {
-            algorithm: "ed448".into(),
-            bits: 456,
-        };
-    }
-    if *alg == oid_registry::OID_PKCS1_RSASSAPSS {
-        use x509_parser::public_key::RSAPublicKey;
-        let bits =
-            RSAPublicKey::from_der(&spki.subject_public_key.data).map_or(0, |(_, k)| k.key_size());
-        return KeyInfo {
-            algorithm: "rsa-pss".into(),
-            bits,
-        };
-    }
-    match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => KeyInfo {
-            algorithm: "rsa".into(),
-            bits: rsa.key_size(),
-        },
-        Ok(PublicKey::EC(_)) => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok());
-            let bits = match curve {
-                Some(c) if c == oid_registry::OID_EC_P256 => 256,
-                Some(c) if c == oid_registry::OID_NIST_EC_P384 => 384,
-                Some(c) if c == oid_registry::OID_NIST_EC_P521 => 521,
-                _ => 0,
-            };
-            KeyInfo {
-                algorithm: "ec".into(),
-                bits,
-            }
-        }
-        Ok(PublicKey::DSA(_)) => KeyInfo {
-            algorithm: "dsa".into(),
-            bits: 0,
-        },
-        _ => KeyInfo {
-            algorithm: alg.to_id_string(),
-            bits: 0,
-        },
-    }
 }
 
 /// A DirectoryString as text: UTF-8/Printable/IA5 as they are, BMPString
@@ -485,9 +518,9 @@ fn collect_names(
 mod tests {
     use super::*;
 
-    const HASHES: &str = include_str!("../tests/fixtures/hashes.tsv");
-    const MULTI_PEM: &[u8] = include_bytes!("../tests/fixtures/rsa2048_multi.pem");
-    const MULTI_DER: &[u8] = include_bytes!("../tests/fixtures/rsa2048_multi.der");
+    const HASHES: &str = include_str!("../../tests/fixtures/hashes.tsv");
+    const MULTI_PEM: &[u8] = include_bytes!("../../tests/fixtures/rsa2048_multi.pem");
+    const MULTI_DER: &[u8] = include_bytes!("../../tests/fixtures/rsa2048_multi.der");
 
     /// openssl's MD5 and SHA-256 for a fixture, from hashes.tsv.
     fn recorded(file: &str) -> (&'static str, &'static str) {
@@ -563,5 +596,91 @@ mod tests {
         assert_eq!(declared_len(&[0x30, 0x03, 1, 2, 3]), Some(5));
         assert_eq!(declared_len(&[0x30, 0x82, 0x01, 0x00]), Some(260));
         assert_eq!(declared_len(&[0x02, 0x01]), None);
+    }
+
+    /// openssl's verdict for each preflight fixture, from verdicts.tsv:
+    /// what openssl verifies is never "invalid" here (and is "valid" unless
+    /// no library here checks it), what it rejects is never "valid".
+    #[test]
+    fn signatures_agree_with_openssl() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/preflight/");
+        let tsv = std::fs::read_to_string(format!("{dir}verdicts.tsv")).unwrap();
+        let mut rows = 0;
+        for row in tsv.lines().skip(1) {
+            let cols: Vec<&str> = row.split('\t').collect();
+            let csr = parse(&std::fs::read(format!("{dir}{}", cols[0])).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", cols[0]));
+            match (cols[1], &csr.signature) {
+                ("OK", Signature::Valid) | ("failure", Signature::Invalid(_)) => {}
+                ("OK", Signature::Unsupported(note)) if cols[0] == "sm2.pem" => {
+                    assert!(note.contains("SM2"), "{note}");
+                }
+                (verdict, got) => panic!("{}: openssl {verdict}, dcv {got:?}", cols[0]),
+            }
+            if !cols[2].is_empty() {
+                assert_eq!(csr.key.bits.to_string(), cols[2], "{}", cols[0]);
+            }
+            assert_eq!(
+                (csr.md5.as_str(), csr.sha256.as_str()),
+                (cols[3], cols[4]),
+                "{}",
+                cols[0]
+            );
+            rows += 1;
+        }
+        assert!(rows >= 30, "{rows} rows");
+    }
+
+    #[test]
+    fn empty_attribute_set_and_long_form_lengths_parse() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/preflight/");
+        for (file, name) in [
+            ("empty_attribute_set.pem", "empty-attr.example.com"),
+            ("long_form_lengths.pem", "long-form.example.com"),
+        ] {
+            let csr = parse(&std::fs::read(format!("{dir}{file}")).unwrap()).unwrap();
+            assert_eq!(csr.domains[0].to_string(), name, "{file}");
+            assert!(csr.signature.is_valid(), "{file}");
+        }
+        // The long-form file's DER is kept as given, not re-encoded.
+        let pem = std::fs::read_to_string(format!("{dir}long_form_lengths.pem")).unwrap();
+        let csr = parse(pem.as_bytes()).unwrap();
+        assert_eq!(&csr.der[..2], &[0x30, 0x84]);
+    }
+
+    #[test]
+    fn request_shaped_garbage_names_the_part() {
+        // A request envelope whose public key's BIT STRING is an OCTET STRING.
+        let mut der = MULTI_DER.to_vec();
+        let env = der::envelope(MULTI_DER).unwrap();
+        let spki = der::children(env.info.content).unwrap()[2];
+        let algorithm = der::children(spki.content).unwrap()[0];
+        let at =
+            algorithm.raw.as_ptr() as usize - MULTI_DER.as_ptr() as usize + algorithm.raw.len();
+        assert_eq!(der[at], 0x03);
+        der[at] = 0x04;
+        let err = parse(&der).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "not a PKCS#10 certificate request: its public key cannot be decoded"
+        );
+        assert!(!err.contains("nom") && !err.contains("BER"), "{err}");
+    }
+
+    #[test]
+    fn signature_status_is_three_valued() {
+        let unchecked =
+            Signature::Unsupported("SM2 with SM3 signatures: no library here verifies them".into());
+        assert_eq!((unchecked.status(), unchecked.valid()), ("unchecked", None));
+        assert!(unchecked.note().unwrap().contains("SM2"));
+        let invalid = Signature::Invalid("signature mismatch".into());
+        assert_eq!(
+            (invalid.status(), invalid.valid(), invalid.note()),
+            ("invalid", Some(false), None)
+        );
+        assert_eq!(
+            (Signature::Valid.status(), Signature::Valid.valid()),
+            ("valid", Some(true))
+        );
     }
 }
