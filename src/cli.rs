@@ -188,6 +188,15 @@ pub struct NetworkOptions {
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
     pub deadline: Option<Duration>,
 
+    /// DNSSEC trust anchors (DS or DNSKEY records in zone-file syntax, any
+    /// zone; repeatable) instead of the IANA root keys, e.g. for a lab
+    #[arg(long, value_name = "FILE", conflicts_with = "no_dnssec")]
+    pub trust_anchor: Vec<PathBuf>,
+
+    /// Do not validate DNSSEC (CAs do since 2026-03-15; the report says so)
+    #[arg(long)]
+    pub no_dnssec: bool,
+
     /// Use IPv4 addresses only
     #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
     pub ipv4: bool,

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::artifacts::{Expectation, Hashes, HexDigest};
@@ -15,6 +16,7 @@ use crate::cli::{
     CaOptions, CheckArgs, CheckDnsArgs, CheckHttpArgs, CheckSource, HttpOptions, Method,
     NetworkOptions, ResolveOverride, Scheme, Source,
 };
+use crate::dns::dnssec::TrustAnchors;
 use crate::dns::engine::{Config, Mode};
 use crate::dns::{DnsRequest, HostValue};
 use crate::error::{Error, Result};
@@ -444,7 +446,31 @@ fn engine_config(network: &NetworkOptions, recursive: bool, need_resolver: bool)
     );
     cfg.ipv4 = !network.ipv6;
     cfg.ipv6 = !network.ipv4;
+    cfg.trust_anchors = trust_anchors(network)?.map(Arc::new);
     Ok(cfg)
+}
+
+/// The DNSSEC trust anchors: none with `--no-dnssec`, the `--trust-anchor`
+/// files when given, else the IANA root keys.
+fn trust_anchors(network: &NetworkOptions) -> Result<Option<TrustAnchors>> {
+    if network.no_dnssec {
+        return Ok(None);
+    }
+    let mut anchors: Option<TrustAnchors> = None;
+    for path in &network.trust_anchor {
+        let bad = |problem: String| Error::Flag {
+            flag: "--trust-anchor",
+            value: path.display().to_string(),
+            problem,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| bad(input::io_problem(&e)))?;
+        let read = TrustAnchors::parse(&text).map_err(bad)?;
+        match &mut anchors {
+            Some(a) => a.extend(read),
+            None => anchors = Some(read),
+        }
+    }
+    Ok(Some(anchors.unwrap_or_else(TrustAnchors::iana_root)))
 }
 
 /// A `--cname`/`--txt` HOST must be a plausible DNS name (underscores allowed).

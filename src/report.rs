@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::dns::dnssec::Security;
 use crate::exit_codes::ExitCode;
 use crate::names::Rejection;
 use crate::output::{Render, Report};
@@ -90,6 +91,14 @@ pub struct CheckResult {
     pub hint: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,
+    /// The DNSSEC status of the answers the result relies on (SPEC section
+    /// 6): `secure`, `insecure`, `bogus` or `indeterminate`; absent for
+    /// results that rely on no DNS answer, and with `--no-dnssec`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<&'static str>,
+    /// The proof (insecure), cause (bogus) or reason (indeterminate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dnssec_detail: Option<String>,
 }
 
 impl CheckResult {
@@ -107,6 +116,8 @@ impl CheckResult {
             detail: detail.into(),
             hint: None,
             attempts: Vec::new(),
+            dnssec: None,
+            dnssec_detail: None,
         }
     }
 
@@ -136,6 +147,34 @@ impl CheckResult {
         self.attempts = attempts;
         self
     }
+
+    /// Records the DNSSEC verdict on the answers behind this result. A bogus
+    /// answer is what the CA's validating resolver turns into SERVFAIL: the
+    /// result fails, naming the cause and what to fix.
+    pub fn with_dnssec(mut self, security: Option<Security>) -> Self {
+        let Some(security) = security else {
+            return self;
+        };
+        self.dnssec = Some(security.label());
+        self.dnssec_detail = security.detail();
+        if let Security::Bogus(b) = &security {
+            if self.status == Status::Pass {
+                self.detail = format!(
+                    "DNSSEC validation fails: {b}; the CA's resolver answers SERVFAIL (without validation: {})",
+                    self.detail
+                );
+                self.hint = Some(b.hint());
+            } else {
+                self.detail.push_str(&format!("; DNSSEC validation fails too: {b}"));
+                self.hint = Some(match self.hint.take() {
+                    Some(h) => format!("{h}. Also: {}", b.hint()),
+                    None => b.hint(),
+                });
+            }
+            self.status = Status::Fail;
+        }
+        self
+    }
 }
 
 /// `dcv check`'s conclusion for one name: can the CA validate it?
@@ -157,6 +196,9 @@ pub struct CheckReport {
     /// Per-name verdicts (`dcv check` only), where one passing method is enough.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<NameVerdict>,
+    /// `--no-dnssec`: the answers were not validated (SPEC section 6).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dnssec_off: bool,
 }
 
 impl CheckReport {
@@ -170,6 +212,7 @@ impl CheckReport {
             ok,
             results,
             names: Vec::new(),
+            dnssec_off: false,
         }
     }
 
@@ -182,7 +225,12 @@ impl CheckReport {
                 r.status == Status::Invalid
                     || (r.check == CheckKind::Input && r.status == Status::Fail)
             });
-        CheckReport { ok, results, names }
+        CheckReport {
+            ok,
+            results,
+            names,
+            dnssec_off: false,
+        }
     }
 
     pub fn exit_code(&self) -> ExitCode {
@@ -257,6 +305,9 @@ impl Report for CheckReport {
                 p.bold(&safe(&n.domain)),
                 safe(&n.detail)
             )?;
+        }
+        if self.dnssec_off {
+            writeln!(out, "{}", p.warn("DNSSEC not validated (--no-dnssec)"))?;
         }
         let summary = format!(
             "{} passed, {} failed, {} skipped, {} invalid",

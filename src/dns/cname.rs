@@ -10,6 +10,7 @@ use super::diagnose::{self, Diagnosis};
 use super::engine::{Engine, Lookup};
 use super::findings::{STALE_SECONDARY_HINT, Trouble, failure_hint};
 use super::observe::{
+    lookups_security,
     Seen, attempts, classify, cname_picker, differing, holds, servers_line, troubles,
 };
 use super::{Data, RType};
@@ -17,8 +18,33 @@ use crate::artifacts::Expectation;
 use crate::names::DnsName;
 use crate::report::{Attempt, CheckKind, CheckResult, Status};
 
-/// The CSR's CNAME for one name, over every ADN candidate.
+/// The CSR's CNAME for one name, over every ADN candidate, with the DNSSEC
+/// verdict on the answers it relies on (the ADN's answers for a pass,
+/// every candidate's for a failure).
 pub async fn dcv_cname(engine: &Engine, exp: &Expectation, domain: &DnsName) -> CheckResult {
+    let result = cname_result(engine, exp, domain).await;
+    if engine.validation().is_none() {
+        return result;
+    }
+    // The same questions again: answered from the round's cache.
+    let relied_on: Vec<String> = match (&result.status, &result.adn) {
+        (Status::Pass, Some(adn)) => vec![adn.clone()],
+        _ => domain
+            .adn_candidates()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+    };
+    let lookups = join_all(relied_on.iter().map(|adn| {
+        let q = exp.cname_name(adn).trim_end_matches('.').to_owned();
+        async move { engine.lookup(&q, RType::Cname).await }
+    }))
+    .await;
+    let security = lookups_security(engine, &lookups).await;
+    result.with_dnssec(security)
+}
+
+async fn cname_result(engine: &Engine, exp: &Expectation, domain: &DnsName) -> CheckResult {
     let mode = engine.config().mode;
     let target = exp.cname_target();
     let candidates: Vec<String> = domain

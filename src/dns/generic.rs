@@ -6,6 +6,7 @@ use super::diagnose::{self, Diagnosis};
 use super::engine::{Engine, Lookup, Mode};
 use super::findings::{STALE_SECONDARY_HINT, failure_hint};
 use super::observe::{
+    lookup_security,
     Picker, Seen, attempts, chain, classify, cname_picker, differing, holds, servers_line, troubles,
 };
 use super::{Answer, Data, RType, normalize};
@@ -41,9 +42,10 @@ pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
     let l = engine.lookup(&host, RType::Cname).await;
     let picker = cname_picker(hv.value.clone());
     let pass = format!("{host}. CNAME {}.", normalize(&hv.value));
-    generic_result(mode, &l, &host, CheckKind::Cname, &picker, pass, |found| {
+    let result = generic_result(mode, &l, &host, CheckKind::Cname, &picker, pass, |found| {
         diagnose::generic_cname(&hv.value, found)
-    })
+    });
+    result.with_dnssec(lookup_security(engine, &l).await)
 }
 
 /// A generic (`--cname`/`--txt`) check's result from its lookup: a pass
@@ -180,12 +182,13 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
         }
     };
     let pass = format!("{}. TXT contains {:?}", l.name, hv.value);
-    generic_result(mode, &l, &host, CheckKind::Txt, &picker, pass, |found| {
+    let result = generic_result(mode, &l, &host, CheckKind::Txt, &picker, pass, |found| {
         Diagnosis {
             reason: format!("TXT {found} does not contain {:?}", hv.value),
             hint: format!("put {:?} into the TXT record at {host}.", hv.value),
         }
-    })
+    });
+    result.with_dnssec(lookup_security(engine, &l).await)
 }
 
 /// TXT records shown in a mismatch: a hostile or busy name can hold

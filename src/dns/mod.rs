@@ -14,6 +14,7 @@
 pub mod caa;
 pub mod cname;
 pub mod diagnose;
+pub mod dnssec;
 pub mod engine;
 pub mod findings;
 pub mod generic;
@@ -25,6 +26,7 @@ pub use generic::HostValue;
 use std::fmt;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::{BoxFuture, join_all};
@@ -47,6 +49,8 @@ pub enum RType {
     Cname,
     Txt,
     Caa,
+    Dnskey,
+    Ds,
 }
 
 impl RType {
@@ -59,6 +63,8 @@ impl RType {
             RType::Cname => "CNAME",
             RType::Txt => "TXT",
             RType::Caa => "CAA",
+            RType::Dnskey => "DNSKEY",
+            RType::Ds => "DS",
         }
     }
 }
@@ -128,6 +134,16 @@ pub struct Answer {
     pub answers: Vec<Record>,
     pub authority: Vec<Record>,
     pub additional: Vec<Record>,
+    /// The records as received, signatures and denial proofs included, for
+    /// DNSSEC validation (`None` from transports that do not keep them).
+    pub signed: Option<Arc<Signed>>,
+}
+
+/// The answer and authority sections of a response, as received.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Signed {
+    pub answers: Vec<hickory_proto::rr::Record>,
+    pub authority: Vec<hickory_proto::rr::Record>,
 }
 
 impl Answer {

@@ -2,7 +2,10 @@
 //! to [`Seen`] (match, another value, NXDOMAIN/NODATA with the negative TTL,
 //! lame, failed), and the attempts and server lists a result reports.
 
-use super::engine::{Lookup, Mode, Observation};
+use futures::future::join_all;
+
+use super::dnssec::Security;
+use super::engine::{Engine, Lookup, Mode, Observation};
 use super::findings::{ServerFailure, Trouble};
 use super::{Answer, Data, Rcode, normalize};
 use crate::report::Attempt;
@@ -182,4 +185,18 @@ pub fn troubles(seen: &[Seen]) -> Vec<Trouble> {
             _ => None,
         })
         .collect()
+}
+
+/// The DNSSEC verdict on every answer of a lookup (the worst of them), or
+/// `None` when validation is off or no server answered.
+pub async fn lookup_security(engine: &Engine, lookup: &Lookup) -> Option<Security> {
+    let answers = lookup.observations.iter().filter_map(|o| o.result.as_ref().ok());
+    let verdicts = join_all(answers.map(|a| engine.security(&lookup.name, lookup.rtype, a))).await;
+    verdicts.into_iter().flatten().reduce(Security::worst)
+}
+
+/// The worst verdict over several lookups.
+pub async fn lookups_security(engine: &Engine, lookups: &[Lookup]) -> Option<Security> {
+    let verdicts = join_all(lookups.iter().map(|l| lookup_security(engine, l))).await;
+    verdicts.into_iter().flatten().reduce(Security::worst)
 }

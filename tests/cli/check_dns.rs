@@ -800,6 +800,7 @@ impl DnsTransport for Counting {
                 answers: vec![],
                 authority: vec![],
                 additional: vec![],
+                signed: None,
             })
         }
         .boxed()
