@@ -165,7 +165,8 @@ impl CheckResult {
                 );
                 self.hint = Some(b.hint());
             } else {
-                self.detail.push_str(&format!("; DNSSEC validation fails too: {b}"));
+                self.detail
+                    .push_str(&format!("; DNSSEC validation fails too: {b}"));
                 self.hint = Some(match self.hint.take() {
                     Some(h) => format!("{h}. Also: {}", b.hint()),
                     None => b.hint(),

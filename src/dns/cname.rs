@@ -10,8 +10,8 @@ use super::diagnose::{self, Diagnosis};
 use super::engine::{Engine, Lookup};
 use super::findings::{STALE_SECONDARY_HINT, Trouble, failure_hint};
 use super::observe::{
-    lookups_security,
-    Seen, attempts, classify, cname_picker, differing, holds, servers_line, troubles,
+    Seen, attempts, classify, cname_picker, differing, holds, lookups_security, servers_line,
+    troubles,
 };
 use super::{Data, RType};
 use crate::artifacts::Expectation;

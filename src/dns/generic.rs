@@ -6,8 +6,8 @@ use super::diagnose::{self, Diagnosis};
 use super::engine::{Engine, Lookup, Mode};
 use super::findings::{STALE_SECONDARY_HINT, failure_hint};
 use super::observe::{
-    lookup_security,
-    Picker, Seen, attempts, chain, classify, cname_picker, differing, holds, servers_line, troubles,
+    Picker, Seen, attempts, chain, classify, cname_picker, differing, holds, lookup_security,
+    servers_line, troubles,
 };
 use super::{Answer, Data, RType, normalize};
 use crate::report::{CheckKind, CheckResult, Status};

@@ -190,7 +190,10 @@ pub fn troubles(seen: &[Seen]) -> Vec<Trouble> {
 /// The DNSSEC verdict on every answer of a lookup (the worst of them), or
 /// `None` when validation is off or no server answered.
 pub async fn lookup_security(engine: &Engine, lookup: &Lookup) -> Option<Security> {
-    let answers = lookup.observations.iter().filter_map(|o| o.result.as_ref().ok());
+    let answers = lookup
+        .observations
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok());
     let verdicts = join_all(answers.map(|a| engine.security(&lookup.name, lookup.rtype, a))).await;
     verdicts.into_iter().flatten().reduce(Security::worst)
 }

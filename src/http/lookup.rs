@@ -2,8 +2,8 @@
 //! orchestration can be tested with a double; the real one asks through the
 //! round's DNS engine, so a check sees one DNS, as the CA does.
 
-use std::future::Future;
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Mutex;
 

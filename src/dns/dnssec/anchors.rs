@@ -88,8 +88,8 @@ impl TrustAnchors {
                     let digest_type = u8::try_from(num(fields[2], "digest type")?)
                         .map_err(|_| at("the digest type is larger than 255"))?;
                     let hex_text: String = fields[3..].concat();
-                    let digest = hex::decode(&hex_text)
-                        .map_err(|_| at("the digest is not hexadecimal"))?;
+                    let digest =
+                        hex::decode(&hex_text).map_err(|_| at("the digest is not hexadecimal"))?;
                     anchors.ds.push((
                         owner,
                         DS::new(
@@ -189,7 +189,10 @@ example.net 3600 IN DNSKEY 257 3 15 l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4=
     #[test]
     fn bad_lines_are_named() {
         for (text, want) in [
-            ("example.com. IN A 192.0.2.1", "line 1: A is not a trust anchor"),
+            (
+                "example.com. IN A 192.0.2.1",
+                "line 1: A is not a trust anchor",
+            ),
             ("example.com. DS 1 13 2 zz", "line 1: the digest is not hex"),
             ("example.com. DS 1 13", "line 1: a DS record needs"),
             ("", "no DS or DNSKEY record"),

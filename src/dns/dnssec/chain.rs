@@ -66,7 +66,7 @@ fn fqdn(name: &str) -> Option<Name> {
     Name::from_ascii(format!("{}.", normalize(name))).ok()
 }
 
-fn record_type(t: RType) -> RecordType {
+pub(crate) fn record_type(t: RType) -> RecordType {
     match t {
         RType::A => RecordType::A,
         RType::Aaaa => RecordType::AAAA,
@@ -124,9 +124,7 @@ impl Engine {
             }
         };
         let Some(parent) = fqdn(&parent).filter(|p| p.num_labels() < zone.num_labels()) else {
-            return ZoneKeys::Indeterminate(format!(
-                "no parent zone above {zone_text} was found"
-            ));
+            return ZoneKeys::Indeterminate(format!("no parent zone above {zone_text} was found"));
         };
         let (parent_keys, ds, dnskey) = futures::join!(
             self.zone_keys(v, &parent),
@@ -315,7 +313,9 @@ impl Engine {
                 break;
             }
             verdict = verdict.worst(self.rrset_security(v, &set, &signed.answers).await);
-            let next = set.iter().find_map(|r| r.data().as_cname().map(|c| c.0.clone()));
+            let next = set
+                .iter()
+                .find_map(|r| r.data().as_cname().map(|c| c.0.clone()));
             match next {
                 Some(target) if qtype != RecordType::CNAME => name = target,
                 _ => {
@@ -404,5 +404,7 @@ fn denial(
     if !nsecs.is_empty() {
         return nsec_proves(name, qtype, &nsecs, nxdomain).map_err(broken);
     }
-    Err(broken("the negative answer carries no NSEC or NSEC3 records".into()))
+    Err(broken(
+        "the negative answer carries no NSEC or NSEC3 records".into(),
+    ))
 }

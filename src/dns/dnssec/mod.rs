@@ -89,17 +89,32 @@ pub enum Bogus {
         from: u32,
     },
     /// The zone is signed but this RRset carries no signature of it.
-    NoRrsig { rrset: String, zone: String },
+    NoRrsig {
+        rrset: String,
+        zone: String,
+    },
     /// RRSIGs there are, but none verifies with the zone's keys.
-    BadSignature { rrset: String, zone: String },
+    BadSignature {
+        rrset: String,
+        zone: String,
+    },
     /// The parent's DS records match none of the zone's DNSKEYs.
-    DsMatchesNoDnskey { zone: String },
+    DsMatchesNoDnskey {
+        zone: String,
+    },
     /// The parent has a DS for the zone, but the zone serves no DNSKEY.
-    NoDnskey { zone: String },
+    NoDnskey {
+        zone: String,
+    },
     /// A trust anchor for the zone matches none of its DNSKEYs.
-    AnchorMatchesNoDnskey { zone: String },
+    AnchorMatchesNoDnskey {
+        zone: String,
+    },
     /// A negative answer from a signed zone without a valid NSEC/NSEC3 proof.
-    BrokenDenial { name: String, what: String },
+    BrokenDenial {
+        name: String,
+        what: String,
+    },
 }
 
 impl fmt::Display for Bogus {
@@ -109,7 +124,11 @@ impl fmt::Display for Bogus {
                 write!(f, "the RRSIG over {rrset} expired at {}", utc(*at))
             }
             Bogus::NotYetValid { rrset, from } => {
-                write!(f, "the RRSIG over {rrset} is not valid before {}", utc(*from))
+                write!(
+                    f,
+                    "the RRSIG over {rrset} is not valid before {}",
+                    utc(*from)
+                )
             }
             Bogus::NoRrsig { rrset, zone } => {
                 write!(f, "{rrset} has no RRSIG although zone {zone} is signed")
@@ -122,10 +141,9 @@ impl fmt::Display for Bogus {
                 f,
                 "the DS records for {zone} at its parent match none of its DNSKEYs"
             ),
-            Bogus::NoDnskey { zone } => write!(
-                f,
-                "{zone} has a DS at its parent but serves no DNSKEY"
-            ),
+            Bogus::NoDnskey { zone } => {
+                write!(f, "{zone} has a DS at its parent but serves no DNSKEY")
+            }
             Bogus::AnchorMatchesNoDnskey { zone } => {
                 write!(f, "the trust anchor for {zone} matches none of its DNSKEYs")
             }
@@ -202,10 +220,7 @@ mod tests {
         let bogus = Security::Bogus(Bogus::NoDnskey {
             zone: "example.com".into(),
         });
-        assert_eq!(
-            Security::Secure.worst(bogus.clone()).label(),
-            "bogus"
-        );
+        assert_eq!(Security::Secure.worst(bogus.clone()).label(), "bogus");
         assert_eq!(
             Security::Insecure("x".into())
                 .worst(Security::Secure)
@@ -218,3 +233,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod lab_tests;

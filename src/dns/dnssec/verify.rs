@@ -123,11 +123,9 @@ pub fn verify_rrset(
 pub fn keys_named_by<'a>(zone: &Name, keys: &'a [DNSKEY], ds: &[&DS]) -> Vec<&'a DNSKEY> {
     keys.iter()
         .filter(|k| {
-            ds.iter().any(|d| {
-                d.algorithm() == k.algorithm()
-                    && k.calculate_key_tag().ok() == Some(d.key_tag())
-                    && d.covers(zone, k).unwrap_or(false)
-            })
+            // The digest decides; the key tag is only a hint for lookups.
+            ds.iter()
+                .any(|d| d.algorithm() == k.algorithm() && d.covers(zone, k).unwrap_or(false))
         })
         .collect()
 }
@@ -271,7 +269,11 @@ pub fn nsec3_proves(
     let (salt, iterations) = (first.salt().to_vec(), first.iterations());
     let hash = |n: &Name| -> Option<String> {
         let d = Nsec3HashAlgorithm::SHA1.hash(&salt, n, iterations).ok()?;
-        Some(data_encoding::BASE32HEX_NOPAD.encode(d.as_ref()).to_ascii_lowercase())
+        Some(
+            data_encoding::BASE32HEX_NOPAD
+                .encode(d.as_ref())
+                .to_ascii_lowercase(),
+        )
     };
     let owner_hash = |o: &Name| -> String {
         o.iter()
