@@ -22,6 +22,8 @@ pub enum CheckKind {
     Https,
     Caa,
     Input,
+    /// The persistent DNS TXT record (BR 3.2.2.4.22).
+    Persist,
 }
 
 impl CheckKind {
@@ -33,6 +35,7 @@ impl CheckKind {
             CheckKind::Https => "https",
             CheckKind::Caa => "caa",
             CheckKind::Input => "input",
+            CheckKind::Persist => "persist",
         }
     }
 }
@@ -157,6 +160,10 @@ pub struct CheckReport {
     /// Per-name verdicts (`dcv check` only), where one passing method is enough.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<NameVerdict>,
+    /// Where, when and of what the round was made (top-level `perspective`,
+    /// `checked_at`, `command`, `method`, `subject`; `dcv corroborate` reads them).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub about: Option<crate::perspective::About>,
 }
 
 impl CheckReport {
@@ -170,6 +177,7 @@ impl CheckReport {
             ok,
             results,
             names: Vec::new(),
+            about: None,
         }
     }
 
@@ -182,7 +190,12 @@ impl CheckReport {
                 r.status == Status::Invalid
                     || (r.check == CheckKind::Input && r.status == Status::Fail)
             });
-        CheckReport { ok, results, names }
+        CheckReport {
+            ok,
+            results,
+            names,
+            about: None,
+        }
     }
 
     pub fn exit_code(&self) -> ExitCode {
