@@ -265,14 +265,20 @@ pub fn corroborate(reports: &[ReadReport], date: Date) -> Result<Corroboration, 
         }
     }
     let short = n < required;
+    let too_few = short.then(|| {
+        format!(
+            "too few perspectives: {n} given, {required} needed from {}",
+            date_in_force(date)
+        )
+    });
     let names: Vec<NameQuorum> = keys
         .iter()
         .map(|(domain, methods)| {
             let methods: Vec<MethodQuorum> = methods
                 .iter()
-                .map(|m| method_quorum(reports, domain, m, allowed, short))
+                .map(|m| method_quorum(reports, domain, m, allowed, too_few.as_deref()))
                 .collect();
-            name_quorum(domain, methods)
+            name_quorum(domain, methods, too_few.as_deref())
         })
         .collect();
     let mut notes = Vec::new();
@@ -334,7 +340,7 @@ fn method_quorum(
     domain: &str,
     method: &str,
     allowed: usize,
-    short: bool,
+    too_few: Option<&str>,
 ) -> MethodQuorum {
     let mut passed = Vec::new();
     let mut failed = Vec::new();
@@ -360,8 +366,8 @@ fn method_quorum(
         }
     }
     let n = reports.len();
-    let quorum = !short && !passed.is_empty() && failed.len() <= allowed;
-    let detail = if passed.len() == n {
+    let quorum = too_few.is_none() && !passed.is_empty() && failed.len() <= allowed;
+    let mut detail = if passed.len() == n {
         format!("passed at all {n} perspectives")
     } else {
         let who: Vec<&str> = failed.iter().map(|f| f.perspective.as_str()).collect();
@@ -371,6 +377,9 @@ fn method_quorum(
             who.join(", ")
         )
     };
+    if let Some(why) = too_few {
+        detail = format!("{detail}; {why}");
+    }
     MethodQuorum {
         method: method.to_owned(),
         passed,
@@ -380,7 +389,7 @@ fn method_quorum(
     }
 }
 
-fn name_quorum(domain: &str, methods: Vec<MethodQuorum>) -> NameQuorum {
+fn name_quorum(domain: &str, methods: Vec<MethodQuorum>, too_few: Option<&str>) -> NameQuorum {
     let caa_block = methods.iter().find(|m| m.method == "caa" && !m.quorum);
     let holding: Vec<&str> = methods
         .iter()
@@ -395,16 +404,17 @@ fn name_quorum(domain: &str, methods: Vec<MethodQuorum>) -> NameQuorum {
             .collect::<Vec<_>>()
             .join("; ")
     };
-    let (ok, detail) = match (caa_block, holding.as_slice()) {
-        (Some(c), _) => (false, format!("CAA quorum fails: {}", c.detail)),
-        (None, []) => (
+    let (ok, detail) = match (too_few, caa_block, holding.as_slice()) {
+        (Some(why), _, _) => (false, why.to_owned()),
+        (None, Some(c), _) => (false, format!("CAA quorum fails: {}", c.detail)),
+        (None, None, []) => (
             false,
             format!(
                 "no method holds the quorum ({})",
                 summary(&|m| validates(&m.method))
             ),
         ),
-        (None, ms) => (true, format!("quorum holds by {}", ms.join(" and by "))),
+        (None, None, ms) => (true, format!("quorum holds by {}", ms.join(" and by "))),
     };
     NameQuorum {
         domain: domain.to_owned(),

@@ -63,7 +63,7 @@ pub async fn persist_check(
         })
         .collect();
     let d = domain.to_string();
-    // The record the CA wants, at the name's base (`dcv persist`'s advice).
+    // The record the CA wants; missing, it goes at the name's base (`dcv persist`'s advice).
     let wanted = persist::render(&expect.issuer, &expect.accounturi, wildcard, None);
     let owner = persist::record_name(domain.base());
 
@@ -114,9 +114,11 @@ pub async fn persist_check(
         };
         let strs: Vec<&str> = txts.iter().map(String::as_str).collect();
         if let Err(m) = persist::judge(&strs, expect, wildcard, now) {
+            // Fix the record where it is.
+            let here = persist::record_name(&candidates[i]);
             return fail(
                 format!("{}.: {}", l.name, m.reason()),
-                m.hint(&owner, &wanted),
+                m.hint(&here, &wanted),
             )
             .with_adn(&candidates[i]);
         }

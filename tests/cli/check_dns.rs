@@ -597,7 +597,11 @@ use clap::Parser;
 
 /// Plans from a command line, points the listed NS hosts at test servers,
 /// and runs one round with the real transport.
-fn authoritative(list: &[&str], resolver: &DnsServer, ns: &[(&str, SocketAddr)]) -> CheckReport {
+pub(crate) fn authoritative(
+    list: &[&str],
+    resolver: &DnsServer,
+    ns: &[(&str, SocketAddr)],
+) -> CheckReport {
     let resolver = resolver.addr.to_string();
     let mut full = vec!["--resolver", resolver.as_str(), "--timeout", "0.5"];
     full.extend_from_slice(list);
@@ -625,7 +629,11 @@ fn one_round(plan: &CheckPlan, dns: Arc<dyn DnsTransport>) -> CheckReport {
     rt.block_on(dcv::runner::round(plan, &net))
 }
 
-fn find<'a>(report: &'a CheckReport, domain: &str, check: &str) -> &'a dcv::report::CheckResult {
+pub(crate) fn find<'a>(
+    report: &'a CheckReport,
+    domain: &str,
+    check: &str,
+) -> &'a dcv::report::CheckResult {
     report
         .results
         .iter()
