@@ -10,13 +10,16 @@ use futures::future::join_all;
 
 use super::diagnose;
 use super::engine::{Engine, Lookup};
-use super::findings::{STALE_SECONDARY_HINT, Trouble, failure_hint};
+use super::findings::STALE_SECONDARY_HINT;
 use super::generic::{follow_txt_alias, shown_txts, txts_of};
-use super::observe::{Seen, attempts, classify, differing, holds, servers_line, troubles};
+use super::observe::{
+    Seen, attempts, classify_walk, differing, first_negative, holds, server_failures, servers_line,
+    walk_attempts,
+};
 use super::{Answer, RType};
 use crate::names::DnsName;
 use crate::persist::{self, PersistExpect};
-use crate::report::{Attempt, CheckKind, CheckResult, Status};
+use crate::report::{CheckKind, CheckResult, Status};
 
 /// The persistent record for one name, over every ADN candidate; `now` in
 /// unix seconds decides whether a `persistUntil` has passed.
@@ -53,15 +56,7 @@ pub async fn persist_check(
             Err(_) => Err(shown_txts(&txts)),
         })
     };
-    let seen: Vec<Vec<Seen>> = lookups
-        .iter()
-        .map(|l| {
-            l.observations
-                .iter()
-                .map(|o| classify(mode, o, &l.name, &picker))
-                .collect()
-        })
-        .collect();
+    let seen = classify_walk(mode, &lookups, &picker);
     let d = domain.to_string();
     // The record the CA wants; missing, it goes at the name's base (`dcv persist`'s advice).
     let wanted = persist::render(&expect.issuer, &expect.accounturi, wildcard, None);
@@ -83,11 +78,7 @@ pub async fn persist_check(
         .with_adn(&candidates[i])
         .with_attempts(attempts(&lookups[i], &seen[i]));
     }
-    let all_attempts: Vec<Attempt> = lookups
-        .iter()
-        .zip(&seen)
-        .flat_map(|(l, s)| attempts(l, s))
-        .collect();
+    let all_attempts = walk_attempts(&lookups, &seen);
     let fail = |detail: String, hint: String| {
         CheckResult::new(&d, CheckKind::Persist, Status::Fail, detail)
             .with_hint(hint)
@@ -124,24 +115,8 @@ pub async fn persist_check(
         }
     }
     // 3. Server failures (SERVFAIL, REFUSED, timeouts, no servers).
-    let mut failures = Vec::new();
-    let mut kinds: Vec<Trouble> = Vec::new();
-    for (l, s) in lookups.iter().zip(&seen) {
-        if let Some(e) = &l.error {
-            failures.push(format!("{}.: {e}", l.name));
-            kinds.push(e.trouble());
-        }
-        let server_troubles = troubles(s);
-        if !server_troubles.is_empty() {
-            failures.push(format!("{}.: {}", l.name, differing(l, s)));
-            kinds.extend(server_troubles);
-        }
-    }
-    if !failures.is_empty() {
-        return fail(
-            format!("could not check: {}", failures.join("; ")),
-            failure_hint(kinds).to_owned(),
-        );
+    if let Some((detail, hint)) = server_failures(&lookups, &seen) {
+        return fail(detail, hint);
     }
     // 4. No record at any candidate.
     let parts: Vec<String> = lookups
@@ -157,10 +132,7 @@ pub async fn persist_check(
         })
         .collect();
     let mut hint = format!("publish {owner} TXT {}", persist::zone_txt(&wanted));
-    let negative = seen.iter().flatten().find_map(|s| match s {
-        Seen::NxDomain(Some(n)) | Seen::NoData(Some(n)) => Some(n.clone()),
-        _ => None,
-    });
+    let negative = first_negative(&seen);
     if let Some((zone, ttl)) = &negative {
         hint.push_str("; ");
         hint.push_str(&diagnose::negative_caching(zone, *ttl));

@@ -60,7 +60,7 @@ fn base_zone() -> Zone {
 }
 
 /// Runs `dcv --json check-dns --recursive --resolver <server> ARGS`.
-fn check(server: &DnsServer, args: &[&str]) -> (i32, Value) {
+pub(crate) fn check(server: &DnsServer, args: &[&str]) -> (i32, Value) {
     let resolver = server.addr.to_string();
     let mut full = vec![
         "--json",
@@ -80,7 +80,7 @@ fn check(server: &DnsServer, args: &[&str]) -> (i32, Value) {
     (code, doc)
 }
 
-fn result<'a>(doc: &'a Value, domain: &str, check: &str) -> &'a Value {
+pub(crate) fn result<'a>(doc: &'a Value, domain: &str, check: &str) -> &'a Value {
     doc["results"]
         .as_array()
         .unwrap()
@@ -89,7 +89,7 @@ fn result<'a>(doc: &'a Value, domain: &str, check: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {check} result for {domain} in {doc:#}"))
 }
 
-fn detail(r: &Value) -> String {
+pub(crate) fn detail(r: &Value) -> String {
     format!(
         "{} {}",
         r["detail"].as_str().unwrap_or(""),

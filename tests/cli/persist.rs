@@ -4,12 +4,10 @@
 
 use std::net::Ipv4Addr;
 
-use dcv::report::Status;
-use serde_json::Value;
-
-use crate::check_dns::{authoritative, find};
+use crate::check_dns::{authoritative, check, detail as text, find, result};
 use crate::support::dns_server::{DnsServer, Zone};
 use crate::support::{dcv, fixture, json};
+use dcv::report::Status;
 
 const ACCOUNT: &str = "https://acme.sectigo.com/acct/42";
 const GOOD: &str = "sectigo.com; accounturi=https://acme.sectigo.com/acct/42";
@@ -128,45 +126,6 @@ fn bad_flags_exit_2() {
         let out = dcv().arg("persist").args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
-}
-
-/// `dcv --json check-dns --recursive --resolver S --persist EXPECT ARGS`.
-fn check(server: &DnsServer, args: &[&str]) -> (i32, Value) {
-    let resolver = server.addr.to_string();
-    let out = dcv()
-        .args([
-            "--json",
-            "check-dns",
-            "--recursive",
-            "--resolver",
-            &resolver,
-            "--timeout",
-            "2",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    let code = out.status.code().unwrap();
-    let doc = json(&out);
-    assert_eq!(doc["ok"].as_bool().unwrap(), code == 0, "{doc}");
-    (code, doc)
-}
-
-fn result<'a>(doc: &'a Value, domain: &str, check: &str) -> &'a Value {
-    doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["domain"] == domain && r["check"] == check)
-        .unwrap_or_else(|| panic!("no {check} result for {domain} in {doc:#}"))
-}
-
-fn text(r: &Value) -> String {
-    format!(
-        "{} | {}",
-        r["detail"].as_str().unwrap_or(""),
-        r["hint"].as_str().unwrap_or("")
-    )
 }
 
 #[test]
