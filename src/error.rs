@@ -42,6 +42,10 @@ pub enum Error {
 
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+
+    /// `dcv corroborate`: a file that is not a usable check report.
+    #[error("{file}: {problem}")]
+    Report { file: String, problem: String },
 }
 
 impl Error {
@@ -57,6 +61,7 @@ impl Error {
             Error::Runtime(_) => "runtime",
             Error::Random(_) => "random",
             Error::Output(_) => "output",
+            Error::Report { .. } => "report",
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod artifacts;
 pub mod ca;
 pub mod caa;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod csr;
 pub mod dns;
@@ -21,6 +22,8 @@ pub mod input;
 pub mod names;
 pub mod net;
 pub mod output;
+pub mod persist;
+pub mod perspective;
 pub mod plan;
 pub mod preflight;
 pub mod report;
@@ -45,6 +48,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::CheckDns(args) => commands::check::run_dns(args, &mut out),
         Command::CheckHttp(args) => commands::check::run_http(args, &mut out),
         Command::Check(args) => commands::check::run_all(args, &mut out),
+        Command::Persist(args) => commands::persist::run(args, &mut out),
+        Command::Corroborate(args) => commands::corroborate::run(args, &mut out),
     };
     // Flush what was printed even when the command failed half-way.
     let flushed = out.flush();

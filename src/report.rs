@@ -23,6 +23,8 @@ pub enum CheckKind {
     Https,
     Caa,
     Input,
+    /// The persistent DNS TXT record (BR 3.2.2.4.22).
+    Persist,
 }
 
 impl CheckKind {
@@ -34,6 +36,7 @@ impl CheckKind {
             CheckKind::Https => "https",
             CheckKind::Caa => "caa",
             CheckKind::Input => "input",
+            CheckKind::Persist => "persist",
         }
     }
 }
@@ -200,6 +203,10 @@ pub struct CheckReport {
     /// `--no-dnssec`: the answers were not validated (SPEC section 6).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dnssec_off: bool,
+    /// Where, when and of what the round was made (top-level `perspective`,
+    /// `checked_at`, `command`, `method`, `subject`; `dcv corroborate` reads them).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub about: Option<crate::perspective::About>,
 }
 
 impl CheckReport {
@@ -214,6 +221,7 @@ impl CheckReport {
             results,
             names: Vec::new(),
             dnssec_off: false,
+            about: None,
         }
     }
 
@@ -231,6 +239,7 @@ impl CheckReport {
             results,
             names,
             dnssec_off: false,
+            about: None,
         }
     }
 

@@ -9,12 +9,16 @@ mod check;
 mod check_dns;
 #[path = "cli/check_http.rs"]
 mod check_http;
+#[path = "cli/corroborate.rs"]
+mod corroborate;
 #[path = "cli/hash.rs"]
 mod hash;
 #[path = "cli/hostile.rs"]
 mod hostile;
 #[path = "cli/input.rs"]
 mod input;
+#[path = "cli/persist.rs"]
+mod persist;
 #[path = "cli/props.rs"]
 mod props;
 #[path = "cli/render.rs"]
