@@ -27,6 +27,7 @@ need=()
 command -v knotd >/dev/null || need+=(knot)
 command -v kdig >/dev/null || need+=(knot-dnsutils)
 command -v dnssec-signzone >/dev/null || need+=(bind9-utils)
+command -v delv >/dev/null || need+=(bind9-dnsutils)
 command -v jq >/dev/null || need+=(jq)
 if ((${#need[@]})); then
     [ "$(id -u)" = 0 ] || fail "need root to install ${need[*]}"
@@ -138,6 +139,30 @@ done
 cat "$tmp/presign/expired.test.anchor" "$tmp/presign/nosig.test.anchor" >>"$anchors"
 [ "$(grep -c DNSKEY "$anchors")" = 4 ] || { cat "$anchors" "$tmp/knot.log" >&2; fail "expected 4 anchors"; }
 
+# delv (BIND's validator) as an independent judge of the same answers.
+delv_anchors() { # zone
+    awk -v z="$1." '$1 == z && $3 == "DNSKEY" {k=""; for (i = 7; i <= NF; i++) k = k $i;
+        printf "trust-anchors { %s static-key %s %s %s \"%s\"; };\n", z, $4, $5, $6, k}' "$anchors"
+}
+# delv_verdict ZONE NAME: secure, insecure or bogus as delv sees NAME's CNAME.
+delv_verdict() {
+    delv_anchors "$1" >"$tmp/delv-$1.conf"
+    local out
+    out=$(delv -a "$tmp/delv-$1.conf" +root="$1" -p "$port" @127.0.0.1 "$2" CNAME 2>&1 || true)
+    case "$out" in
+        *"fully validated"*) echo secure ;;
+        *"unsigned answer"*) echo insecure ;;
+        *"resolution failed"*|*"validation failed"*|*SERVFAIL*) echo bogus ;;
+        *) echo "unknown: $out" ;;
+    esac
+}
+agree() { # ZONE NAME DCV-VERDICT
+    local d
+    d=$(delv_verdict "$1" "$2")
+    [ "$d" = "$3" ] || fail "delv says $d for $2, dcv says $3"
+    say "ok: delv agrees: $2 is $3"
+}
+
 # check MD5 DOMAIN EXPECTED_EXIT JQ [extra args]: the CNAME result must satisfy JQ.
 check() {
     local md5=$1 domain=$2 want=$3 filter=$4; shift 4
@@ -157,6 +182,11 @@ check "$C" sub.example.com 1 '.status == "fail" and .dnssec == "bogus" and (.det
 check "$D" expired.test 1 '.status == "fail" and .dnssec == "bogus" and (.detail | test("expired at 2021-01-01T00:00:00Z"))' "${ta[@]}"
 check "$F" nosig.test 1 '.status == "fail" and .dnssec == "bogus" and (.detail | test("has no RRSIG"))' "${ta[@]}"
 check "$E" example.org 1 '.status == "fail" and (.detail | test("NXDOMAIN")) and .dnssec == "secure"' "${ta[@]}"
+agree example.com "_$A.example.com" secure
+agree example.com "_$B.lab.example.com" insecure
+agree example.com "_$C.sub.example.com" bogus
+agree expired.test "_$D.expired.test" bogus
+agree nosig.test "_$F.nosig.test" bogus
 # Validation off: the DS mismatch is not seen, and the report says so.
 out=$("$DCV" --json check-dns --recursive --resolver "127.0.0.1:$port" --timeout 2 --no-dnssec \
     --md5 "$C" --sha256 "$sha" sub.example.com 2>/dev/null) || true
