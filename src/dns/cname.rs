@@ -11,7 +11,7 @@ use super::engine::{Engine, Lookup};
 use super::findings::STALE_SECONDARY_HINT;
 use super::observe::{
     Seen, attempts, classify, classify_walk, cname_picker, differing, first_negative, holds,
-    lookups_security, server_failures, servers_line, walk_attempts,
+    lookups_security, relied_on, server_failures, servers_line, walk_attempts,
 };
 use super::{Data, RType};
 use crate::artifacts::Expectation;
@@ -27,15 +27,7 @@ pub async fn dcv_cname(engine: &Engine, exp: &Expectation, domain: &DnsName) -> 
         return result;
     }
     // The same questions again: answered from the round's cache.
-    let relied_on: Vec<String> = match (&result.status, &result.adn) {
-        (Status::Pass, Some(adn)) => vec![adn.clone()],
-        _ => domain
-            .adn_candidates()
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-    };
-    let lookups = join_all(relied_on.iter().map(|adn| {
+    let lookups = join_all(relied_on(&result, domain).iter().map(|adn| {
         let q = exp.cname_name(adn).trim_end_matches('.').to_owned();
         async move { engine.lookup(&q, RType::Cname).await }
     }))

@@ -8,7 +8,8 @@ use super::dnssec::Security;
 use super::engine::{Engine, Lookup, Mode, Observation};
 use super::findings::{ServerFailure, Trouble, failure_hint};
 use super::{Answer, Data, Rcode, normalize};
-use crate::report::Attempt;
+use crate::names::DnsName;
+use crate::report::{Attempt, CheckResult, Status};
 
 /// What one server said, reduced for a CNAME or TXT check.
 #[derive(Debug, Clone, PartialEq)]
@@ -256,4 +257,17 @@ pub fn walk_attempts(lookups: &[Lookup], seen: &[Vec<Seen>]) -> Vec<Attempt> {
         .zip(seen)
         .flat_map(|(l, s)| attempts(l, s))
         .collect()
+}
+
+/// The ADNs whose answers an ADN walk's result relies on: the one where it
+/// passed, or every candidate when it failed.
+pub fn relied_on(result: &CheckResult, domain: &DnsName) -> Vec<String> {
+    match (&result.status, &result.adn) {
+        (Status::Pass, Some(adn)) => vec![adn.clone()],
+        _ => domain
+            .adn_candidates()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+    }
 }

@@ -13,7 +13,7 @@ use super::engine::{Engine, Lookup};
 use super::findings::STALE_SECONDARY_HINT;
 use super::generic::{follow_txt_alias, shown_txts, txts_of};
 use super::observe::{
-    Seen, attempts, classify_walk, differing, first_negative, holds, lookups_security,
+    Seen, attempts, classify_walk, differing, first_negative, holds, lookups_security, relied_on,
     server_failures, servers_line, walk_attempts,
 };
 use super::{Answer, RType};
@@ -34,15 +34,7 @@ pub async fn persist_check(
         return result;
     }
     // DNSSEC over the answers relied on (asked again: the round's cache).
-    let relied_on: Vec<String> = match (&result.status, &result.adn) {
-        (Status::Pass, Some(adn)) => vec![adn.clone()],
-        _ => domain
-            .adn_candidates()
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-    };
-    let lookups = join_all(relied_on.iter().map(|adn| {
+    let lookups = join_all(relied_on(&result, domain).iter().map(|adn| {
         let q = format!("{}.{adn}", persist::LABEL);
         async move { follow_txt_alias(engine, engine.lookup(&q, RType::Txt).await).await }
     }))

@@ -73,7 +73,8 @@ impl DnsTransport for WireTransport {
     }
 }
 
-fn record_type(rtype: RType) -> RecordType {
+/// The hickory record type of a question type.
+pub fn record_type(rtype: RType) -> RecordType {
     match rtype {
         RType::A => RecordType::A,
         RType::Aaaa => RecordType::AAAA,

@@ -22,7 +22,8 @@ use super::verify::{
 };
 use super::{Bogus, Security, TrustAnchors};
 use crate::dns::engine::Engine;
-use crate::dns::{Answer, Data, RType, Rcode, Signed, normalize};
+use crate::dns::wire::record_type;
+use crate::dns::{Answer, Data, QueryError, RType, Rcode, Signed, normalize};
 
 /// What is known of a zone's keys.
 #[derive(Debug, Clone)]
@@ -64,20 +65,6 @@ impl Validation {
 /// A name as hickory wants it: absolute.
 fn fqdn(name: &str) -> Option<Name> {
     Name::from_ascii(format!("{}.", normalize(name))).ok()
-}
-
-pub(crate) fn record_type(t: RType) -> RecordType {
-    match t {
-        RType::A => RecordType::A,
-        RType::Aaaa => RecordType::AAAA,
-        RType::Ns => RecordType::NS,
-        RType::Soa => RecordType::SOA,
-        RType::Cname => RecordType::CNAME,
-        RType::Txt => RecordType::TXT,
-        RType::Caa => RecordType::CAA,
-        RType::Dnskey => RecordType::DNSKEY,
-        RType::Ds => RecordType::DS,
-    }
 }
 
 /// A fetched answer's records, or why there are none to validate.
@@ -181,68 +168,42 @@ impl Engine {
                 "the DS records of {zone_text} name only algorithms dcv does not validate (treated as unsigned, RFC 4035)"
             ));
         }
-        let dnskey = match dnskey
-            .map_err(|e| e.to_string())
-            .and_then(|a| signed_records(&a, "DNSKEY"))
-        {
-            Ok(s) => s,
-            Err(e) => {
-                return ZoneKeys::Indeterminate(format!(
-                    "cannot fetch the DNSKEY of {zone_text}: {e}"
-                ));
+        key_set(zone, dnskey, v.now, |keys| {
+            if keys.is_empty() {
+                return Err(Bogus::NoDnskey {
+                    zone: zone.to_string(),
+                });
             }
-        };
-        let keys = dnskeys(&dnskey.answers, zone);
-        if keys.is_empty() {
-            return ZoneKeys::Bogus(Bogus::NoDnskey { zone: zone_text });
-        }
-        let named: Vec<DNSKEY> = keys_named_by(zone, &keys, &usable)
-            .into_iter()
-            .cloned()
-            .collect();
-        if named.is_empty() {
-            return ZoneKeys::Bogus(Bogus::DsMatchesNoDnskey { zone: zone_text });
-        }
-        let key_rrset = rrset(&dnskey.answers, zone, RecordType::DNSKEY);
-        let key_sigs = rrsigs(&dnskey.answers, zone, RecordType::DNSKEY);
-        match verify_rrset(&key_rrset, &key_sigs, zone, &named, v.now) {
-            Ok(()) => ZoneKeys::Secure(Arc::new(keys)),
-            Err(b) => ZoneKeys::Bogus(b),
-        }
+            let named: Vec<DNSKEY> = keys_named_by(zone, keys, &usable)
+                .into_iter()
+                .cloned()
+                .collect();
+            if named.is_empty() {
+                return Err(Bogus::DsMatchesNoDnskey {
+                    zone: zone.to_string(),
+                });
+            }
+            Ok(named)
+        })
     }
 
     /// A zone a trust anchor names: its DNSKEY RRset must be signed by an
     /// anchored key.
     async fn anchored_keys(&self, v: &Validation, zone: &Name) -> ZoneKeys {
-        let zone_text = zone.to_string();
-        let dnskey = match self
-            .ask_resolvers(&zone_text, RType::Dnskey)
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|a| signed_records(&a, "DNSKEY"))
-        {
-            Ok(s) => s,
-            Err(e) => {
-                return ZoneKeys::Indeterminate(format!(
-                    "cannot fetch the DNSKEY of {zone_text}: {e}"
-                ));
+        let dnskey = self.ask_resolvers(&zone.to_string(), RType::Dnskey).await;
+        key_set(zone, dnskey, v.now, |keys| {
+            let anchored: Vec<DNSKEY> = keys
+                .iter()
+                .filter(|k| v.anchors.trusts(zone, k))
+                .cloned()
+                .collect();
+            if anchored.is_empty() {
+                return Err(Bogus::AnchorMatchesNoDnskey {
+                    zone: zone.to_string(),
+                });
             }
-        };
-        let keys = dnskeys(&dnskey.answers, zone);
-        let anchored: Vec<DNSKEY> = keys
-            .iter()
-            .filter(|k| v.anchors.trusts(zone, k))
-            .cloned()
-            .collect();
-        if anchored.is_empty() {
-            return ZoneKeys::Bogus(Bogus::AnchorMatchesNoDnskey { zone: zone_text });
-        }
-        let key_rrset = rrset(&dnskey.answers, zone, RecordType::DNSKEY);
-        let key_sigs = rrsigs(&dnskey.answers, zone, RecordType::DNSKEY);
-        match verify_rrset(&key_rrset, &key_sigs, zone, &anchored, v.now) {
-            Ok(()) => ZoneKeys::Secure(Arc::new(keys)),
-            Err(b) => ZoneKeys::Bogus(b),
-        }
+            Ok(anchored)
+        })
     }
 
     /// The zone that holds `owner` as far as the resolvers say.
@@ -365,6 +326,36 @@ impl Engine {
             ZoneKeys::Bogus(b) => Security::Bogus(b),
             ZoneKeys::Indeterminate(w) => Security::Indeterminate(w),
         }
+    }
+}
+
+/// A zone's DNSKEY RRset from `answer`, trusted when one of the keys that
+/// `trusted` picks (those a DS or an anchor names) signs it.
+fn key_set(
+    zone: &Name,
+    answer: Result<Answer, QueryError>,
+    now: u32,
+    trusted: impl FnOnce(&[DNSKEY]) -> Result<Vec<DNSKEY>, Bogus>,
+) -> ZoneKeys {
+    let dnskey = match answer
+        .map_err(|e| e.to_string())
+        .and_then(|a| signed_records(&a, "DNSKEY"))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            return ZoneKeys::Indeterminate(format!("cannot fetch the DNSKEY of {zone}: {e}"));
+        }
+    };
+    let keys = dnskeys(&dnskey.answers, zone);
+    let signers = match trusted(&keys) {
+        Ok(k) => k,
+        Err(b) => return ZoneKeys::Bogus(b),
+    };
+    let key_rrset = rrset(&dnskey.answers, zone, RecordType::DNSKEY);
+    let key_sigs = rrsigs(&dnskey.answers, zone, RecordType::DNSKEY);
+    match verify_rrset(&key_rrset, &key_sigs, zone, &signers, now) {
+        Ok(()) => ZoneKeys::Secure(Arc::new(keys)),
+        Err(b) => ZoneKeys::Bogus(b),
     }
 }
 

@@ -151,7 +151,7 @@ impl DnsTransport for Lab {
         _rd: bool,
     ) -> BoxFuture<'static, Result<Answer, QueryError>> {
         let qname = name(&format!("{}.", qname.trim_end_matches('.')));
-        let qtype = super::chain::record_type(rtype);
+        let qtype = crate::dns::wire::record_type(rtype);
         let mut msg = Message::new();
         match self.table.get(&(qname.clone(), qtype)) {
             Some((code, answers, authority)) => {
