@@ -9,6 +9,8 @@ mod check;
 mod check_dns;
 #[path = "cli/check_http.rs"]
 mod check_http;
+#[path = "cli/daily.rs"]
+mod daily;
 #[path = "cli/hash.rs"]
 mod hash;
 #[path = "cli/hostile.rs"]

@@ -7,6 +7,7 @@ pub mod cname;
 pub mod emails;
 pub mod file;
 pub mod hash;
+pub mod shell;
 pub mod token;
 
 use crate::error::{Error, Result};
