@@ -180,6 +180,9 @@ pub struct CheckReport {
     /// Per-name verdicts (`dcv check` only), where one passing method is enough.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<NameVerdict>,
+    /// Names refused before any question (also reported as `input`
+    /// results), in the shape every command uses: `{name, reason}`.
+    pub rejected: Vec<Rejection>,
     /// `--wait`: `rounds`, `waited_s`, `gave_up` (and `interrupted`) at the top level.
     #[serde(flatten)]
     pub wait: Option<WaitSummary>,
@@ -198,6 +201,7 @@ impl CheckReport {
             ok,
             results,
             names: Vec::new(),
+            rejected: Vec::new(),
             wait: None,
         }
     }
@@ -216,6 +220,7 @@ impl CheckReport {
             ok,
             results,
             names,
+            rejected: Vec::new(),
             wait: None,
         }
     }

@@ -45,7 +45,7 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
         .cloned()
         .chain(plan.rejected.iter().map(CheckResult::invalid_name))
         .collect();
-    match plan.verdicts {
+    let mut report = match plan.verdicts {
         None => CheckReport::new(inputs.into_iter().chain(dns).chain(http).collect()),
         Some(method) => {
             let results = by_name(
@@ -56,7 +56,9 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
             let verdicts = verdicts(&plan.domains, &results, method);
             CheckReport::with_verdicts(results, verdicts)
         }
-    }
+    };
+    report.rejected = plan.rejected.clone();
+    report
 }
 
 /// Runs the plan: one round, or rounds until ok with `--wait`. Each

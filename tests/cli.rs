@@ -9,6 +9,8 @@ mod check;
 mod check_dns;
 #[path = "cli/check_http.rs"]
 mod check_http;
+#[path = "cli/ci_example.rs"]
+mod ci_example;
 #[path = "cli/daily.rs"]
 mod daily;
 #[path = "cli/hash.rs"]
