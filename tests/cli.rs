@@ -23,3 +23,5 @@ mod input;
 mod props;
 #[path = "cli/render.rs"]
 mod render;
+#[path = "cli/schema.rs"]
+mod schema;
