@@ -69,7 +69,7 @@ impl Cli {
                 }
             }
             Command::CheckDns(a) => {
-                let generic = !a.cname.is_empty() || !a.txt.is_empty();
+                let generic = !a.cname.is_empty() || !a.txt.is_empty() || a.persist.is_some();
                 normalize_check(&mut a.source, &mut a.network, generic)?;
             }
             Command::CheckHttp(a) => {
@@ -80,7 +80,11 @@ impl Cli {
                 normalize_check(&mut a.source, &mut a.network, false)?;
                 warnings.extend(drop_unfetched_ports(&mut a.http));
             }
-            Command::Token | Command::Completions { .. } | Command::Man => {}
+            Command::Token
+            | Command::Completions { .. }
+            | Command::Man
+            | Command::Persist(_)
+            | Command::Corroborate(_) => {}
         }
         Ok(warnings)
     }
@@ -208,6 +212,17 @@ pub enum Command {
     /// Print the man page (roff)
     #[command(after_help = "Example:\n  dcv man > /usr/local/share/man/man1/dcv.1")]
     Man,
+    /// Render the persistent DNS TXT record (BR 3.2.2.4.22) for each name's ADN
+    #[command(
+        after_help = "Examples:\n  dcv persist example.com --issuer sectigo.com --accounturi https://acme.sectigo.com/acct/42\n  dcv persist '*.example.com' --issuer sectigo.com --accounturi https://acme.sectigo.com/acct/42 --until 2027-01-01 --format zone\n\nA wildcard DOMAIN (or --wildcard) adds policy=wildcard to its ADN's record.\nCheck it with: dcv check-dns --persist ISSUER=ACCOUNTURI DOMAIN...\nExit codes: 0 rendered, 1 a name was invalid, 2 bad usage"
+    )]
+    Persist(PersistArgs),
+
+    /// Combine check reports made from several places (BR 3.2.2.9 multi-perspective quorum)
+    #[command(
+        after_help = "Examples:\n  dcv --json check --csr request.csr --perspective eu-west > report-eu-west.json   (in each region)\n  dcv corroborate report-*.json\n  dcv corroborate --date 2026-12-15 report-*.json\n\nMinimum perspectives: 2 from 2025-03-15, 3 from 2026-03-15, 4 from 2026-06-15, 5 from 2026-12-15;\nwith up to 5 perspectives one may disagree, with 6 or more two.\nExit codes: 0 every name's quorum holds, 1 it does not (or too few perspectives),\n2 a file is unreadable, not a dcv check report, or of another CSR, token, method or perspective already given"
+    )]
+    Corroborate(CorroborateArgs),
 }
 
 /// Options every command that reads a CSR shares.
@@ -314,6 +329,15 @@ pub struct NetworkOptions {
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
     pub deadline: Option<Duration>,
 
+    /// DNSSEC trust anchors (DS or DNSKEY records in zone-file syntax, any
+    /// zone; repeatable) instead of the IANA root keys, e.g. for a lab
+    #[arg(long, value_name = "FILE", conflicts_with = "no_dnssec")]
+    pub trust_anchor: Vec<PathBuf>,
+
+    /// Do not validate DNSSEC (CAs do since 2026-03-15; the report says so)
+    #[arg(long)]
+    pub no_dnssec: bool,
+
     /// Use IPv4 addresses only
     #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
     pub ipv4: bool,
@@ -346,6 +370,14 @@ pub struct CheckDnsArgs {
 
     #[command(flatten)]
     pub network: NetworkOptions,
+
+    /// Check the persistent TXT _validation-persist.<ADN> (BR 3.2.2.4.22) instead of the
+    /// CNAME; with --csr the CSR only names the domains; CAA must allow ISSUER
+    #[arg(long, value_name = "ISSUER=ACCOUNTURI")]
+    pub persist: Option<crate::persist::PersistExpect>,
+
+    #[command(flatten)]
+    pub perspective: PerspectiveOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -471,6 +503,9 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub network: NetworkOptions,
+
+    #[command(flatten)]
+    pub perspective: PerspectiveOptions,
 }
 
 #[derive(Debug, Args)]
@@ -494,6 +529,9 @@ pub struct CheckHttpArgs {
 
     #[command(flatten)]
     pub network: NetworkOptions,
+
+    #[command(flatten)]
+    pub perspective: PerspectiveOptions,
 }
 
 fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
@@ -608,6 +646,63 @@ pub struct EmailsArgs {
 
     #[command(flatten)]
     pub csr_options: CsrOptions,
+}
+
+/// Where a check runs from (`dcv corroborate` combines such reports).
+#[derive(Debug, Args)]
+pub struct PerspectiveOptions {
+    /// Name of the place this check runs from, recorded as `perspective` in the
+    /// report [default: the host name]
+    #[arg(long, value_name = "NAME", value_parser = parse_perspective)]
+    pub perspective: Option<String>,
+}
+
+fn parse_perspective(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() || s.len() > 100 || s.chars().any(char::is_control) {
+        return Err(format!(
+            "{s:?} is not a perspective name (1-100 characters, no control characters)"
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+#[derive(Debug, Args)]
+pub struct PersistArgs {
+    /// Names to authorize (U-labels are converted to A-labels); the record goes
+    /// at each name's base (without `*.`)
+    #[arg(value_name = "DOMAIN", required = true)]
+    pub domains: Vec<String>,
+
+    /// The CA's issuer domain name, as in its CAA records (e.g. sectigo.com)
+    #[arg(long, value_name = "ISSUER", value_parser = crate::persist::parse_issuer)]
+    pub issuer: String,
+
+    /// The URI of your account at the CA (exactly as the CA gives it)
+    #[arg(long, value_name = "URI", value_parser = crate::persist::parse_accounturi)]
+    pub accounturi: String,
+
+    /// Add policy=wildcard to every record (wildcard names and subdomains)
+    #[arg(long)]
+    pub wildcard: bool,
+
+    /// Expiry: YYYY-MM-DD (midnight UTC) or a unix time; adds persistUntil
+    #[arg(long, value_name = "DATE", value_parser = crate::persist::parse_until)]
+    pub until: Option<i64>,
+
+    /// text: readable; zone: lines to paste into a zone file
+    #[arg(long, value_enum, default_value_t = CnameFormat::Text)]
+    pub format: CnameFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CorroborateArgs {
+    /// Reports written by `dcv --json check|check-dns|check-http --perspective NAME`
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+
+    /// Judge by the rules in force on this date (YYYY-MM-DD) [default: today, UTC]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<crate::clock::Date>,
 }
 
 #[cfg(test)]

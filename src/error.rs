@@ -43,6 +43,9 @@ pub enum Error {
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
 
+    /// `dcv corroborate`: a file that is not a usable check report.
+    #[error("{file}: {problem}")]
+    Report { file: String, problem: String },
     #[error("interrupted before the first round completed: nothing to report")]
     Interrupted,
 }
@@ -82,6 +85,7 @@ impl Error {
             Error::Random(_) => "random",
             Error::Output(_) => "output",
             Error::Interrupted => "interrupted",
+            Error::Report { .. } => "report",
         }
     }
 }

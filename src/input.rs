@@ -13,6 +13,21 @@ pub struct LoadedCsr {
     pub csr: Csr,
 }
 
+/// An I/O error in words, without the "(os error 2)" tail.
+pub fn io_problem(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_owned(),
+                None => text,
+            }
+        }
+    }
+}
+
 /// Reads at most `MAX_INPUT + 1` bytes: enough to tell "too large" without
 /// ever holding more than that.
 pub fn read_capped(arg: &str) -> Result<(String, Vec<u8>)> {

@@ -11,6 +11,7 @@ pub mod artifacts;
 pub mod ca;
 pub mod caa;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod csr;
 pub mod dns;
@@ -21,6 +22,8 @@ pub mod input;
 pub mod names;
 pub mod net;
 pub mod output;
+pub mod persist;
+pub mod perspective;
 pub mod plan;
 pub mod preflight;
 pub mod report;
@@ -51,6 +54,8 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
         Command::Check(args) => commands::check::run_all(args, &mut out),
         Command::Completions { shell } => commands::shell::completions(*shell, &mut out),
         Command::Man => commands::shell::man(&mut out),
+        Command::Persist(args) => commands::persist::run(args, &mut out),
+        Command::Corroborate(args) => commands::corroborate::run(args, &mut out),
     };
     // Flush what was printed even when the command failed half-way.
     let flushed = out.flush();

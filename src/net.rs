@@ -30,10 +30,11 @@ pub struct Net<F> {
 }
 
 impl Net<HyperFetcher> {
-    /// UDP/TCP DNS with `dns_timeout` per attempt, and hyper/rustls HTTP.
-    pub fn real(dns_timeout: Duration) -> Net<HyperFetcher> {
+    /// UDP/TCP DNS with `dns_timeout` per attempt (asking for DNSSEC
+    /// records when `dnssec`), and hyper/rustls HTTP.
+    pub fn real(dns_timeout: Duration, dnssec: bool) -> Net<HyperFetcher> {
         Net {
-            dns: Arc::new(WireTransport::new(dns_timeout)),
+            dns: Arc::new(WireTransport::new(dns_timeout).with_dnssec(dnssec)),
             http: HyperFetcher::new(),
         }
     }

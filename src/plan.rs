@@ -7,14 +7,17 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::artifacts::{Expectation, Hashes, HexDigest};
 use crate::ca::Token;
+use crate::cli::PerspectiveOptions;
 use crate::cli::{
     CaOptions, CheckArgs, CheckDnsArgs, CheckHttpArgs, CheckSource, HttpOptions, Method,
     NetworkOptions, ResolveOverride, Scheme, Source,
 };
+use crate::dns::dnssec::TrustAnchors;
 use crate::dns::engine::{Config, Mode};
 use crate::dns::{DnsRequest, HostValue};
 use crate::error::{Error, Result};
@@ -24,6 +27,8 @@ use crate::input::{self, LoadedCsr};
 use crate::names::{DnsName, Rejection};
 use crate::net::{DEFAULT_DNS_TIMEOUT, MAX_IN_FLIGHT};
 use crate::output::Output;
+use crate::persist::PersistExpect;
+use crate::perspective::{About, SubjectKey, default_perspective};
 use crate::preflight::{self, Finding, Severity};
 use crate::report::{CheckKind, CheckResult, Status};
 
@@ -47,6 +52,8 @@ pub struct CheckPlan {
     pub verdicts: Option<Method>,
     /// `--wait`: poll until every name passes or this much time has passed.
     pub wait: Option<Duration>,
+    /// Where the check runs from and what it is of (`checked_at` is set per round).
+    pub about: About,
 }
 
 /// A row of an HTTP report: decided before any fetch, or a target to fetch.
@@ -60,6 +67,7 @@ impl CheckPlan {
     /// `dcv check-dns`.
     pub fn dns(args: &CheckDnsArgs, out: &Output) -> Result<CheckPlan> {
         let subject = check_subject(&args.source, &args.ca, out)?;
+        let key = subject_key(subject.as_ref(), dns_expects(args));
         let mut dns = DnsRequest {
             cnames: cname_targets_to_ascii(&args.cname)?,
             txts: args.txt.clone(),
@@ -73,9 +81,9 @@ impl CheckPlan {
                 s.rejected
             }
             None => {
-                if args.cname.is_empty() && args.txt.is_empty() {
+                if args.cname.is_empty() && args.txt.is_empty() && args.persist.is_none() {
                     return Err(Error::Usage(
-                        "check-dns needs --csr, --md5 with --sha256, --cname HOST=TARGET or --txt HOST=VALUE".into(),
+                        "check-dns needs --csr, --md5 with --sha256, --cname HOST=TARGET, --txt HOST=VALUE or --persist ISSUER=ACCOUNTURI".into(),
                     ));
                 }
                 let (domains, rejected) = domain_arguments(&args.source.domains);
@@ -87,6 +95,9 @@ impl CheckPlan {
             check_host(&hv.host)?;
         }
         dns.deadline = deadline(&args.network);
+        if let Some(p) = &args.persist {
+            persist_request(&mut dns, p, &args.source)?;
+        }
         Ok(CheckPlan {
             rejected,
             preflight: Vec::new(),
@@ -97,11 +108,13 @@ impl CheckPlan {
             http_settings: settings(&args.network, &[]),
             verdicts: None,
             wait: args.network.wait,
+            about: about("check-dns", "dns", key, &args.perspective),
         })
     }
 
     /// `dcv check-http`.
     pub fn http(args: &CheckHttpArgs, out: &Output) -> Result<CheckPlan> {
+        let mut key = SubjectKey::default();
         let (rejected, domains, rows) = if !args.url.is_empty() {
             if !args.source.domains.is_empty() {
                 return Err(Error::Usage(
@@ -109,6 +122,11 @@ impl CheckPlan {
                 ));
             }
             let expect = args.expect.as_deref().unwrap_or_default();
+            key.expect = args
+                .url
+                .iter()
+                .map(|u| format!("url {u} {expect:?}"))
+                .collect();
             let rows = args
                 .url
                 .iter()
@@ -123,6 +141,7 @@ impl CheckPlan {
                 ));
             };
             let rows = file_rows(&subject, &args.http);
+            key = subject_key(Some(&subject), Vec::new());
             (subject.rejected, subject.domains, rows)
         };
         let plan = CheckPlan {
@@ -137,6 +156,7 @@ impl CheckPlan {
             http: rows,
             verdicts: None,
             wait: args.network.wait,
+            about: about("check-http", "http", key, &args.perspective),
         };
         warn_unused_overrides(&args.http, &plan.targets(), out);
         Ok(plan)
@@ -156,6 +176,7 @@ impl CheckPlan {
             deadline: deadline(&args.network),
             ..DnsRequest::default()
         };
+        let key = subject_key(Some(&subject), Vec::new());
         let http = if args.method.http() {
             file_rows(&subject, &args.http)
         } else {
@@ -171,6 +192,7 @@ impl CheckPlan {
             http_settings: settings(&args.network, &args.http.resolve),
             verdicts: Some(args.method),
             wait: args.network.wait,
+            about: about("check", method_name(args.method), key, &args.perspective),
         };
         warn_unused_overrides(&args.http, &plan.targets(), out);
         Ok(plan)
@@ -221,7 +243,7 @@ fn preflight_results(subject: &Subject) -> Vec<CheckResult> {
 }
 
 /// DOMAIN arguments as names, deduplicated, the invalid ones set apart.
-fn domain_arguments(raw: &[String]) -> (Vec<DnsName>, Vec<Rejection>) {
+pub fn domain_arguments(raw: &[String]) -> (Vec<DnsName>, Vec<Rejection>) {
     let mut domains = Vec::new();
     let mut rejected = Vec::new();
     for r in raw {
@@ -445,7 +467,31 @@ fn engine_config(network: &NetworkOptions, recursive: bool, need_resolver: bool)
     cfg.ipv4 = !network.ipv6;
     cfg.ipv6 = !network.ipv4;
     cfg.ns_port = network.ns_port;
+    cfg.trust_anchors = trust_anchors(network)?.map(Arc::new);
     Ok(cfg)
+}
+
+/// The DNSSEC trust anchors: none with `--no-dnssec`, the `--trust-anchor`
+/// files when given, else the IANA root keys.
+fn trust_anchors(network: &NetworkOptions) -> Result<Option<TrustAnchors>> {
+    if network.no_dnssec {
+        return Ok(None);
+    }
+    let mut anchors: Option<TrustAnchors> = None;
+    for path in &network.trust_anchor {
+        let bad = |problem: String| Error::Flag {
+            flag: "--trust-anchor",
+            value: path.display().to_string(),
+            problem,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| bad(input::io_problem(&e)))?;
+        let read = TrustAnchors::parse(&text).map_err(bad)?;
+        match &mut anchors {
+            Some(a) => a.extend(read),
+            None => anchors = Some(read),
+        }
+    }
+    Ok(Some(anchors.unwrap_or_else(TrustAnchors::iana_root)))
 }
 
 /// A `--cname`/`--txt` HOST must be a plausible DNS name (underscores allowed).
@@ -676,6 +722,68 @@ fn url_row(raw: &str, expect: &str) -> Result<Row> {
         expected: Expected::body(expect),
         literal,
     }))
+}
+
+/// `--persist`: the persistent TXT replaces the CNAME check (a CSR only
+/// names the domains), and CAA must allow the record's issuer.
+fn persist_request(dns: &mut DnsRequest, p: &PersistExpect, source: &CheckSource) -> Result<()> {
+    if dns.domains.is_empty() && source.domains.is_empty() {
+        return Err(Error::Usage(
+            "no names to check: with --persist, name the domains (DOMAIN...) or give --csr".into(),
+        ));
+    }
+    dns.expectation = None;
+    dns.persist = Some(p.clone());
+    dns.caa_issuers = vec![p.issuer.clone()];
+    Ok(())
+}
+
+/// `check-dns`'s portal-issued values, as the report's subject lists them.
+fn dns_expects(args: &CheckDnsArgs) -> Vec<String> {
+    let pairs = |kind: &str, list: &[HostValue]| -> Vec<String> {
+        list.iter()
+            .map(|hv| format!("{kind} {}={}", hv.host, hv.value))
+            .collect()
+    };
+    let mut out = pairs("cname", &args.cname);
+    out.extend(pairs("txt", &args.txt));
+    if let Some(p) = &args.persist {
+        out.push(format!("persist {}={}", p.issuer, p.accounturi));
+    }
+    out
+}
+
+/// What a report is of: the CSR's expectation (if any) and other values.
+fn subject_key(subject: Option<&Subject>, expect: Vec<String>) -> SubjectKey {
+    let exp = subject.map(|s| &s.expectation);
+    SubjectKey {
+        md5: exp.map(|e| e.hashes.md5.clone()),
+        sha256: exp.map(|e| e.hashes.sha256.clone()),
+        tag: exp.map(|e| e.tag.clone()),
+        token: exp
+            .and_then(|e| e.token.as_ref())
+            .map(|t| t.as_str().to_owned()),
+        expect,
+    }
+}
+
+fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::Cname => "cname",
+        Method::Http => "http",
+        Method::Any => "any",
+    }
+}
+
+/// The report's provenance; `checked_at` is stamped when a round starts.
+fn about(command: &str, method: &str, subject: SubjectKey, p: &PerspectiveOptions) -> About {
+    About {
+        perspective: p.perspective.clone().unwrap_or_else(default_perspective),
+        checked_at: String::new(),
+        command: command.to_owned(),
+        method: method.to_owned(),
+        subject,
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::dns::dnssec::Security;
 use crate::exit_codes::ExitCode;
 use crate::names::Rejection;
 use crate::output::{Render, Report};
@@ -22,6 +23,8 @@ pub enum CheckKind {
     Https,
     Caa,
     Input,
+    /// The persistent DNS TXT record (BR 3.2.2.4.22).
+    Persist,
 }
 
 impl CheckKind {
@@ -33,6 +36,7 @@ impl CheckKind {
             CheckKind::Https => "https",
             CheckKind::Caa => "caa",
             CheckKind::Input => "input",
+            CheckKind::Persist => "persist",
         }
     }
 }
@@ -90,6 +94,14 @@ pub struct CheckResult {
     pub hint: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,
+    /// The DNSSEC status of the answers the result relies on (SPEC section
+    /// 6): `secure`, `insecure`, `bogus` or `indeterminate`; absent for
+    /// results that rely on no DNS answer, and with `--no-dnssec`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<&'static str>,
+    /// The proof (insecure), cause (bogus) or reason (indeterminate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dnssec_detail: Option<String>,
 }
 
 impl CheckResult {
@@ -107,6 +119,8 @@ impl CheckResult {
             detail: detail.into(),
             hint: None,
             attempts: Vec::new(),
+            dnssec: None,
+            dnssec_detail: None,
         }
     }
 
@@ -142,8 +156,41 @@ impl CheckResult {
         self.status == Status::Pass
             && matches!(
                 self.check,
-                CheckKind::Cname | CheckKind::Txt | CheckKind::Http | CheckKind::Https
+                CheckKind::Cname
+                    | CheckKind::Txt
+                    | CheckKind::Http
+                    | CheckKind::Https
+                    | CheckKind::Persist
             )
+    }
+
+    /// Records the DNSSEC verdict on the answers behind this result. A bogus
+    /// answer is what the CA's validating resolver turns into SERVFAIL: the
+    /// result fails, naming the cause and what to fix.
+    pub fn with_dnssec(mut self, security: Option<Security>) -> Self {
+        let Some(security) = security else {
+            return self;
+        };
+        self.dnssec = Some(security.label());
+        self.dnssec_detail = security.detail();
+        if let Security::Bogus(b) = &security {
+            if self.status == Status::Pass {
+                self.detail = format!(
+                    "DNSSEC validation fails: {b}; the CA's resolver answers SERVFAIL (without validation: {})",
+                    self.detail
+                );
+                self.hint = Some(b.hint());
+            } else {
+                self.detail
+                    .push_str(&format!("; DNSSEC validation fails too: {b}"));
+                self.hint = Some(match self.hint.take() {
+                    Some(h) => format!("{h}. Also: {}", b.hint()),
+                    None => b.hint(),
+                });
+            }
+            self.status = Status::Fail;
+        }
+        self
     }
 }
 
@@ -186,6 +233,13 @@ pub struct CheckReport {
     /// `--wait`: `rounds`, `waited_s`, `gave_up` (and `interrupted`) at the top level.
     #[serde(flatten)]
     pub wait: Option<WaitSummary>,
+    /// `--no-dnssec`: the answers were not validated (SPEC section 6).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dnssec_off: bool,
+    /// Where, when and of what the round was made (top-level `perspective`,
+    /// `checked_at`, `command`, `method`, `subject`; `dcv corroborate` reads them).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub about: Option<crate::perspective::About>,
 }
 
 impl CheckReport {
@@ -203,6 +257,8 @@ impl CheckReport {
             names: Vec::new(),
             rejected: Vec::new(),
             wait: None,
+            dnssec_off: false,
+            about: None,
         }
     }
 
@@ -222,6 +278,8 @@ impl CheckReport {
             names,
             rejected: Vec::new(),
             wait: None,
+            dnssec_off: false,
+            about: None,
         }
     }
 
@@ -522,6 +580,9 @@ impl CheckReport {
                 format!("stopped after {} {rounds} ({waited})", w.rounds)
             };
             writeln!(out, "{line}")?;
+        }
+        if self.dnssec_off {
+            writeln!(out, "{}", p.warn("DNSSEC not validated (--no-dnssec)"))?;
         }
         if self.nothing_validated() {
             writeln!(

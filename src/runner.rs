@@ -19,9 +19,19 @@ use crate::report::{CheckKind, CheckReport, CheckResult, NameVerdict, Status, Wa
 /// Runs one round of the plan: DNS and HTTP checks concurrently, every
 /// question through one fresh engine.
 pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
+    let about = crate::perspective::About {
+        checked_at: crate::clock::rfc3339(crate::clock::now()),
+        ..plan.about.clone()
+    };
+    let mut report = unstamped_round(plan, net).await;
+    report.about = Some(about);
+    report
+}
+
+async fn unstamped_round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
     let engine = Engine::new(net.dns.clone(), plan.engine.clone());
     let checker = Checker::sharing(
-        EngineLookup(&engine),
+        EngineLookup::new(&engine),
         &net.http,
         plan.http_settings.clone(),
         engine.slots(),
@@ -58,6 +68,7 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
         }
     };
     report.rejected = plan.rejected.clone();
+    report.dnssec_off = plan.engine.trust_anchors.is_none();
     report
 }
 
@@ -166,6 +177,7 @@ fn by_name(
         CheckKind::Cname | CheckKind::Txt => 2,
         CheckKind::Http => 3,
         CheckKind::Https => 4,
+        CheckKind::Persist => 2,
     };
     let position = |r: &CheckResult| domains.iter().position(|d| d.as_str() == r.domain);
     rest.sort_by_key(|r| (position(r), rank(r.check)));

@@ -11,6 +11,8 @@ mod check_dns;
 mod check_http;
 #[path = "cli/ci_example.rs"]
 mod ci_example;
+#[path = "cli/corroborate.rs"]
+mod corroborate;
 #[path = "cli/daily.rs"]
 mod daily;
 #[path = "cli/hash.rs"]
@@ -19,6 +21,8 @@ mod hash;
 mod hostile;
 #[path = "cli/input.rs"]
 mod input;
+#[path = "cli/persist.rs"]
+mod persist;
 #[path = "cli/props.rs"]
 mod props;
 #[path = "cli/render.rs"]

@@ -29,7 +29,8 @@ pub fn run_all(args: &CheckArgs, out: &mut Output) -> Result<ExitCode> {
 /// complete round's report is printed and the exit code is 130.
 fn run(plan: &CheckPlan, out: &mut Output) -> Result<ExitCode> {
     let runtime = super::runtime()?;
-    let net = Net::real(plan.engine.timeout);
+    let dnssec = plan.engine.trust_anchors.is_some();
+    let net = Net::real(plan.engine.timeout, dnssec);
     let mut progress = out.progress();
     let mut last = None;
     let finished = runtime.block_on(async {
@@ -60,6 +61,18 @@ fn run(plan: &CheckPlan, out: &mut Output) -> Result<ExitCode> {
             return Ok(ExitCode::Interrupted);
         }
     };
+    // A chain that could not be fetched is a warning, not a failure.
+    if let Some(why) = report
+        .results
+        .iter()
+        .find(|r| r.dnssec == Some("indeterminate"))
+        .and_then(|r| r.dnssec_detail.as_deref())
+    {
+        out.warn(&format!(
+            "DNSSEC could not be validated ({}); results say \"indeterminate\" (a lab: --trust-anchor FILE; or --no-dnssec)",
+            crate::text::printable(why)
+        ));
+    }
     out.emit(&report)?;
     Ok(report.exit_code())
 }

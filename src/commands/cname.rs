@@ -56,7 +56,7 @@ impl Report for CnameReport {
 }
 
 /// Names a record covers, shortened past a handful so 120 SANs stay one line.
-fn covers_summary(covers: &[String]) -> String {
+pub(crate) fn covers_summary(covers: &[String]) -> String {
     const SHOWN: usize = 4;
     if covers.len() <= SHOWN {
         covers.join(", ")

@@ -4,9 +4,11 @@
 
 pub mod check;
 pub mod cname;
+pub mod corroborate;
 pub mod emails;
 pub mod file;
 pub mod hash;
+pub mod persist;
 pub mod shell;
 pub mod token;
 

@@ -4,6 +4,7 @@
 
 use futures::future::join_all;
 
+use super::dnssec::Security;
 use super::engine::Engine;
 use super::{Data, RType, Rcode, normalize, parent};
 use crate::caa::{self, CaaRecord, Verdict};
@@ -13,11 +14,47 @@ use crate::report::{CheckKind, CheckResult, Status};
 /// CAA for one name: the relevant RRset is the first non-empty one walking
 /// up from the name (RFC 8659 section 3); the resolvers chase aliases.
 pub async fn caa_check(engine: &Engine, domain: &DnsName, issuers: &[String]) -> CheckResult {
-    let d = domain.to_string();
+    let climb = climb(domain);
+    let result = caa_result(engine, domain, &climb, issuers).await;
+    if engine.validation().is_none() {
+        return result;
+    }
+    // Every step up to the relevant RRset is relied on: a bogus "no CAA
+    // here" is a failed lookup for the CA, which refuses (RFC 8659).
+    let steps = match &result.adn {
+        Some(adn) => climb
+            .iter()
+            .position(|n| n == adn)
+            .map_or(&climb[..], |i| &climb[..=i]),
+        None => &climb[..],
+    };
+    let verdicts = join_all(steps.iter().map(|n| async move {
+        match engine.ask_resolvers(n, RType::Caa).await {
+            Ok(a) => engine.security(n, RType::Caa, &a).await,
+            Err(_) => None,
+        }
+    }))
+    .await;
+    let security = verdicts.into_iter().flatten().reduce(Security::worst);
+    result.with_dnssec(security)
+}
+
+/// The names whose CAA RRsets may govern `domain`, closest first.
+fn climb(domain: &DnsName) -> Vec<String> {
     let mut climb = vec![normalize(domain.base())];
     while let Some(p) = climb.last().and_then(|n| parent(n)) {
         climb.push(p.to_owned());
     }
+    climb
+}
+
+async fn caa_result(
+    engine: &Engine,
+    domain: &DnsName,
+    climb: &[String],
+    issuers: &[String],
+) -> CheckResult {
+    let d = domain.to_string();
     let answers = join_all(climb.iter().map(|n| engine.ask_resolvers(n, RType::Caa))).await;
     let issuers: Vec<&str> = issuers.iter().map(String::as_str).collect();
     let floor = domain.registrable_domain();

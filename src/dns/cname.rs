@@ -8,17 +8,43 @@ use futures::future::join_all;
 
 use super::diagnose::{self, Diagnosis};
 use super::engine::{Engine, Lookup};
-use super::findings::{STALE_SECONDARY_HINT, Trouble, failure_hint};
+use super::findings::STALE_SECONDARY_HINT;
 use super::observe::{
-    Seen, attempts, classify, cname_picker, differing, holds, servers_line, troubles,
+    Seen, attempts, classify, classify_walk, cname_picker, differing, first_negative, holds,
+    lookups_security, server_failures, servers_line, walk_attempts,
 };
 use super::{Data, RType};
 use crate::artifacts::Expectation;
 use crate::names::DnsName;
-use crate::report::{Attempt, CheckKind, CheckResult, Status};
+use crate::report::{CheckKind, CheckResult, Status};
 
-/// The CSR's CNAME for one name, over every ADN candidate.
+/// The CSR's CNAME for one name, over every ADN candidate, with the DNSSEC
+/// verdict on the answers it relies on (the ADN's answers for a pass,
+/// every candidate's for a failure).
 pub async fn dcv_cname(engine: &Engine, exp: &Expectation, domain: &DnsName) -> CheckResult {
+    let result = cname_result(engine, exp, domain).await;
+    if engine.validation().is_none() {
+        return result;
+    }
+    // The same questions again: answered from the round's cache.
+    let relied_on: Vec<String> = match (&result.status, &result.adn) {
+        (Status::Pass, Some(adn)) => vec![adn.clone()],
+        _ => domain
+            .adn_candidates()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+    };
+    let lookups = join_all(relied_on.iter().map(|adn| {
+        let q = exp.cname_name(adn).trim_end_matches('.').to_owned();
+        async move { engine.lookup(&q, RType::Cname).await }
+    }))
+    .await;
+    let security = lookups_security(engine, &lookups).await;
+    result.with_dnssec(security)
+}
+
+async fn cname_result(engine: &Engine, exp: &Expectation, domain: &DnsName) -> CheckResult {
     let mode = engine.config().mode;
     let target = exp.cname_target();
     let candidates: Vec<String> = domain
@@ -32,20 +58,8 @@ pub async fn dcv_cname(engine: &Engine, exp: &Expectation, domain: &DnsName) -> 
         .collect();
     let lookups = join_all(qnames.iter().map(|q| engine.lookup(q, RType::Cname))).await;
     let picker = cname_picker(target.clone());
-    let seen: Vec<Vec<Seen>> = lookups
-        .iter()
-        .map(|l| {
-            l.observations
-                .iter()
-                .map(|o| classify(mode, o, &l.name, &picker))
-                .collect()
-        })
-        .collect();
-    let all_attempts: Vec<Attempt> = lookups
-        .iter()
-        .zip(&seen)
-        .flat_map(|(l, s)| attempts(l, s))
-        .collect();
+    let seen = classify_walk(mode, &lookups, &picker);
+    let all_attempts = walk_attempts(&lookups, &seen);
     let d = domain.to_string();
 
     if let Some(i) = (0..lookups.len()).find(|&i| holds(&lookups[i], &seen[i])) {
@@ -92,22 +106,8 @@ pub async fn dcv_cname(engine: &Engine, exp: &Expectation, domain: &DnsName) -> 
         }
     }
     // 3. Server failures (SERVFAIL, REFUSED, timeouts, no servers).
-    let mut failures = Vec::new();
-    let mut kinds: Vec<Trouble> = Vec::new();
-    for (l, s) in lookups.iter().zip(&seen) {
-        if let Some(e) = &l.error {
-            failures.push(format!("{}.: {e}", l.name));
-            kinds.push(e.trouble());
-        }
-        let server_troubles = troubles(s);
-        if !server_troubles.is_empty() {
-            failures.push(format!("{}.: {}", l.name, differing(l, s)));
-            kinds.extend(server_troubles);
-        }
-    }
-    if !failures.is_empty() {
-        let hint = failure_hint(kinds).to_owned();
-        return fail(format!("could not check: {}", failures.join("; ")), hint);
+    if let Some((detail, hint)) = server_failures(&lookups, &seen) {
+        return fail(detail, hint);
     }
     // 4. Nothing there: look for the usual mistakes before saying "missing".
     if let Some((Diagnosis { reason, hint }, adn)) =
@@ -129,10 +129,7 @@ pub async fn dcv_cname(engine: &Engine, exp: &Expectation, domain: &DnsName) -> 
             format!("{}. {kind}", l.name)
         })
         .collect();
-    let negative = seen.iter().flatten().find_map(|s| match s {
-        Seen::NxDomain(Some(n)) | Seen::NoData(Some(n)) => Some(n.clone()),
-        _ => None,
-    });
+    let negative = first_negative(&seen);
     let record = format!(
         "{}. CNAME {target}",
         qnames.last().map(String::as_str).unwrap_or("")

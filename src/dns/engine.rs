@@ -11,6 +11,8 @@ use std::time::Duration;
 use futures::future::{BoxFuture, FutureExt, Shared, join_all};
 use tokio::sync::Semaphore;
 
+use super::dnssec::TrustAnchors;
+use super::dnssec::chain::Validation;
 use super::findings::LookupFailure;
 use super::{Answer, Data, DnsTransport, QueryError, RType, Rcode, in_zone, normalize, parent};
 use crate::net::MAX_IN_FLIGHT;
@@ -45,6 +47,8 @@ pub struct Config {
     pub max_in_flight: usize,
     /// Per-query timeout (also given to the transport).
     pub timeout: Duration,
+    /// Where DNSSEC chains of trust start; `None` turns validation off.
+    pub trust_anchors: Option<Arc<TrustAnchors>>,
 }
 
 impl Config {
@@ -58,6 +62,7 @@ impl Config {
             ns_addrs: HashMap::new(),
             max_in_flight: MAX_IN_FLIGHT,
             timeout,
+            trust_anchors: None,
         }
     }
 }
@@ -100,21 +105,29 @@ pub struct Engine {
     cfg: Config,
     slots: Arc<Semaphore>,
     asked: Mutex<HashMap<Key, Pending>>,
+    validation: Option<Validation>,
 }
 
 impl Engine {
     pub fn new(transport: Arc<dyn DnsTransport>, cfg: Config) -> Engine {
         let slots = Arc::new(Semaphore::new(cfg.max_in_flight.max(1)));
+        let validation = cfg.trust_anchors.clone().map(Validation::new);
         Engine {
             transport,
             cfg,
             slots,
             asked: Mutex::new(HashMap::new()),
+            validation,
         }
     }
 
     pub fn config(&self) -> &Config {
         &self.cfg
+    }
+
+    /// The round's DNSSEC state, when validation is on.
+    pub fn validation(&self) -> Option<&Validation> {
+        self.validation.as_ref()
     }
 
     /// The round's bound on work in flight, for the HTTP fetches to share.
@@ -515,6 +528,7 @@ mod tests {
             answers,
             authority,
             additional: vec![],
+            signed: None,
         }
     }
 
@@ -584,6 +598,7 @@ mod tests {
             answers: vec![],
             authority: vec![ns("sub.example.com", "ns.sub.example.com")],
             additional: vec![],
+            signed: None,
         };
         assert_eq!(
             referral(&a, "_x.sub.example.com", "example.com"),

@@ -6,7 +6,8 @@ use super::diagnose::{self, Diagnosis};
 use super::engine::{Engine, Lookup, Mode};
 use super::findings::{STALE_SECONDARY_HINT, failure_hint};
 use super::observe::{
-    Picker, Seen, attempts, chain, classify, cname_picker, differing, holds, servers_line, troubles,
+    Picker, Seen, attempts, chain, classify, cname_picker, differing, holds, lookup_security,
+    servers_line, troubles,
 };
 use super::{Answer, Data, RType, normalize};
 use crate::report::{CheckKind, CheckResult, Status};
@@ -41,9 +42,10 @@ pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
     let l = engine.lookup(&host, RType::Cname).await;
     let picker = cname_picker(hv.value.clone());
     let pass = format!("{host}. CNAME {}.", normalize(&hv.value));
-    generic_result(mode, &l, &host, CheckKind::Cname, &picker, pass, |found| {
+    let result = generic_result(mode, &l, &host, CheckKind::Cname, &picker, pass, |found| {
         diagnose::generic_cname(&hv.value, found)
-    })
+    });
+    result.with_dnssec(lookup_security(engine, &l).await)
 }
 
 /// A generic (`--cname`/`--txt`) check's result from its lookup: a pass
@@ -132,7 +134,33 @@ fn generic_failure(
 pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
     let mode = engine.config().mode;
     let host = normalize(&hv.host);
-    let mut l = engine.lookup(&host, RType::Txt).await;
+    let l = follow_txt_alias(engine, engine.lookup(&host, RType::Txt).await).await;
+    let value = hv.value.clone();
+    let picker = move |a: &Answer, qname: &str| {
+        let txts = txts_of(a, qname);
+        if txts.is_empty() {
+            return None;
+        }
+        if txts.iter().any(|t| t.contains(value.as_str())) {
+            Some(Ok(()))
+        } else {
+            Some(Err(shown_txts(&txts)))
+        }
+    };
+    let pass = format!("{}. TXT contains {:?}", l.name, hv.value);
+    let result = generic_result(mode, &l, &host, CheckKind::Txt, &picker, pass, |found| {
+        Diagnosis {
+            reason: format!("TXT {found} does not contain {:?}", hv.value),
+            hint: format!("put {:?} into the TXT record at {host}.", hv.value),
+        }
+    });
+    result.with_dnssec(lookup_security(engine, &l).await)
+}
+
+/// Follows the alias at a TXT lookup's name when every server agrees on
+/// it: an authoritative server answers a CNAME out of its zone without
+/// the TXT behind it (bounded, like a resolver).
+pub(super) async fn follow_txt_alias(engine: &Engine, mut l: Lookup) -> Lookup {
     // An authoritative server answers a CNAME out of its zone without the
     // TXT behind it: follow an alias all servers agree on (bounded).
     for _ in 0..4 {
@@ -158,39 +186,24 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
             _ => break,
         }
     }
-    let value = hv.value.clone();
-    let picker = move |a: &Answer, qname: &str| {
-        // TXT records of the question name or of its alias chain only.
-        let owners = chain(a, qname);
-        let txts: Vec<&String> = a
-            .answers
-            .iter()
-            .filter_map(|r| match &r.data {
-                Data::Txt(t) if owners.contains(&r.owner) => Some(t),
-                _ => None,
-            })
-            .collect();
-        if txts.is_empty() {
-            return None;
-        }
-        if txts.iter().any(|t| t.contains(value.as_str())) {
-            Some(Ok(()))
-        } else {
-            Some(Err(shown_txts(&txts)))
-        }
-    };
-    let pass = format!("{}. TXT contains {:?}", l.name, hv.value);
-    generic_result(mode, &l, &host, CheckKind::Txt, &picker, pass, |found| {
-        Diagnosis {
-            reason: format!("TXT {found} does not contain {:?}", hv.value),
-            hint: format!("put {:?} into the TXT record at {host}.", hv.value),
-        }
-    })
+    l
+}
+
+/// The TXT records of the question name or of its alias chain only.
+pub(super) fn txts_of<'a>(a: &'a Answer, qname: &str) -> Vec<&'a String> {
+    let owners = chain(a, qname);
+    a.answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            Data::Txt(t) if owners.contains(&r.owner) => Some(t),
+            _ => None,
+        })
+        .collect()
 }
 
 /// TXT records shown in a mismatch: a hostile or busy name can hold
 /// hundreds, so at most [`SHOWN_TXTS`] of at most 100 characters each.
-fn shown_txts(txts: &[&String]) -> String {
+pub(super) fn shown_txts(txts: &[&String]) -> String {
     let mut shown: Vec<String> = txts
         .iter()
         .take(SHOWN_TXTS)

@@ -8,16 +8,18 @@
 //! - [`observe`]: what one server's answer means for a record check.
 //! - [`findings`]: typed failures and the one place they become hints.
 //! - [`diagnose`]: pure reading of a wrong CNAME/TXT into reasons.
-//! - [`cname`], [`generic`], [`caa`]: the checks, each producing
+//! - [`cname`], [`generic`], [`caa`], [`persist`]: the checks, each producing
 //!   [`crate::report::CheckResult`]s; [`run`] runs a [`DnsRequest`].
 
 pub mod caa;
 pub mod cname;
 pub mod diagnose;
+pub mod dnssec;
 pub mod engine;
 pub mod findings;
 pub mod generic;
 pub mod observe;
+pub mod persist;
 pub mod wire;
 
 pub use generic::HostValue;
@@ -25,6 +27,7 @@ pub use generic::HostValue;
 use std::fmt;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::{BoxFuture, join_all};
@@ -47,6 +50,8 @@ pub enum RType {
     Cname,
     Txt,
     Caa,
+    Dnskey,
+    Ds,
 }
 
 impl RType {
@@ -59,6 +64,8 @@ impl RType {
             RType::Cname => "CNAME",
             RType::Txt => "TXT",
             RType::Caa => "CAA",
+            RType::Dnskey => "DNSKEY",
+            RType::Ds => "DS",
         }
     }
 }
@@ -128,6 +135,16 @@ pub struct Answer {
     pub answers: Vec<Record>,
     pub authority: Vec<Record>,
     pub additional: Vec<Record>,
+    /// The records as received, signatures and denial proofs included, for
+    /// DNSSEC validation (`None` from transports that do not keep them).
+    pub signed: Option<Arc<Signed>>,
+}
+
+/// The answer and authority sections of a response, as received.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Signed {
+    pub answers: Vec<hickory_proto::rr::Record>,
+    pub authority: Vec<hickory_proto::rr::Record>,
 }
 
 impl Answer {
@@ -212,6 +229,8 @@ pub struct DnsRequest {
     pub caa_issuers: Vec<String>,
     /// The most time one check (a name's CNAME, its CAA, a `--txt`) takes.
     pub deadline: Duration,
+    /// `--persist ISSUER=ACCOUNTURI`: the persistent TXT check per domain.
+    pub persist: Option<crate::persist::PersistExpect>,
 }
 
 impl Default for DnsRequest {
@@ -223,6 +242,7 @@ impl Default for DnsRequest {
             txts: Vec::new(),
             caa_issuers: Vec::new(),
             deadline: Duration::from_secs(30),
+            persist: None,
         }
     }
 }
@@ -274,9 +294,23 @@ pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
             generic::txt(engine, hv).await
         })
     }));
-    let (cnames, caas, gc, gt) = futures::join!(cnames, caas, generic_c, generic_t);
-    for (c, a) in cnames.into_iter().zip(caas) {
+    let now = crate::clock::now();
+    let persists = stream::iter(&req.domains)
+        .map(|d| async move {
+            let expect = req.persist.as_ref()?;
+            Some(
+                within(deadline, d.as_str(), CheckKind::Persist, "TXT", async {
+                    persist::persist_check(engine, expect, d, now).await
+                })
+                .await,
+            )
+        })
+        .buffered(NAMES_IN_FLIGHT)
+        .collect::<Vec<_>>();
+    let (cnames, caas, gc, gt, ps) = futures::join!(cnames, caas, generic_c, generic_t, persists);
+    for ((c, a), p) in cnames.into_iter().zip(caas).zip(ps) {
         results.extend(c);
+        results.extend(p);
         results.extend(a);
     }
     results.extend(gc);

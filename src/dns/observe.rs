@@ -2,8 +2,11 @@
 //! to [`Seen`] (match, another value, NXDOMAIN/NODATA with the negative TTL,
 //! lame, failed), and the attempts and server lists a result reports.
 
-use super::engine::{Lookup, Mode, Observation};
-use super::findings::{ServerFailure, Trouble};
+use futures::future::join_all;
+
+use super::dnssec::Security;
+use super::engine::{Engine, Lookup, Mode, Observation};
+use super::findings::{ServerFailure, Trouble, failure_hint};
 use super::{Answer, Data, Rcode, normalize};
 use crate::report::Attempt;
 
@@ -181,5 +184,76 @@ pub fn troubles(seen: &[Seen]) -> Vec<Trouble> {
             Seen::Lame => Some(Trouble::Other),
             _ => None,
         })
+        .collect()
+}
+
+/// The DNSSEC verdict on every answer of a lookup (the worst of them), or
+/// `None` when validation is off or no server answered.
+pub async fn lookup_security(engine: &Engine, lookup: &Lookup) -> Option<Security> {
+    let answers = lookup
+        .observations
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok());
+    let verdicts = join_all(answers.map(|a| engine.security(&lookup.name, lookup.rtype, a))).await;
+    verdicts.into_iter().flatten().reduce(Security::worst)
+}
+
+/// The worst verdict over several lookups.
+pub async fn lookups_security(engine: &Engine, lookups: &[Lookup]) -> Option<Security> {
+    let verdicts = join_all(lookups.iter().map(|l| lookup_security(engine, l))).await;
+    verdicts.into_iter().flatten().reduce(Security::worst)
+}
+
+/// The server failures (SERVFAIL, REFUSED, timeouts, no servers) across an
+/// ADN walk's lookups, as a result's detail and hint; `None` when there are none.
+pub fn server_failures(lookups: &[Lookup], seen: &[Vec<Seen>]) -> Option<(String, String)> {
+    let mut failures = Vec::new();
+    let mut kinds: Vec<Trouble> = Vec::new();
+    for (l, s) in lookups.iter().zip(seen) {
+        if let Some(e) = &l.error {
+            failures.push(format!("{}.: {e}", l.name));
+            kinds.push(e.trouble());
+        }
+        let server_troubles = troubles(s);
+        if !server_troubles.is_empty() {
+            failures.push(format!("{}.: {}", l.name, differing(l, s)));
+            kinds.extend(server_troubles);
+        }
+    }
+    (!failures.is_empty()).then(|| {
+        (
+            format!("could not check: {}", failures.join("; ")),
+            failure_hint(kinds).to_owned(),
+        )
+    })
+}
+
+/// The first negative answer's zone and negative-caching TTL, if any.
+pub fn first_negative(seen: &[Vec<Seen>]) -> Option<(String, u32)> {
+    seen.iter().flatten().find_map(|s| match s {
+        Seen::NxDomain(Some(n)) | Seen::NoData(Some(n)) => Some(n.clone()),
+        _ => None,
+    })
+}
+
+/// What every server said for each lookup of an ADN walk.
+pub fn classify_walk(mode: Mode, lookups: &[Lookup], pick: &Picker) -> Vec<Vec<Seen>> {
+    lookups
+        .iter()
+        .map(|l| {
+            l.observations
+                .iter()
+                .map(|o| classify(mode, o, &l.name, pick))
+                .collect()
+        })
+        .collect()
+}
+
+/// The attempts of every lookup of an ADN walk, in order.
+pub fn walk_attempts(lookups: &[Lookup], seen: &[Vec<Seen>]) -> Vec<Attempt> {
+    lookups
+        .iter()
+        .zip(seen)
+        .flat_map(|(l, s)| attempts(l, s))
         .collect()
 }

@@ -3,6 +3,7 @@
 //! Message encoding is hickory-proto's; sizes are bounded on both paths.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -13,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, timeout_at};
 
-use super::{Answer, Data, DnsTransport, QueryError, RType, Rcode, Record};
+use super::{Answer, Data, DnsTransport, QueryError, RType, Rcode, Record, Signed};
 
 /// The EDNS0 payload size DNS Flag Day 2020 recommends (no fragmentation).
 const EDNS_PAYLOAD: u16 = 1232;
@@ -24,11 +25,23 @@ const UDP_BUFFER: usize = 4096;
 #[derive(Debug, Clone)]
 pub struct WireTransport {
     pub timeout: Duration,
+    /// Ask for signatures (EDNS DO) and, of resolvers, for the data even
+    /// when it does not validate (CD), so that dcv can validate it itself
+    /// and name what is wrong.
+    pub dnssec: bool,
 }
 
 impl WireTransport {
     pub fn new(timeout: Duration) -> WireTransport {
-        WireTransport { timeout }
+        WireTransport {
+            timeout,
+            dnssec: false,
+        }
+    }
+
+    pub fn with_dnssec(mut self, dnssec: bool) -> WireTransport {
+        self.dnssec = dnssec;
+        self
     }
 }
 
@@ -41,6 +54,7 @@ impl DnsTransport for WireTransport {
         recursion_desired: bool,
     ) -> BoxFuture<'static, Result<Answer, QueryError>> {
         let timeout = self.timeout;
+        let dnssec = self.dnssec;
         let name = name.to_owned();
         async move {
             let qname = Name::from_ascii(format!("{}.", name.trim_end_matches('.')))
@@ -48,7 +62,7 @@ impl DnsTransport for WireTransport {
             let mut last = QueryError::Timeout(timeout);
             // One retry: a lost UDP datagram should not fail a check.
             for _ in 0..2 {
-                match exchange(server, &qname, rtype, recursion_desired, timeout).await {
+                match exchange(server, &qname, rtype, recursion_desired, timeout, dnssec).await {
                     Err(e @ QueryError::Timeout(_)) => last = e,
                     other => return other,
                 }
@@ -68,19 +82,25 @@ fn record_type(rtype: RType) -> RecordType {
         RType::Cname => RecordType::CNAME,
         RType::Txt => RecordType::TXT,
         RType::Caa => RecordType::CAA,
+        RType::Dnskey => RecordType::DNSKEY,
+        RType::Ds => RecordType::DS,
     }
 }
 
-fn request(qname: &Name, rtype: RType, rd: bool, edns: bool) -> Message {
+fn request(qname: &Name, rtype: RType, rd: bool, edns: bool, dnssec: bool) -> Message {
     let mut msg = Message::new();
     msg.set_id(rand_id())
         .set_message_type(MessageType::Query)
         .set_op_code(OpCode::Query)
         .set_recursion_desired(rd)
+        // A validating resolver answers SERVFAIL for bogus data; with CD it
+        // hands the data over and dcv says why it is bogus.
+        .set_checking_disabled(dnssec && rd)
         .add_query(Query::query(qname.clone(), record_type(rtype)));
     if edns {
         let mut opt = Edns::new();
         opt.set_max_payload(EDNS_PAYLOAD);
+        opt.set_dnssec_ok(dnssec);
         msg.set_edns(opt);
     }
     msg
@@ -105,12 +125,13 @@ async fn exchange(
     rtype: RType,
     rd: bool,
     timeout: Duration,
+    dnssec: bool,
 ) -> Result<Answer, QueryError> {
-    let answer = exchange_with(server, qname, rtype, rd, timeout, true).await?;
+    let answer = exchange_with(server, qname, rtype, rd, timeout, true, dnssec).await?;
     // A server that does not speak EDNS0 answers FORMERR (RFC 6891 section
     // 7): ask once more in plain DNS, as resolvers do.
     if answer.rcode == Rcode::Other(u16::from(ResponseCode::FormErr)) {
-        return exchange_with(server, qname, rtype, rd, timeout, false).await;
+        return exchange_with(server, qname, rtype, rd, timeout, false, false).await;
     }
     Ok(answer)
 }
@@ -122,9 +143,10 @@ async fn exchange_with(
     rd: bool,
     timeout: Duration,
     edns: bool,
+    dnssec: bool,
 ) -> Result<Answer, QueryError> {
     let deadline = Instant::now() + timeout;
-    let msg = request(qname, rtype, rd, edns);
+    let msg = request(qname, rtype, rd, edns, dnssec);
     let bytes = msg
         .to_vec()
         .map_err(|e| QueryError::BadResponse(e.to_string()))?;
@@ -140,7 +162,14 @@ async fn exchange_with(
     } else {
         response
     };
-    Ok(convert(&response))
+    let mut answer = convert(&response);
+    if dnssec {
+        answer.signed = Some(Arc::new(Signed {
+            answers: response.answers().to_vec(),
+            authority: response.name_servers().to_vec(),
+        }));
+    }
+    Ok(answer)
 }
 
 fn local_for(server: SocketAddr) -> SocketAddr {
@@ -276,5 +305,6 @@ pub fn convert(msg: &Message) -> Answer {
         answers: msg.answers().iter().map(record).collect(),
         authority: msg.name_servers().iter().map(record).collect(),
         additional: msg.additionals().iter().map(record).collect(),
+        signed: None,
     }
 }

@@ -2,11 +2,14 @@
 //! orchestration can be tested with a double; the real one asks through the
 //! round's DNS engine, so a check sees one DNS, as the CA does.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::IpAddr;
+use std::sync::Mutex;
 
 use thiserror::Error;
 
+use crate::dns::dnssec::Security;
 use crate::dns::engine::Engine;
 use crate::dns::observe::{MAX_CHAIN, chain};
 use crate::dns::{Data, QueryError, RType, Rcode, normalize};
@@ -57,14 +60,54 @@ pub trait AddressLookup: Send + Sync {
         host: &str,
         family: Family,
     ) -> impl Future<Output = Result<Vec<IpAddr>, LookupError>> + Send;
+
+    /// The DNSSEC verdict on the answers the lookups of `host` relied on
+    /// (after [`AddressLookup::lookup`]); `None` when not validated.
+    fn security(&self, _host: &str) -> Option<Security> {
+        None
+    }
 }
 
 /// The real lookup: the resolvers asked through the round's DNS engine
 /// (the same resolvers, cache and in-flight bound as every other question
-/// of the check), the alias chain followed through the answer.
-pub struct EngineLookup<'a>(pub &'a Engine);
+/// of the check), the alias chain followed through the answer, and each
+/// answer validated (DNSSEC) when validation is on.
+pub struct EngineLookup<'a> {
+    engine: &'a Engine,
+    verdicts: Mutex<HashMap<String, Security>>,
+}
+
+impl<'a> EngineLookup<'a> {
+    pub fn new(engine: &'a Engine) -> EngineLookup<'a> {
+        EngineLookup {
+            engine,
+            verdicts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn record(&self, host: &str, security: Security) {
+        let mut verdicts = self
+            .verdicts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = verdicts.remove(host);
+        let merged = match entry {
+            Some(old) => old.worst(security),
+            None => security,
+        };
+        verdicts.insert(host.to_owned(), merged);
+    }
+}
 
 impl AddressLookup for EngineLookup<'_> {
+    fn security(&self, host: &str) -> Option<Security> {
+        self.verdicts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(host)
+            .cloned()
+    }
+
     async fn lookup(&self, host: &str, family: Family) -> Result<Vec<IpAddr>, LookupError> {
         let label = family.record_type();
         let rtype = match family {
@@ -76,11 +119,21 @@ impl AddressLookup for EngineLookup<'_> {
         // longer than resolvers follow fails for the CA too.
         let mut aliases: Vec<String> = Vec::new();
         loop {
-            let answer = match self.0.ask_resolvers(&name, rtype).await {
+            let answer = match self.engine.ask_resolvers(&name, rtype).await {
                 Ok(a) => a,
                 Err(QueryError::Timeout(_)) => return Err(LookupError::Timeout(label)),
                 Err(e) => return Err(LookupError::Failed(label, e.to_string())),
             };
+            if let Some(security) = self.engine.security(&name, rtype, &answer).await {
+                // A bogus answer is a SERVFAIL at the CA's resolver.
+                if let Security::Bogus(b) = &security {
+                    return Err(LookupError::Failed(
+                        label,
+                        format!("DNSSEC validation fails: {b}"),
+                    ));
+                }
+                self.record(host, security);
+            }
             match answer.rcode {
                 Rcode::NoError => {}
                 Rcode::NxDomain => return Err(LookupError::NxDomain),

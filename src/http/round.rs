@@ -305,6 +305,9 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
         }))
         .await;
         let mut result = fold(target, judged);
+        if target.literal.is_none() && !self.settings.overrides.contains_key(&target.host) {
+            result = result.with_dnssec(self.lookup.security(&target.host));
+        }
         if let Some(family) = nxdomain_family {
             result.detail.push_str(&format!(
                 "; note: the {} lookup answered NXDOMAIN although the name has other addresses (a nameserver bug, RFC 4074)",

@@ -60,7 +60,7 @@ fn base_zone() -> Zone {
 }
 
 /// Runs `dcv --json check-dns --recursive --resolver <server> ARGS`.
-fn check(server: &DnsServer, args: &[&str]) -> (i32, Value) {
+pub(crate) fn check(server: &DnsServer, args: &[&str]) -> (i32, Value) {
     let resolver = server.addr.to_string();
     let mut full = vec![
         "--json",
@@ -80,7 +80,7 @@ fn check(server: &DnsServer, args: &[&str]) -> (i32, Value) {
     (code, doc)
 }
 
-fn result<'a>(doc: &'a Value, domain: &str, check: &str) -> &'a Value {
+pub(crate) fn result<'a>(doc: &'a Value, domain: &str, check: &str) -> &'a Value {
     doc["results"]
         .as_array()
         .unwrap()
@@ -89,7 +89,7 @@ fn result<'a>(doc: &'a Value, domain: &str, check: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {check} result for {domain} in {doc:#}"))
 }
 
-fn detail(r: &Value) -> String {
+pub(crate) fn detail(r: &Value) -> String {
     format!(
         "{} {}",
         r["detail"].as_str().unwrap_or(""),
@@ -597,7 +597,11 @@ use clap::Parser;
 
 /// Plans from a command line, points the listed NS hosts at test servers,
 /// and runs one round with the real transport.
-fn authoritative(list: &[&str], resolver: &DnsServer, ns: &[(&str, SocketAddr)]) -> CheckReport {
+pub(crate) fn authoritative(
+    list: &[&str],
+    resolver: &DnsServer,
+    ns: &[(&str, SocketAddr)],
+) -> CheckReport {
     let resolver = resolver.addr.to_string();
     let mut full = vec!["--resolver", resolver.as_str(), "--timeout", "0.5"];
     full.extend_from_slice(list);
@@ -625,7 +629,11 @@ fn one_round(plan: &CheckPlan, dns: Arc<dyn DnsTransport>) -> CheckReport {
     rt.block_on(dcv::runner::round(plan, &net))
 }
 
-fn find<'a>(report: &'a CheckReport, domain: &str, check: &str) -> &'a dcv::report::CheckResult {
+pub(crate) fn find<'a>(
+    report: &'a CheckReport,
+    domain: &str,
+    check: &str,
+) -> &'a dcv::report::CheckResult {
     report
         .results
         .iter()
@@ -800,6 +808,7 @@ impl DnsTransport for Counting {
                 answers: vec![],
                 authority: vec![],
                 additional: vec![],
+                signed: None,
             })
         }
         .boxed()

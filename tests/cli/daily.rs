@@ -275,6 +275,7 @@ fn wait_prints_a_line_per_round_and_reports_giving_up() {
             "1",
             "--wait",
             "3s",
+            "--no-dnssec",
         ])
         .args(["--resolver", &dns.addr.to_string(), "--csr"])
         .arg(fixture(CSR))
@@ -311,6 +312,7 @@ fn wait_prints_a_line_per_round_and_reports_giving_up() {
             "1",
             "--wait",
             "1s",
+            "--no-dnssec",
         ])
         .args(["--resolver", &dns.addr.to_string(), "--csr"])
         .arg(fixture(CSR))

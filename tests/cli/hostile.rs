@@ -138,6 +138,7 @@ impl DnsTransport for Delegations {
             answers: vec![],
             authority: vec![],
             additional: vec![],
+            signed: None,
         };
         let hosts = |level: usize| -> Vec<Record> {
             (0..self.per_zone)

@@ -1,0 +1,592 @@
+//! The validator against zones signed in-process (hickory-proto's signing
+//! keys): a scripted resolver serves them, the chain is walked through a
+//! real engine, and every verdict is checked — secure, insecure, and each
+//! named cause of bogus.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use hickory_proto::dnssec::crypto::Ed25519SigningKey;
+use hickory_proto::dnssec::rdata::{DNSKEY, DNSSECRData, DS, NSEC, NSEC3, RRSIG};
+use hickory_proto::dnssec::{DigestType, Nsec3HashAlgorithm, SigningKey, TBS};
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::rdata::{CNAME, SOA};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+
+use super::{Bogus, Security, TrustAnchors};
+use crate::dns::engine::{Config, Engine, Mode};
+use crate::dns::wire::convert;
+use crate::dns::{Answer, DnsTransport, QueryError, RType, Signed};
+
+const NOW_ISH: u32 = 1_764_000_000; // 2025-11-24: the signatures' inception
+const FUTURE: u32 = 2_000_000_000; // 2033
+
+fn name(s: &str) -> Name {
+    Name::from_ascii(s).unwrap()
+}
+
+/// A signing key and its DNSKEY.
+struct Key {
+    signer: Box<dyn SigningKey>,
+    dnskey: DNSKEY,
+}
+
+fn key() -> Key {
+    let pkcs8 = Ed25519SigningKey::generate_pkcs8().unwrap();
+    let signer = Ed25519SigningKey::from_pkcs8(&pkcs8).unwrap();
+    let dnskey = DNSKEY::new(true, true, false, signer.to_public_key().unwrap());
+    Key {
+        signer: Box::new(signer),
+        dnskey,
+    }
+}
+
+fn rec(owner: &str, data: RData) -> Record {
+    Record::from_rdata(name(owner), 300, data)
+}
+
+/// An RRSIG by `zone`'s `key` over `set`, valid from `inception` to `expiration`.
+fn sign(set: &[Record], zone: &str, key: &Key, inception: u32, expiration: u32) -> Record {
+    let owner = set[0].name().clone();
+    let rtype = set[0].record_type();
+    let make = |sig: Vec<u8>| {
+        RRSIG::new(
+            rtype,
+            key.signer.algorithm(),
+            owner.num_labels(),
+            300,
+            expiration,
+            inception,
+            key.dnskey.calculate_key_tag().unwrap(),
+            name(zone),
+            sig,
+        )
+    };
+    let tbs = TBS::from_sig(&owner, DNSClass::IN, &make(Vec::new()), set.iter()).unwrap();
+    let sig = key.signer.sign(&tbs).unwrap();
+    let rrsig = make(sig);
+    Record::from_rdata(owner, 300, RData::DNSSEC(DNSSECRData::RRSIG(rrsig)))
+}
+
+fn signed(set: Vec<Record>, zone: &str, key: &Key) -> Vec<Record> {
+    let sig = sign(&set, zone, key, NOW_ISH, FUTURE);
+    set.into_iter().chain([sig]).collect()
+}
+
+fn dnskey_rr(zone: &str, key: &Key) -> Vec<Record> {
+    signed(
+        vec![rec(
+            zone,
+            RData::DNSSEC(DNSSECRData::DNSKEY(key.dnskey.clone())),
+        )],
+        zone,
+        key,
+    )
+}
+
+fn ds_of(zone: &str, key: &Key) -> DS {
+    DS::from_key(
+        &key.signer.to_public_key().unwrap(),
+        &name(zone),
+        DigestType::SHA256,
+    )
+    .unwrap()
+}
+
+fn soa(zone: &str) -> Record {
+    rec(
+        zone,
+        RData::SOA(SOA::new(
+            name(&format!("ns.{zone}")),
+            name(&format!("hostmaster.{zone}")),
+            1,
+            3600,
+            600,
+            86400,
+            300,
+        )),
+    )
+}
+
+/// What the lab answers to one question: rcode, answer, authority.
+type Response = (ResponseCode, Vec<Record>, Vec<Record>);
+
+/// A scripted resolver: (name, type) → response.
+#[derive(Default)]
+struct Lab {
+    table: HashMap<(Name, RecordType), Response>,
+    /// Zone apexes, for SOA answers and negative answers' SOA.
+    zones: Vec<String>,
+}
+
+impl Lab {
+    fn answer(&mut self, owner: &str, rtype: RecordType, records: Vec<Record>) {
+        self.table.insert(
+            (name(owner), rtype),
+            (ResponseCode::NoError, records, Vec::new()),
+        );
+    }
+
+    fn negative(&mut self, owner: &str, rtype: RecordType, nx: bool, authority: Vec<Record>) {
+        let code = if nx {
+            ResponseCode::NXDomain
+        } else {
+            ResponseCode::NoError
+        };
+        self.table
+            .insert((name(owner), rtype), (code, Vec::new(), authority));
+    }
+}
+
+impl DnsTransport for Lab {
+    fn query(
+        &self,
+        _server: SocketAddr,
+        qname: &str,
+        rtype: RType,
+        _rd: bool,
+    ) -> BoxFuture<'static, Result<Answer, QueryError>> {
+        let qname = name(&format!("{}.", qname.trim_end_matches('.')));
+        let qtype = super::chain::record_type(rtype);
+        let mut msg = Message::new();
+        match self.table.get(&(qname.clone(), qtype)) {
+            Some((code, answers, authority)) => {
+                msg.set_response_code(*code);
+                msg.add_answers(answers.clone());
+                msg.add_name_servers(authority.clone());
+            }
+            None if qtype == RecordType::SOA => {
+                // The deepest lab zone holding the name.
+                let zone = self
+                    .zones
+                    .iter()
+                    .filter(|z| name(z).zone_of(&qname))
+                    .max_by_key(|z| z.len());
+                match zone {
+                    Some(z) if name(z) == qname => {
+                        msg.add_answer(soa(z));
+                    }
+                    Some(z) => {
+                        msg.set_response_code(ResponseCode::NXDomain);
+                        msg.add_name_server(soa(z));
+                    }
+                    None => {
+                        msg.set_response_code(ResponseCode::Refused);
+                    }
+                }
+            }
+            None => {
+                msg.set_response_code(ResponseCode::Refused);
+            }
+        }
+        let mut answer = convert(&msg);
+        answer.signed = Some(Arc::new(Signed {
+            answers: msg.answers().to_vec(),
+            authority: msg.name_servers().to_vec(),
+        }));
+        async move { Ok(answer) }.boxed()
+    }
+}
+
+fn engine(lab: Lab, anchors: TrustAnchors) -> Engine {
+    let mut cfg = Config::new(
+        vec!["127.0.0.1:53".parse().unwrap()],
+        Mode::Recursive,
+        Duration::from_secs(1),
+    );
+    cfg.trust_anchors = Some(Arc::new(anchors));
+    Engine::new(Arc::new(lab), cfg)
+}
+
+fn anchor(zone: &str, key: &Key) -> TrustAnchors {
+    let ds = ds_of(zone, key);
+    TrustAnchors::parse(&format!(
+        "{zone} IN DS {} {} 2 {}",
+        ds.key_tag(),
+        u8::from(ds.algorithm()),
+        hex::encode(ds.digest())
+    ))
+    .unwrap()
+}
+
+const TARGET: &str = "aaaa.bbbb.sectigo.com.";
+
+fn cname(owner: &str) -> Record {
+    rec(owner, RData::CNAME(CNAME(name(TARGET))))
+}
+
+/// Validates the answer the lab gives to `qname CNAME`.
+fn verdict(engine: &Engine, qname: &str) -> Security {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let answer = engine.ask_resolvers(qname, RType::Cname).await.unwrap();
+        engine
+            .security(qname, RType::Cname, &answer)
+            .await
+            .expect("validation is on")
+    })
+}
+
+/// example.com, signed with `k`, anchored, with `_x.example.com CNAME`.
+fn signed_parent(k: &Key) -> Lab {
+    let mut lab = Lab {
+        zones: vec!["example.com.".into()],
+        ..Lab::default()
+    };
+    lab.answer(
+        "example.com.",
+        RecordType::DNSKEY,
+        dnskey_rr("example.com.", k),
+    );
+    lab
+}
+
+#[test]
+fn a_signed_cname_is_secure() {
+    let k = key();
+    let mut lab = signed_parent(&k);
+    lab.answer(
+        "_x.example.com.",
+        RecordType::CNAME,
+        signed(vec![cname("_x.example.com.")], "example.com.", &k),
+    );
+    let e = engine(lab, anchor("example.com.", &k));
+    assert_eq!(verdict(&e, "_x.example.com"), Security::Secure);
+}
+
+#[test]
+fn an_expired_signature_is_bogus_and_named() {
+    let k = key();
+    let mut lab = signed_parent(&k);
+    let set = vec![cname("_x.example.com.")];
+    // Valid from 2020 to 2021: long expired.
+    let sig = sign(&set, "example.com.", &k, 1_577_836_800, 1_609_459_200);
+    lab.answer(
+        "_x.example.com.",
+        RecordType::CNAME,
+        set.into_iter().chain([sig]).collect(),
+    );
+    let e = engine(lab, anchor("example.com.", &k));
+    match verdict(&e, "_x.example.com") {
+        Security::Bogus(b @ Bogus::Expired { .. }) => {
+            assert!(
+                b.to_string().contains("expired at 2021-01-01T00:00:00Z"),
+                "{b}"
+            );
+            assert!(b.hint().contains("re-sign"), "{}", b.hint());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_missing_rrsig_on_the_cname_is_bogus() {
+    let k = key();
+    let mut lab = signed_parent(&k);
+    lab.answer(
+        "_x.example.com.",
+        RecordType::CNAME,
+        vec![cname("_x.example.com.")],
+    );
+    let e = engine(lab, anchor("example.com.", &k));
+    assert!(
+        matches!(
+            verdict(&e, "_x.example.com"),
+            Security::Bogus(Bogus::NoRrsig { .. })
+        ),
+        "a stripped signature in a signed zone"
+    );
+}
+
+#[test]
+fn a_forged_signature_is_bogus() {
+    let k = key();
+    let other = key();
+    let mut lab = signed_parent(&k);
+    // Signed by a key the zone does not publish, with the zone's key tag.
+    let set = vec![cname("_x.example.com.")];
+    let mut sig = sign(&set, "example.com.", &other, NOW_ISH, FUTURE);
+    if let RData::DNSSEC(DNSSECRData::RRSIG(s)) = sig.data() {
+        let forged = RRSIG::new(
+            s.type_covered(),
+            s.algorithm(),
+            s.num_labels(),
+            s.original_ttl(),
+            s.sig_expiration().get(),
+            s.sig_inception().get(),
+            k.dnskey.calculate_key_tag().unwrap(),
+            s.signer_name().clone(),
+            s.sig().to_vec(),
+        );
+        sig = Record::from_rdata(
+            sig.name().clone(),
+            300,
+            RData::DNSSEC(DNSSECRData::RRSIG(forged)),
+        );
+    }
+    lab.answer(
+        "_x.example.com.",
+        RecordType::CNAME,
+        set.into_iter().chain([sig]).collect(),
+    );
+    let e = engine(lab, anchor("example.com.", &k));
+    assert!(matches!(
+        verdict(&e, "_x.example.com"),
+        Security::Bogus(Bogus::BadSignature { .. })
+    ));
+}
+
+/// example.com anchored, with a child zone `sub.example.com` whose DS is
+/// `ds_key`'s and whose DNSKEY is `child`'s.
+fn with_child(parent: &Key, child: &Key, ds_key: &Key) -> Lab {
+    let mut lab = signed_parent(parent);
+    lab.zones.push("sub.example.com.".into());
+    lab.answer(
+        "sub.example.com.",
+        RecordType::DS,
+        signed(
+            vec![rec(
+                "sub.example.com.",
+                RData::DNSSEC(DNSSECRData::DS(ds_of("sub.example.com.", ds_key))),
+            )],
+            "example.com.",
+            parent,
+        ),
+    );
+    lab.answer(
+        "sub.example.com.",
+        RecordType::DNSKEY,
+        dnskey_rr("sub.example.com.", child),
+    );
+    lab.answer(
+        "_x.sub.example.com.",
+        RecordType::CNAME,
+        signed(
+            vec![cname("_x.sub.example.com.")],
+            "sub.example.com.",
+            child,
+        ),
+    );
+    lab
+}
+
+#[test]
+fn a_delegation_with_a_matching_ds_is_secure() {
+    let (p, c) = (key(), key());
+    let e = engine(with_child(&p, &c, &c), anchor("example.com.", &p));
+    assert_eq!(verdict(&e, "_x.sub.example.com"), Security::Secure);
+}
+
+#[test]
+fn a_ds_matching_no_dnskey_is_bogus_with_the_registrar_hint() {
+    let (p, c, rolled) = (key(), key(), key());
+    let e = engine(with_child(&p, &c, &rolled), anchor("example.com.", &p));
+    match verdict(&e, "_x.sub.example.com") {
+        Security::Bogus(b @ Bogus::DsMatchesNoDnskey { .. }) => {
+            assert!(
+                b.hint().contains("update the DS at the registrar"),
+                "{}",
+                b.hint()
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_unsigned_child_with_a_signed_no_ds_proof_is_insecure() {
+    let p = key();
+    let mut lab = signed_parent(&p);
+    lab.zones.push("unsigned.example.com.".into());
+    // The parent's NSEC at the delegation: NS, no DS.
+    let nsec = rec(
+        "unsigned.example.com.",
+        RData::DNSSEC(DNSSECRData::NSEC(NSEC::new(
+            name("www.example.com."),
+            [RecordType::NS, RecordType::RRSIG, RecordType::NSEC],
+        ))),
+    );
+    let mut authority = signed(vec![soa("example.com.")], "example.com.", &p);
+    authority.extend(signed(vec![nsec], "example.com.", &p));
+    lab.negative("unsigned.example.com.", RecordType::DS, false, authority);
+    lab.answer(
+        "_x.unsigned.example.com.",
+        RecordType::CNAME,
+        vec![cname("_x.unsigned.example.com.")],
+    );
+    let e = engine(lab, anchor("example.com.", &p));
+    match verdict(&e, "_x.unsigned.example.com") {
+        Security::Insecure(proof) => {
+            assert!(proof.contains("no DS for unsigned.example.com"), "{proof}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_unsigned_child_without_a_proof_is_bogus() {
+    let p = key();
+    let mut lab = signed_parent(&p);
+    lab.zones.push("unsigned.example.com.".into());
+    let authority = signed(vec![soa("example.com.")], "example.com.", &p);
+    lab.negative("unsigned.example.com.", RecordType::DS, false, authority);
+    lab.answer(
+        "_x.unsigned.example.com.",
+        RecordType::CNAME,
+        vec![cname("_x.unsigned.example.com.")],
+    );
+    let e = engine(lab, anchor("example.com.", &p));
+    assert!(matches!(
+        verdict(&e, "_x.unsigned.example.com"),
+        Security::Bogus(Bogus::BrokenDenial { .. })
+    ));
+}
+
+fn nsec3_of(owner_name: &str, zone: &str, next_of: &str, types: &[RecordType]) -> Record {
+    let salt = vec![0xab, 0xcd];
+    let hash = |n: &str| {
+        Nsec3HashAlgorithm::SHA1
+            .hash(&salt, &name(n), 1)
+            .unwrap()
+            .as_ref()
+            .to_vec()
+    };
+    let owner = format!(
+        "{}.{zone}",
+        data_encoding::BASE32HEX_NOPAD
+            .encode(&hash(owner_name))
+            .to_ascii_lowercase()
+    );
+    rec(
+        &owner,
+        RData::DNSSEC(DNSSECRData::NSEC3(NSEC3::new(
+            Nsec3HashAlgorithm::SHA1,
+            false,
+            1,
+            salt.clone(),
+            hash(next_of),
+            types.iter().copied(),
+        ))),
+    )
+}
+
+#[test]
+fn an_nsec3_nxdomain_proof_is_checked() {
+    let k = key();
+    let mut lab = Lab {
+        zones: vec!["example.org.".into()],
+        ..Lab::default()
+    };
+    lab.answer(
+        "example.org.",
+        RecordType::DNSKEY,
+        dnskey_rr("example.org.", &k),
+    );
+    // Two names exist (the apex and www): their NSEC3s form a ring that
+    // covers every other hash, so the closest encloser (the apex), the next
+    // closer name and the wildcard are all proven.
+    let apex = nsec3_of(
+        "example.org.",
+        "example.org.",
+        "www.example.org.",
+        &[RecordType::SOA],
+    );
+    let www = nsec3_of(
+        "www.example.org.",
+        "example.org.",
+        "example.org.",
+        &[RecordType::A],
+    );
+    let mut authority = signed(vec![soa("example.org.")], "example.org.", &k);
+    authority.extend(signed(vec![apex.clone()], "example.org.", &k));
+    authority.extend(signed(vec![www], "example.org.", &k));
+    lab.negative("_x.example.org.", RecordType::CNAME, true, authority);
+    // Without the ring's second half the proof does not hold.
+    let mut broken = signed(vec![soa("example.org.")], "example.org.", &k);
+    broken.extend(signed(vec![apex], "example.org.", &k));
+    lab.negative("_y.example.org.", RecordType::CNAME, true, broken);
+    let e = engine(lab, anchor("example.org.", &k));
+    assert_eq!(verdict(&e, "_x.example.org"), Security::Secure);
+    let v = verdict(&e, "_y.example.org");
+    assert!(
+        matches!(v, Security::Bogus(Bogus::BrokenDenial { .. })),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn a_lab_without_a_path_to_the_root_is_indeterminate() {
+    let k = key();
+    let mut lab = signed_parent(&k);
+    lab.answer(
+        "_x.example.com.",
+        RecordType::CNAME,
+        signed(vec![cname("_x.example.com.")], "example.com.", &k),
+    );
+    // The IANA root keys, but the lab resolver REFUSES the root's DNSKEY.
+    let e = engine(lab, TrustAnchors::iana_root());
+    assert!(matches!(
+        verdict(&e, "_x.example.com"),
+        Security::Indeterminate(_)
+    ));
+}
+
+#[test]
+fn the_dcv_cname_check_fails_on_a_bogus_answer_and_says_why() {
+    use crate::artifacts::{Expectation, Hashes};
+    use crate::names::DnsName;
+    use crate::report::Status;
+
+    let exp = Expectation {
+        hashes: Hashes {
+            md5: "0123456789ABCDEF0123456789ABCDEF".into(),
+            sha256: "AB".repeat(32),
+        },
+        tag: "sectigo.com".into(),
+        token: None,
+    };
+    let owner = exp.cname_name("example.com");
+    let target = exp.cname_target();
+    let record = rec(&owner, RData::CNAME(CNAME(name(&target))));
+    let run = |expiration: u32| {
+        let k = key();
+        let mut lab = signed_parent(&k);
+        let sig = sign(
+            std::slice::from_ref(&record),
+            "example.com.",
+            &k,
+            1_577_836_800,
+            expiration,
+        );
+        lab.answer(&owner, RecordType::CNAME, vec![record.clone(), sig]);
+        let e = engine(lab, anchor("example.com.", &k));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let domain = DnsName::from_csr("example.com").unwrap();
+        rt.block_on(crate::dns::cname::dcv_cname(&e, &exp, &domain))
+    };
+    let good = run(FUTURE);
+    assert_eq!(good.status, Status::Pass, "{good:#?}");
+    assert_eq!(good.dnssec, Some("secure"));
+    let expired = run(1_609_459_200);
+    assert_eq!(expired.status, Status::Fail, "{expired:#?}");
+    assert_eq!(expired.dnssec, Some("bogus"));
+    assert!(
+        expired
+            .detail
+            .starts_with("DNSSEC validation fails: the RRSIG over")
+            && expired.detail.contains("expired at 2021-01-01T00:00:00Z"),
+        "{}",
+        expired.detail
+    );
+    assert!(expired.hint.as_deref().unwrap().contains("re-sign"));
+}

@@ -1,0 +1,184 @@
+//! The persistent TXT check (BR 3.2.2.4.22) for one name:
+//! `_validation-persist.<ADN>` TXT at every ADN candidate (the FQDN first,
+//! up to the registrable domain), aliases followed, asked of every server;
+//! the name passes at the first candidate where every server holds a
+//! record the pure [`crate::persist`] judge accepts. Otherwise: a stale
+//! server, the closest wrong record explained, server failures, or a miss
+//! with its negative-caching TTL.
+
+use futures::future::join_all;
+
+use super::diagnose;
+use super::engine::{Engine, Lookup};
+use super::findings::STALE_SECONDARY_HINT;
+use super::generic::{follow_txt_alias, shown_txts, txts_of};
+use super::observe::{
+    Seen, attempts, classify_walk, differing, first_negative, holds, lookups_security,
+    server_failures, servers_line, walk_attempts,
+};
+use super::{Answer, RType};
+use crate::names::DnsName;
+use crate::persist::{self, PersistExpect};
+use crate::report::{CheckKind, CheckResult, Status};
+
+/// The persistent record for one name, over every ADN candidate; `now` in
+/// unix seconds decides whether a `persistUntil` has passed.
+pub async fn persist_check(
+    engine: &Engine,
+    expect: &PersistExpect,
+    domain: &DnsName,
+    now: i64,
+) -> CheckResult {
+    let result = persist_result(engine, expect, domain, now).await;
+    if engine.validation().is_none() {
+        return result;
+    }
+    // DNSSEC over the answers relied on (asked again: the round's cache).
+    let relied_on: Vec<String> = match (&result.status, &result.adn) {
+        (Status::Pass, Some(adn)) => vec![adn.clone()],
+        _ => domain
+            .adn_candidates()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+    };
+    let lookups = join_all(relied_on.iter().map(|adn| {
+        let q = format!("{}.{adn}", persist::LABEL);
+        async move { follow_txt_alias(engine, engine.lookup(&q, RType::Txt).await).await }
+    }))
+    .await;
+    result.with_dnssec(lookups_security(engine, &lookups).await)
+}
+
+async fn persist_result(
+    engine: &Engine,
+    expect: &PersistExpect,
+    domain: &DnsName,
+    now: i64,
+) -> CheckResult {
+    let mode = engine.config().mode;
+    let wildcard = domain.is_wildcard();
+    let candidates: Vec<String> = domain
+        .adn_candidates()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let qnames: Vec<String> = candidates
+        .iter()
+        .map(|a| format!("{}.{a}", persist::LABEL))
+        .collect();
+    let lookups = join_all(qnames.iter().map(|q| async move {
+        follow_txt_alias(engine, engine.lookup(q, RType::Txt).await).await
+    }))
+    .await;
+    let judged = expect.clone();
+    let picker = move |a: &Answer, qname: &str| {
+        let txts = txts_of(a, qname);
+        if txts.is_empty() {
+            return None;
+        }
+        let strs: Vec<&str> = txts.iter().map(|t| t.as_str()).collect();
+        Some(match persist::judge(&strs, &judged, wildcard, now) {
+            Ok(()) => Ok(()),
+            Err(_) => Err(shown_txts(&txts)),
+        })
+    };
+    let seen = classify_walk(mode, &lookups, &picker);
+    let d = domain.to_string();
+    // The record the CA wants; missing, it goes at the name's base (`dcv persist`'s advice).
+    let wanted = persist::render(&expect.issuer, &expect.accounturi, wildcard, None);
+    let owner = persist::record_name(domain.base());
+
+    if let Some(i) = (0..lookups.len()).find(|&i| holds(&lookups[i], &seen[i])) {
+        return CheckResult::new(
+            &d,
+            CheckKind::Persist,
+            Status::Pass,
+            format!(
+                "{}. TXT authorizes {} for {} on {}",
+                lookups[i].name,
+                expect.issuer,
+                expect.accounturi,
+                servers_line(&lookups[i])
+            ),
+        )
+        .with_adn(&candidates[i])
+        .with_attempts(attempts(&lookups[i], &seen[i]));
+    }
+    let all_attempts = walk_attempts(&lookups, &seen);
+    let fail = |detail: String, hint: String| {
+        CheckResult::new(&d, CheckKind::Persist, Status::Fail, detail)
+            .with_hint(hint)
+            .with_attempts(all_attempts.clone())
+    };
+    // 1. A good record on some servers only: a stale nameserver.
+    if let Some(i) = (0..lookups.len()).find(|&i| seen[i].contains(&Seen::Match)) {
+        let n_ok = seen[i].iter().filter(|s| **s == Seen::Match).count();
+        return fail(
+            format!(
+                "{}. has the expected TXT on {n_ok} of {} servers only; {}",
+                lookups[i].name,
+                seen[i].len(),
+                differing(&lookups[i], &seen[i])
+            ),
+            STALE_SECONDARY_HINT.into(),
+        )
+        .with_adn(&candidates[i]);
+    }
+    // 2. Records that do not satisfy the CA: the closest one explained.
+    for (i, l) in lookups.iter().enumerate() {
+        let Some(txts) = wrong_records(l, &seen[i]) else {
+            continue;
+        };
+        let strs: Vec<&str> = txts.iter().map(String::as_str).collect();
+        if let Err(m) = persist::judge(&strs, expect, wildcard, now) {
+            // Fix the record where it is.
+            let here = persist::record_name(&candidates[i]);
+            return fail(
+                format!("{}.: {}", l.name, m.reason()),
+                m.hint(&here, &wanted),
+            )
+            .with_adn(&candidates[i]);
+        }
+    }
+    // 3. Server failures (SERVFAIL, REFUSED, timeouts, no servers).
+    if let Some((detail, hint)) = server_failures(&lookups, &seen) {
+        return fail(detail, hint);
+    }
+    // 4. No record at any candidate.
+    let parts: Vec<String> = lookups
+        .iter()
+        .zip(&seen)
+        .map(|(l, s)| {
+            let kind = if s.iter().all(|x| matches!(x, Seen::NxDomain(_))) {
+                "NXDOMAIN"
+            } else {
+                "NODATA"
+            };
+            format!("{}. {kind}", l.name)
+        })
+        .collect();
+    let mut hint = format!("publish {owner} TXT {}", persist::zone_txt(&wanted));
+    let negative = first_negative(&seen);
+    if let Some((zone, ttl)) = &negative {
+        hint.push_str("; ");
+        hint.push_str(&diagnose::negative_caching(zone, *ttl));
+    }
+    fail(
+        format!("no persistent TXT at any ADN: {}", parts.join(", ")),
+        hint,
+    )
+}
+
+/// The TXT set a server returned when it was judged wrong (the first such
+/// server's, all servers usually agreeing).
+fn wrong_records(l: &Lookup, seen: &[Seen]) -> Option<Vec<String>> {
+    l.observations.iter().zip(seen).find_map(|(o, s)| match s {
+        Seen::Wrong(_) => o
+            .result
+            .as_ref()
+            .ok()
+            .map(|a| txts_of(a, &l.name).into_iter().cloned().collect()),
+        _ => None,
+    })
+}
