@@ -386,7 +386,7 @@ fn ctrl_c_prints_the_last_round_and_exits_130() {
     let mut stderr = child.stderr.take().unwrap();
     let mut seen = Vec::new();
     let mut buf = [0u8; 256];
-    while !text(&seen).contains('\n') {
+    while !text(&seen).contains("dcv: round 1") {
         let n = stderr.read(&mut buf).unwrap();
         assert!(n > 0, "dcv ended before its first round");
         seen.extend_from_slice(&buf[..n]);
@@ -466,5 +466,27 @@ fn a_large_failing_report_says_each_cause_once() {
         cnames
             .iter()
             .all(|r| r["hint"].is_string() && !r["attempts"].as_array().unwrap().is_empty())
+    );
+}
+
+// ---- 4. The README's example cannot drift ---------------------------------
+
+#[test]
+fn the_readme_example_is_real_output() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let prompt = "$ dcv hash examples/multi-san-rsa.pem\n";
+    let start = readme.find(prompt).expect("README shows dcv hash") + prompt.len();
+    let shown = &readme[start..start + readme[start..].find("```").unwrap()];
+    let out = dcv()
+        .current_dir(root)
+        .args(["hash", "examples/multi-san-rsa.pem"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        shown,
+        text(&out.stdout),
+        "README.md's example drifted: paste the new output"
     );
 }
