@@ -262,26 +262,24 @@ fn error_messages_are_one_plain_line() {
 
 // ---- 2. --wait as CI sees it ----------------------------------------------
 
+/// `dcv [FLAGS] check-dns --recursive --timeout 1 --wait WAIT --no-dnssec
+/// --resolver DNS --csr CSR www.example.com` (no DNSSEC chain on loopback).
+fn wait_check(dns: &DnsServer, flags: &[&str], wait: &str) -> std::process::Output {
+    dcv()
+        .args(flags)
+        .args(["check-dns", "--recursive", "--timeout", "1", "--no-dnssec"])
+        .args(["--wait", wait, "--resolver", &dns.addr.to_string(), "--csr"])
+        .arg(fixture(CSR))
+        .arg("www.example.com")
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn wait_prints_a_line_per_round_and_reports_giving_up() {
     let dns = DnsServer::start(vec![zone()]);
     let started = Instant::now();
-    let out = dcv()
-        .args([
-            "--json",
-            "check-dns",
-            "--recursive",
-            "--timeout",
-            "1",
-            "--wait",
-            "3s",
-            "--no-dnssec",
-        ])
-        .args(["--resolver", &dns.addr.to_string(), "--csr"])
-        .arg(fixture(CSR))
-        .arg("www.example.com")
-        .output()
-        .unwrap();
+    let out = wait_check(&dns, &["--json"], "3s");
     let waited = started.elapsed();
     assert_eq!(out.status.code(), Some(1));
     let doc = json(&out);
@@ -303,22 +301,7 @@ fn wait_prints_a_line_per_round_and_reports_giving_up() {
         "{progress}"
     );
     // -q: no progress; human output says how the wait ended.
-    let out = dcv()
-        .args([
-            "-q",
-            "check-dns",
-            "--recursive",
-            "--timeout",
-            "1",
-            "--wait",
-            "1s",
-            "--no-dnssec",
-        ])
-        .args(["--resolver", &dns.addr.to_string(), "--csr"])
-        .arg(fixture(CSR))
-        .arg("www.example.com")
-        .output()
-        .unwrap();
+    let out = wait_check(&dns, &["-q"], "1s");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stderr), "");
     let report = text(&out.stdout);
@@ -336,21 +319,7 @@ fn wait_reports_rounds_when_the_record_appears() {
             std::thread::sleep(Duration::from_millis(500));
             dns.set_zones(vec![published(CSR)]);
         });
-        let out = dcv()
-            .args([
-                "--json",
-                "check-dns",
-                "--recursive",
-                "--timeout",
-                "1",
-                "--wait",
-                "30s",
-            ])
-            .args(["--resolver", &dns.addr.to_string(), "--csr"])
-            .arg(fixture(CSR))
-            .arg("www.example.com")
-            .output()
-            .unwrap();
+        let out = wait_check(&dns, &["--json"], "30s");
         let doc = json(&out);
         assert_eq!(out.status.code(), Some(0), "{doc:#}");
         assert_eq!(doc["rounds"], 2, "{doc:#}");
