@@ -13,29 +13,134 @@ pub use crate::dns::HostValue;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  everything checked passed
-  1  a check failed (or a name was invalid)
-  2  bad usage or unreadable/invalid input";
+  0    everything checked passed
+  1    a check failed, a name was invalid, or nothing could be validated
+  2    bad usage or unreadable/invalid input
+  130  interrupted (Ctrl-C) while --wait was polling";
+
+/// `dcv --version`: the package version and the commit it was built from
+/// (build.rs; "unknown commit" when built without git).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("DCV_COMMIT"), ")");
 
 /// Domain Control Validation for TLS certificate orders: derive the exact
 /// HTTP file and DNS CNAME a CA checks from a CSR.
 #[derive(Debug, Parser)]
-#[command(name = "dcv", version, after_help = EXIT_CODES, max_term_width = 100)]
+#[command(name = "dcv", version = VERSION, after_help = EXIT_CODES, max_term_width = 100)]
 pub struct Cli {
     /// Machine-readable JSON on stdout
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// When to colour the output (auto honours NO_COLOR and a non-terminal stdout)
+    /// When to colour the output (auto honours NO_COLOR, TERM=dumb and a non-terminal stdout)
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
 
     /// Print only the essentials; no warnings or notes
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Show every detail: each name's queries, fetches and hints, even in large reports
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Applies the conventions clap cannot express, before anything runs:
+    /// `--csr` and the positional CSR are one argument, a first DOMAIN that
+    /// is `-` or an existing file is the CSR of a check, `@SERVER` among the
+    /// DOMAINs is a resolver (dig style), and a curl-style `--resolve
+    /// HOST:PORT:ADDR` for a port that is not fetched is dropped. Returns
+    /// the warnings to print.
+    pub fn normalize(&mut self) -> Result<Vec<String>, String> {
+        let mut warnings = Vec::new();
+        match &mut self.command {
+            Command::Hash(a) => a.csrs.append(&mut a.csr_flag),
+            Command::File(FileArgs { source, .. }) | Command::Cname(CnameArgs { source, .. }) => {
+                if source.csr.is_none() {
+                    source.csr = source.csr_flag.take();
+                }
+            }
+            Command::Emails(a) => {
+                if a.csr.is_none() && a.domains.first().is_some_and(|d| is_csr_path(d)) {
+                    a.csr = Some(a.domains.remove(0));
+                }
+            }
+            Command::CheckDns(a) => {
+                let generic = !a.cname.is_empty() || !a.txt.is_empty() || a.persist.is_some();
+                normalize_check(&mut a.source, &mut a.network, generic)?;
+            }
+            Command::CheckHttp(a) => {
+                normalize_check(&mut a.source, &mut a.network, !a.url.is_empty())?;
+                warnings.extend(drop_unfetched_ports(&mut a.http));
+            }
+            Command::Check(a) => {
+                normalize_check(&mut a.source, &mut a.network, false)?;
+                warnings.extend(drop_unfetched_ports(&mut a.http));
+            }
+            Command::Token
+            | Command::Completions { .. }
+            | Command::Man
+            | Command::Persist(_)
+            | Command::Corroborate(_) => {}
+        }
+        Ok(warnings)
+    }
+}
+
+/// `-` or an existing file: what a CSR argument looks like.
+fn is_csr_path(arg: &str) -> bool {
+    arg == "-" || std::path::Path::new(arg).is_file()
+}
+
+fn normalize_check(
+    source: &mut CheckSource,
+    network: &mut NetworkOptions,
+    generic: bool,
+) -> Result<(), String> {
+    let mut domains = Vec::with_capacity(source.domains.len());
+    for d in source.domains.drain(..) {
+        if d.starts_with('@') {
+            let server = parse_resolver(&d).map_err(|e| format!("{d}: {e}"))?;
+            network.resolver.push(server);
+        } else {
+            domains.push(d);
+        }
+    }
+    source.domains = domains;
+    if source.csr.is_none()
+        && source.md5.is_none()
+        && !generic
+        && source.domains.first().is_some_and(|d| is_csr_path(d))
+    {
+        source.csr = Some(source.domains.remove(0));
+    }
+    Ok(())
+}
+
+/// curl's `HOST:PORT:ADDR` applies to one port: entries for a port this
+/// check does not fetch are dropped, with a warning.
+fn drop_unfetched_ports(http: &mut HttpOptions) -> Vec<String> {
+    let fetched: &[u16] = match http.scheme {
+        Scheme::Http => &[http.http_port],
+        Scheme::Https => &[http.https_port],
+        Scheme::Both => &[http.http_port, http.https_port],
+    };
+    let fetched = fetched.to_vec();
+    let mut warnings = Vec::new();
+    http.resolve.retain(|o| match o.port {
+        Some(p) if !fetched.contains(&p) => {
+            warnings.push(format!(
+                "--resolve {}:{p}:...: port {p} is not fetched (ignored)",
+                o.host
+            ));
+            false
+        }
+        _ => true,
+    });
+    warnings
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,6 +200,18 @@ pub enum Command {
     )]
     Check(CheckArgs),
 
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    #[command(
+        after_help = "Examples:\n  dcv completions bash > /etc/bash_completion.d/dcv\n  dcv completions zsh > \"${fpath[1]}/_dcv\""
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff)
+    #[command(after_help = "Example:\n  dcv man > /usr/local/share/man/man1/dcv.1")]
+    Man,
     /// Render the persistent DNS TXT record (BR 3.2.2.4.22) for each name's ADN
     #[command(
         after_help = "Examples:\n  dcv persist example.com --issuer sectigo.com --accounturi https://acme.sectigo.com/acct/42\n  dcv persist '*.example.com' --issuer sectigo.com --accounturi https://acme.sectigo.com/acct/42 --until 2027-01-01 --format zone\n\nA wildcard DOMAIN (or --wildcard) adds policy=wildcard to its ADN's record.\nCheck it with: dcv check-dns --persist ISSUER=ACCOUNTURI DOMAIN...\nExit codes: 0 rendered, 1 a name was invalid, 2 bad usage"
@@ -138,8 +255,12 @@ pub struct CaOptions {
 #[derive(Debug, Args)]
 pub struct Source {
     /// The CSR: a PEM or DER file, or - for standard input
-    #[arg(value_name = "CSR", required_unless_present = "md5", conflicts_with_all = ["md5", "sha256"])]
+    #[arg(value_name = "CSR", required_unless_present_any = ["md5", "csr_flag"], conflicts_with_all = ["md5", "sha256"])]
     pub csr: Option<String>,
+
+    /// The CSR, as a flag (the same as the positional CSR)
+    #[arg(long = "csr", id = "csr_flag", value_name = "CSR", conflicts_with_all = ["csr", "md5", "sha256"])]
+    pub csr_flag: Option<String>,
 
     /// MD5 of the CSR's DER (hex), when only the hashes are known
     #[arg(long, value_name = "HEX", requires_all = ["sha256", "domain"])]
@@ -160,7 +281,9 @@ pub struct Source {
 /// Where a check's hashes and names come from.
 #[derive(Debug, Args)]
 pub struct CheckSource {
-    /// Names to check (default with --csr: every valid name of the CSR)
+    /// Names to check (default with --csr: every valid name of the CSR).
+    /// Without --csr, a first argument that is - or an existing file is the
+    /// CSR; @SERVER (dig style) is a --resolver
     #[arg(value_name = "DOMAIN")]
     pub domains: Vec<String>,
 
@@ -183,7 +306,7 @@ pub struct CheckSource {
 /// Network options shared by the check commands.
 #[derive(Debug, Args)]
 pub struct NetworkOptions {
-    /// Recursive resolver to use (repeatable; default: /etc/resolv.conf)
+    /// Recursive resolver to use (repeatable; default: /etc/resolv.conf); @IP works too
     #[arg(long, value_name = "IP[:PORT]", value_parser = parse_resolver)]
     pub resolver: Vec<SocketAddr>,
 
@@ -191,9 +314,15 @@ pub struct NetworkOptions {
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
     pub timeout: Option<Duration>,
 
-    /// Poll until every name passes or DURATION (90s, 10m) runs out
+    /// Poll until every name passes or DURATION (90s, 10m, 2h) runs out. Rounds
+    /// start 2s, 6s, 15s, 30s, 1m, 2m, 4m and 7m after the first, then at the
+    /// CAs' own re-check times: 10m, 20m, 40m, 80m, 160m... (Sectigo's schedule)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub wait: Option<Duration>,
+
+    /// Port of the authoritative nameservers (a lab's servers off port 53)
+    #[arg(long, value_name = "PORT", default_value_t = 53, value_parser = clap::value_parser!(u16).range(1..))]
+    pub ns_port: u16,
 
     /// Most time one DNS check (a name's CNAME, its CAA, a --txt) may take,
     /// all its queries together [default: 6 x --timeout]
@@ -258,28 +387,56 @@ pub enum Scheme {
     Both,
 }
 
-/// A `HOST:IP` pair (`--resolve`, like curl's).
+/// A `--resolve` entry: `HOST:IP`, or curl's `HOST:PORT:ADDR[,ADDR...]`;
+/// HOST `*` stands for every host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolveOverride {
     pub host: String,
-    pub ip: IpAddr,
+    /// curl's PORT: the entry applies when dcv fetches from that port.
+    pub port: Option<u16>,
+    pub ips: Vec<IpAddr>,
 }
 
 impl std::str::FromStr for ResolveOverride {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (host, ip) = s
+        let (host, rest) = s
             .split_once(':')
-            .ok_or_else(|| format!("{s:?} is not HOST:IP"))?;
-        let ip = ip.trim_start_matches('[').trim_end_matches(']');
-        let ip = ip
-            .parse()
-            .map_err(|_| format!("{ip:?} is not an IP address"))?;
-        Ok(ResolveOverride {
-            host: crate::names::host_to_ascii(host)?,
-            ip,
-        })
+            .ok_or_else(|| format!("{s:?} is not HOST:IP or HOST:PORT:ADDR"))?;
+        let parse_ip = |ip: &str| {
+            ip.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<IpAddr>()
+                .map_err(|_| format!("{ip:?} is not an IP address"))
+        };
+        // HOST:IP (an IPv6 address has colons of its own) or HOST:PORT:ADDR.
+        let (port, ips) = match parse_ip(rest) {
+            Ok(ip) => (None, vec![ip]),
+            Err(e) => match rest.split_once(':') {
+                Some((port, addrs))
+                    if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    let port = port
+                        .parse::<u16>()
+                        .ok()
+                        .filter(|&p| p > 0)
+                        .ok_or_else(|| format!("port {port:?} is not from 1 to 65535"))?;
+                    let ips = addrs
+                        .split(',')
+                        .map(parse_ip)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    (Some(port), ips)
+                }
+                _ => return Err(e),
+            },
+        };
+        let host = if host == "*" {
+            host.to_owned()
+        } else {
+            crate::names::host_to_ascii(host)?
+        };
+        Ok(ResolveOverride { host, port, ips })
     }
 }
 
@@ -291,14 +448,15 @@ pub struct HttpOptions {
     pub scheme: Scheme,
 
     /// Port for http://
-    #[arg(long, value_name = "N", default_value_t = 80)]
+    #[arg(long, value_name = "N", default_value_t = 80, value_parser = clap::value_parser!(u16).range(1..))]
     pub http_port: u16,
 
     /// Port for https://
-    #[arg(long, value_name = "N", default_value_t = 443)]
+    #[arg(long, value_name = "N", default_value_t = 443, value_parser = clap::value_parser!(u16).range(1..))]
     pub https_port: u16,
 
-    /// Use IP for HOST instead of DNS (repeatable, like curl --resolve)
+    /// Use IP for HOST instead of DNS (repeatable, like curl --resolve: also
+    /// HOST:PORT:ADDR[,ADDR...]; HOST * means every host)
     #[arg(long, value_name = "HOST:IP")]
     pub resolve: Vec<ResolveOverride>,
 }
@@ -377,6 +535,8 @@ pub struct CheckHttpArgs {
 }
 
 fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
+    // dig's @SERVER.
+    let s = s.strip_prefix('@').unwrap_or(s);
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, 53));
     }
@@ -419,8 +579,12 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 #[derive(Debug, Args)]
 pub struct HashArgs {
     /// CSR files (PEM or DER), or - for standard input
-    #[arg(value_name = "CSR", required = true)]
+    #[arg(value_name = "CSR", required_unless_present = "csr_flag")]
     pub csrs: Vec<String>,
+
+    /// A CSR file, as a flag (repeatable; the same as the positional CSRs)
+    #[arg(long = "csr", id = "csr_flag", value_name = "CSR")]
+    pub csr_flag: Vec<String>,
 
     #[command(flatten)]
     pub ca: CaOptions,
@@ -471,7 +635,8 @@ pub enum CnameFormat {
 
 #[derive(Debug, Args)]
 pub struct EmailsArgs {
-    /// Names to list approver addresses for (U-labels are converted to A-labels)
+    /// Names to list approver addresses for (U-labels are converted to A-labels);
+    /// without --csr, a first argument that is - or an existing file is the CSR
     #[arg(value_name = "DOMAIN", required_unless_present = "csr")]
     pub domains: Vec<String>,
 

@@ -46,6 +46,29 @@ pub enum Error {
     /// `dcv corroborate`: a file that is not a usable check report.
     #[error("{file}: {problem}")]
     Report { file: String, problem: String },
+    #[error("interrupted before the first round completed: nothing to report")]
+    Interrupted,
+}
+
+/// An error message as a person reads it: "No such file or directory",
+/// without Rust's " (os error 2)" tails (wherever an I/O error was quoted).
+pub fn plain_message(text: &str) -> String {
+    const TAIL: &str = " (os error ";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(TAIL) {
+        let after = &rest[i + TAIL.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(')') {
+            out.push_str(&rest[..i]);
+            rest = &after[digits + 1..];
+        } else {
+            out.push_str(&rest[..i + TAIL.len()]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 impl Error {
@@ -61,9 +84,25 @@ impl Error {
             Error::Runtime(_) => "runtime",
             Error::Random(_) => "random",
             Error::Output(_) => "output",
+            Error::Interrupted => "interrupted",
             Error::Report { .. } => "report",
         }
     }
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn os_error_tails_are_dropped() {
+        assert_eq!(
+            super::plain_message("x.pem: No such file or directory (os error 2)"),
+            "x.pem: No such file or directory"
+        );
+        assert_eq!(
+            super::plain_message("a (os error 13): b (os error x)"),
+            "a: b (os error x)"
+        );
+    }
+}

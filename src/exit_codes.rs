@@ -9,6 +9,8 @@ pub enum ExitCode {
     CheckFailed,
     /// Bad usage, or unreadable or invalid input.
     BadInput,
+    /// Ctrl-C stopped `--wait` (128 + SIGINT, as shells report it).
+    Interrupted,
 }
 
 impl ExitCode {
@@ -17,6 +19,7 @@ impl ExitCode {
             ExitCode::Success => 0,
             ExitCode::CheckFailed => 1,
             ExitCode::BadInput => 2,
+            ExitCode::Interrupted => 130,
         }
     }
 

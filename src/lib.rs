@@ -37,8 +37,12 @@ use exit_codes::ExitCode;
 use output::Output;
 
 /// Runs one parsed command line.
-pub fn run(cli: Cli) -> Result<ExitCode> {
+pub fn run(mut cli: Cli) -> Result<ExitCode> {
     let mut out = Output::new(cli.json, cli.quiet, cli.color);
+    out.verbose = cli.verbose;
+    for warning in cli.normalize().map_err(error::Error::Usage)? {
+        out.warn(&warning);
+    }
     let code = match &cli.command {
         Command::Hash(args) => commands::hash::run(args, &mut out),
         Command::Token => commands::token::run(&mut out),
@@ -48,6 +52,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::CheckDns(args) => commands::check::run_dns(args, &mut out),
         Command::CheckHttp(args) => commands::check::run_http(args, &mut out),
         Command::Check(args) => commands::check::run_all(args, &mut out),
+        Command::Completions { shell } => commands::shell::completions(*shell, &mut out),
+        Command::Man => commands::shell::man(&mut out),
         Command::Persist(args) => commands::persist::run(args, &mut out),
         Command::Corroborate(args) => commands::corroborate::run(args, &mut out),
     };

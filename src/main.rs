@@ -18,13 +18,22 @@ fn main() -> std::process::ExitCode {
             ) {
                 // A bad value deserves one line, not clap's usage block.
                 let text = e.render().to_string();
-                let line = text
+                let mut line = text
                     .lines()
                     .next()
                     .unwrap_or_default()
-                    .trim_start_matches("error: ");
+                    .trim_start_matches("error: ")
+                    .to_owned();
+                // An enum flag's values belong in the one line.
+                if let Some(values) = text
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| l.starts_with("[possible values:"))
+                {
+                    line = format!("{line} {values}");
+                }
                 let json = std::env::args().any(|a| a == "--json");
-                print_error(&Error::Usage(line.to_owned()), json);
+                print_error(&Error::Usage(line), json);
                 return ExitCode::BadInput.into();
             }
             let _ = e.print();

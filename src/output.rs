@@ -13,12 +13,20 @@ use crate::report::{CheckReport, Status};
 use crate::runner::Progress;
 
 /// The colour decision, made once: `always` and `never` win; `auto` colours
-/// only a terminal and only when `NO_COLOR` is unset or empty (no-color.org).
-pub fn use_color(when: ColorWhen, stdout_is_terminal: bool, no_color: Option<&str>) -> bool {
+/// only a terminal, only when `NO_COLOR` is unset or empty (no-color.org),
+/// and never when `TERM` is `dumb`.
+pub fn use_color(
+    when: ColorWhen,
+    stdout_is_terminal: bool,
+    no_color: Option<&str>,
+    term: Option<&str>,
+) -> bool {
     match when {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
-        ColorWhen::Auto => stdout_is_terminal && no_color.is_none_or(str::is_empty),
+        ColorWhen::Auto => {
+            stdout_is_terminal && no_color.is_none_or(str::is_empty) && term != Some("dumb")
+        }
     }
 }
 
@@ -69,6 +77,8 @@ pub struct Render {
     pub paint: Painter,
     /// `-q`: the short form (one line per CSR for `hash`).
     pub quiet: bool,
+    /// `-v`: every detail, even in large reports.
+    pub verbose: bool,
 }
 
 /// A command's result, printable as human text or as one JSON document.
@@ -80,6 +90,8 @@ pub trait Report: Serialize {
 pub struct Output {
     pub json: bool,
     pub quiet: bool,
+    /// `-v`: every detail of every name.
+    pub verbose: bool,
     pub paint: Painter,
     stdout: io::BufWriter<io::Stdout>,
     /// Stdout's reader went away: nothing more is written.
@@ -89,10 +101,17 @@ pub struct Output {
 impl Output {
     pub fn new(json: bool, quiet: bool, color: ColorWhen) -> Output {
         let no_color = std::env::var("NO_COLOR").ok();
-        let enabled = use_color(color, io::stdout().is_terminal(), no_color.as_deref());
+        let term = std::env::var("TERM").ok();
+        let enabled = use_color(
+            color,
+            io::stdout().is_terminal(),
+            no_color.as_deref(),
+            term.as_deref(),
+        );
         Output {
             json,
             quiet,
+            verbose: false,
             paint: Painter::new(enabled && !json),
             stdout: io::BufWriter::new(io::stdout()),
             closed: false,
@@ -112,6 +131,7 @@ impl Output {
             let cx = Render {
                 paint: self.paint,
                 quiet: self.quiet,
+                verbose: self.verbose,
             };
             report.human(&mut self.stdout, &cx)
         };
@@ -145,12 +165,32 @@ impl Output {
         }
     }
 
-    /// The `--wait` progress display: a line on stderr when it is a
-    /// terminal (and not `--quiet`), else nothing.
-    pub fn progress(&self) -> TerminalProgress {
-        TerminalProgress {
-            enabled: !self.quiet && io::stderr().is_terminal(),
+    /// Text that is not a report (completions, a man page): written as is,
+    /// with a closed stdout as quiet as for reports.
+    pub fn raw(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.closed {
+            return Ok(());
         }
+        match self.stdout.write_all(bytes) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other.map_err(Error::Output),
+        }
+    }
+
+    /// The `--wait` progress display on stderr: one self-rewriting line on
+    /// a terminal, one plain line per round otherwise, nothing with `-q`.
+    pub fn progress(&self) -> WaitProgress {
+        let style = if self.quiet {
+            ProgressStyle::Off
+        } else if io::stderr().is_terminal() {
+            ProgressStyle::Terminal
+        } else {
+            ProgressStyle::Lines
+        };
+        WaitProgress { style }
     }
 
     pub fn flush(&mut self) -> Result<()> {
@@ -178,44 +218,121 @@ fn json_document<R: Serialize>(report: &R) -> io::Result<String> {
 /// and under `--json` also one JSON document on stdout (SPEC section 6), so
 /// a pipeline reading stdout gets a document and a person still sees why.
 pub fn print_error(e: &Error, json: bool) {
-    if json {
-        let doc = serde_json::json!({
-            "schema_version": SCHEMA_VERSION,
-            "error": {"kind": e.kind(), "message": e.to_string()},
-        });
-        let _ = writeln!(io::stdout().lock(), "{doc}");
+    #[derive(Serialize)]
+    struct Body<'a> {
+        kind: &'a str,
+        message: &'a str,
     }
-    let _ = writeln!(io::stderr().lock(), "dcv: error: {e}");
-}
-
-/// `--wait` progress as one self-rewriting line on a terminal's stderr.
-pub struct TerminalProgress {
-    enabled: bool,
-}
-
-impl Progress for TerminalProgress {
-    fn waiting(&mut self, round: usize, report: &CheckReport, next_in: Duration, left: Duration) {
-        if !self.enabled {
-            return;
+    #[derive(Serialize)]
+    struct ErrorDocument<'a> {
+        error: Body<'a>,
+    }
+    let message = crate::error::plain_message(&e.to_string());
+    if json {
+        let doc = ErrorDocument {
+            error: Body {
+                kind: e.kind(),
+                message: &message,
+            },
+        };
+        if let Ok(doc) = json_document(&doc) {
+            let _ = writeln!(io::stdout().lock(), "{doc}");
         }
-        let failing = report
-            .results
-            .iter()
-            .filter(|r| r.status == Status::Fail)
-            .count();
+    }
+    let _ = writeln!(io::stderr().lock(), "dcv: error: {message}");
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressStyle {
+    /// `-q`: nothing.
+    Off,
+    /// stderr is a terminal: one line, rewritten in place and cut to the
+    /// terminal's width (a wrapped line could not be rewritten).
+    Terminal,
+    /// stderr is a file or a pipe (CI): one plain line per round.
+    Lines,
+}
+
+/// `--wait` progress on stderr, in the style the terminal allows.
+pub struct WaitProgress {
+    style: ProgressStyle,
+}
+
+/// What a round left to do, in words: `3 not passing: a.example, b.example
+/// and 1 more; next try in 8s (52s left)`.
+pub fn progress_line(
+    round: usize,
+    report: &CheckReport,
+    next_in: Duration,
+    left: Duration,
+) -> String {
+    const SHOWN: usize = 3;
+    let mut failing: Vec<&str> = Vec::new();
+    for r in &report.results {
+        if matches!(r.status, Status::Fail | Status::Invalid)
+            && !failing.contains(&r.domain.as_str())
+        {
+            failing.push(&r.domain);
+        }
+    }
+    for n in &report.names {
+        if !n.ok && !failing.contains(&n.domain.as_str()) {
+            failing.push(&n.domain);
+        }
+    }
+    let mut names = failing
+        .iter()
+        .take(SHOWN)
+        .map(|d| crate::text::printable(d))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if failing.len() > SHOWN {
+        names.push_str(&format!(" and {} more", failing.len() - SHOWN));
+    }
+    format!(
+        "round {round}: {} not passing: {names}; next try in {} ({} left)",
+        failing.len(),
+        crate::text::duration(next_in),
+        crate::text::duration(left)
+    )
+}
+
+/// The width of the terminal on stderr, when it has one.
+fn stderr_width() -> Option<usize> {
+    // SAFETY: TIOCGWINSZ fills a winsize; a failure leaves it zeroed.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut size) };
+    (rc == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
+/// Cuts a line to `width` characters, marking the cut.
+fn fit(line: &str, width: usize) -> String {
+    if line.chars().count() < width {
+        return line.to_owned();
+    }
+    let mut cut: String = line.chars().take(width.saturating_sub(2)).collect();
+    cut.push('…');
+    cut
+}
+
+impl Progress for WaitProgress {
+    fn waiting(&mut self, round: usize, report: &CheckReport, next_in: Duration, left: Duration) {
+        let line = progress_line(round, report, next_in, left);
         let mut err = io::stderr().lock();
         // Progress is a courtesy: a closed stderr must not stop the check.
-        let _ = write!(
-            err,
-            "\r\x1b[Kround {round}: {failing} not passing yet; next try in {}s ({}s left)",
-            next_in.as_secs(),
-            left.as_secs()
-        );
+        let _ = match self.style {
+            ProgressStyle::Off => return,
+            ProgressStyle::Terminal => {
+                let width = stderr_width().unwrap_or(80);
+                write!(err, "\r\x1b[K{}", fit(&line, width))
+            }
+            ProgressStyle::Lines => writeln!(err, "dcv: {line}"),
+        };
         let _ = err.flush();
     }
 
     fn done(&mut self) {
-        if self.enabled {
+        if self.style == ProgressStyle::Terminal {
             let mut err = io::stderr().lock();
             let _ = write!(err, "\r\x1b[K");
             let _ = err.flush();
@@ -229,12 +346,18 @@ mod tests {
 
     #[test]
     fn colour_decision() {
-        assert!(use_color(ColorWhen::Always, false, Some("1")));
-        assert!(!use_color(ColorWhen::Never, true, None));
-        assert!(use_color(ColorWhen::Auto, true, None));
-        assert!(use_color(ColorWhen::Auto, true, Some("")));
-        assert!(!use_color(ColorWhen::Auto, true, Some("1")));
-        assert!(!use_color(ColorWhen::Auto, false, None));
+        assert!(use_color(ColorWhen::Always, false, Some("1"), Some("dumb")));
+        assert!(!use_color(ColorWhen::Never, true, None, None));
+        assert!(use_color(
+            ColorWhen::Auto,
+            true,
+            None,
+            Some("xterm-256color")
+        ));
+        assert!(use_color(ColorWhen::Auto, true, Some(""), None));
+        assert!(!use_color(ColorWhen::Auto, true, Some("1"), None));
+        assert!(!use_color(ColorWhen::Auto, false, None, None));
+        assert!(!use_color(ColorWhen::Auto, true, None, Some("dumb")));
     }
 
     #[test]
@@ -250,6 +373,13 @@ mod tests {
             r#"{"schema_version":1,"ok":true}"#
         );
         assert_eq!(json_document(&Empty {}).unwrap(), r#"{"schema_version":1}"#);
+    }
+
+    #[test]
+    fn long_progress_lines_are_cut_to_the_terminal() {
+        assert_eq!(fit("abcdef", 10), "abcdef");
+        assert_eq!(fit("abcdefghijkl", 6), "abcd…");
+        assert_eq!(fit("abcdefghijkl", 6).chars().count(), 5);
     }
 
     #[test]

@@ -466,6 +466,7 @@ fn engine_config(network: &NetworkOptions, recursive: bool, need_resolver: bool)
     );
     cfg.ipv4 = !network.ipv6;
     cfg.ipv6 = !network.ipv4;
+    cfg.ns_port = network.ns_port;
     cfg.trust_anchors = trust_anchors(network)?.map(Arc::new);
     Ok(cfg)
 }
@@ -541,7 +542,8 @@ pub fn parse_resolv_conf(text: &str) -> Vec<SocketAddr> {
 fn warn_unused_overrides(http: &HttpOptions, targets: &[Target], out: &Output) {
     let mut unused: Vec<&str> = Vec::new();
     for host in http.resolve.iter().map(|o| o.host.trim_end_matches('.')) {
-        if !targets.iter().any(|t| t.host == host) && !unused.contains(&host) {
+        // `*` stands for every host.
+        if host != "*" && !targets.iter().any(|t| t.host == host) && !unused.contains(&host) {
             unused.push(host);
         }
     }
@@ -574,8 +576,10 @@ fn overrides(resolve: &[ResolveOverride]) -> HashMap<String, Vec<IpAddr>> {
     for o in resolve {
         let host = o.host.trim_end_matches('.').to_owned();
         let ips = map.entry(host).or_default();
-        if !ips.contains(&o.ip) {
-            ips.push(o.ip);
+        for ip in &o.ips {
+            if !ips.contains(ip) {
+                ips.push(*ip);
+            }
         }
     }
     map

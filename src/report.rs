@@ -151,6 +151,19 @@ impl CheckResult {
         self
     }
 
+    /// A validation method passed (not CAA, not input).
+    pub fn validates(&self) -> bool {
+        self.status == Status::Pass
+            && matches!(
+                self.check,
+                CheckKind::Cname
+                    | CheckKind::Txt
+                    | CheckKind::Http
+                    | CheckKind::Https
+                    | CheckKind::Persist
+            )
+    }
+
     /// Records the DNSSEC verdict on the answers behind this result. A bogus
     /// answer is what the CA's validating resolver turns into SERVFAIL: the
     /// result fails, naming the cause and what to fix.
@@ -192,6 +205,20 @@ pub struct NameVerdict {
     pub detail: String,
 }
 
+/// How `--wait` went: present only with `--wait`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WaitSummary {
+    /// Rounds that completed.
+    pub rounds: usize,
+    /// Seconds from the first round's start to the end of the last one.
+    pub waited_s: f64,
+    /// The time ran out before every name passed.
+    pub gave_up: bool,
+    /// Ctrl-C stopped the polling; the report is the last complete round's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+}
+
 /// The report of a check command. `ok` is true exactly when it exits 0.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
@@ -200,6 +227,12 @@ pub struct CheckReport {
     /// Per-name verdicts (`dcv check` only), where one passing method is enough.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<NameVerdict>,
+    /// Names refused before any question (also reported as `input`
+    /// results), in the shape every command uses: `{name, reason}`.
+    pub rejected: Vec<Rejection>,
+    /// `--wait`: `rounds`, `waited_s`, `gave_up` (and `interrupted`) at the top level.
+    #[serde(flatten)]
+    pub wait: Option<WaitSummary>,
     /// `--no-dnssec`: the answers were not validated (SPEC section 6).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dnssec_off: bool,
@@ -210,16 +243,20 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    /// `ok` when nothing failed and no name was invalid; a skip alone does
-    /// not fail (the name is outside what this method can validate).
+    /// `ok` when nothing failed, no name was invalid and something was
+    /// validated; a skip alone does not fail (the name is outside what this
+    /// method can validate), but a check where every name was skipped does.
     pub fn new(results: Vec<CheckResult>) -> CheckReport {
         let ok = results
             .iter()
-            .all(|r| matches!(r.status, Status::Pass | Status::Skip));
+            .all(|r| matches!(r.status, Status::Pass | Status::Skip))
+            && results.iter().any(CheckResult::validates);
         CheckReport {
             ok,
             results,
             names: Vec::new(),
+            rejected: Vec::new(),
+            wait: None,
             dnssec_off: false,
             about: None,
         }
@@ -229,7 +266,8 @@ impl CheckReport {
     /// method does not fail a name that another method validates.
     pub fn with_verdicts(results: Vec<CheckResult>, names: Vec<NameVerdict>) -> CheckReport {
         // A failed input (a CSR the CA will refuse) fails whatever the names say.
-        let ok = names.iter().all(|n| n.ok)
+        let ok = !names.is_empty()
+            && names.iter().all(|n| n.ok)
             && !results.iter().any(|r| {
                 r.status == Status::Invalid
                     || (r.check == CheckKind::Input && r.status == Status::Fail)
@@ -238,9 +276,21 @@ impl CheckReport {
             ok,
             results,
             names,
+            rejected: Vec::new(),
+            wait: None,
             dnssec_off: false,
             about: None,
         }
+    }
+
+    /// Nothing failed, yet nothing was validated either: every name was
+    /// skipped (or there was none). Such a check does not pass.
+    pub fn nothing_validated(&self) -> bool {
+        !self.results.iter().any(CheckResult::validates)
+            && self
+                .results
+                .iter()
+                .all(|r| matches!(r.status, Status::Pass | Status::Skip))
     }
 
     pub fn exit_code(&self) -> ExitCode {
@@ -256,8 +306,96 @@ impl CheckReport {
     }
 }
 
+/// Up to this many names, a report shows every result in full; beyond,
+/// one line per name and each shared cause once (`-v` shows everything).
+pub const FULL_FORM_MAX_NAMES: usize = 5;
+
 impl Report for CheckReport {
     fn human(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
+        if cx.quiet {
+            self.failing_names(out, cx)?;
+        } else if cx.verbose || self.domains().len() <= FULL_FORM_MAX_NAMES {
+            self.full_form(out, cx)?;
+        } else {
+            self.grouped_form(out, cx)?;
+        }
+        self.footer(out, cx)
+    }
+}
+
+/// Distinct failures shared by several names, numbered in order of
+/// appearance: `[1] cname FAIL, 120 names: ...`.
+struct Cause<'a> {
+    first: &'a CheckResult,
+    /// The detail and hint with the name replaced by `<name>`.
+    detail: String,
+    hint: Option<String>,
+    names: usize,
+}
+
+/// A text about `domain` made general: the name (without `*.`) becomes
+/// `<name>`, so one cause reads the same for every name it hits.
+fn generalize(text: &str, domain: &str) -> String {
+    let base = domain.strip_prefix("*.").unwrap_or(domain);
+    if base.is_empty() {
+        text.to_owned()
+    } else {
+        text.replace(base, "<name>")
+    }
+}
+
+impl CheckReport {
+    /// The names the report is about, in order of first appearance.
+    fn domains(&self) -> Vec<&str> {
+        let mut seen: Vec<&str> = Vec::new();
+        for d in self
+            .results
+            .iter()
+            .map(|r| r.domain.as_str())
+            .chain(self.names.iter().map(|n| n.domain.as_str()))
+        {
+            if !seen.contains(&d) {
+                seen.push(d);
+            }
+        }
+        seen
+    }
+
+    /// A name's overall tag: its verdict (`check`), else its worst result.
+    fn name_status(&self, domain: &str, cx: &Render) -> (bool, String) {
+        let p = cx.paint;
+        if let Some(v) = self.names.iter().find(|n| n.domain == domain) {
+            return if v.ok {
+                (true, p.good("OK    "))
+            } else {
+                (false, p.bad("NOT OK"))
+            };
+        }
+        let mine = || self.results.iter().filter(|r| r.domain == domain);
+        if mine().any(|r| r.status == Status::Invalid) {
+            (false, p.bad("INVALID"))
+        } else if mine().any(|r| r.status == Status::Fail) {
+            (false, p.bad("FAIL  "))
+        } else if mine().all(|r| r.status == Status::Skip) {
+            (true, p.dim("SKIP  "))
+        } else {
+            (true, p.good("PASS  "))
+        }
+    }
+
+    /// `-q`: only the names that do not pass (then the verdict).
+    fn failing_names(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
+        for d in self.domains() {
+            let (ok, tag) = self.name_status(d, cx);
+            if !ok {
+                writeln!(out, "{tag} {}", text::printable(d))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every result with its attempts and hint, then the verdicts.
+    fn full_form(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
         let p = cx.paint;
         // Details quote what servers, certificates and CSRs said: every
         // string is escaped here, on its one way to the terminal.
@@ -316,8 +454,144 @@ impl Report for CheckReport {
                 safe(&n.detail)
             )?;
         }
+        Ok(())
+    }
+
+    /// One line per name (its tag and each method's status, where it
+    /// passed or which cause it failed by), then each cause once.
+    fn grouped_form(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
+        let p = cx.paint;
+        let safe = text::printable;
+        let mut causes: Vec<Cause> = Vec::new();
+        let mut cause_of = Vec::with_capacity(self.results.len());
+        for r in &self.results {
+            if r.status == Status::Pass {
+                cause_of.push(None);
+                continue;
+            }
+            let detail = generalize(&r.detail, &r.domain);
+            let hint = r.hint.as_deref().map(|h| generalize(h, &r.domain));
+            let found = causes.iter().position(|c| {
+                c.first.check == r.check
+                    && c.first.status == r.status
+                    && c.detail == detail
+                    && c.hint == hint
+            });
+            let i = found.unwrap_or_else(|| {
+                causes.push(Cause {
+                    first: r,
+                    detail,
+                    hint,
+                    names: 0,
+                });
+                causes.len() - 1
+            });
+            causes[i].names += 1;
+            cause_of.push(Some(i));
+        }
+        let domains = self.domains();
+        let width = domains
+            .iter()
+            .map(|d| safe(d).chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(40);
+        for d in &domains {
+            let (_, tag) = self.name_status(d, cx);
+            let parts: Vec<String> = self
+                .results
+                .iter()
+                .zip(&cause_of)
+                .filter(|(r, _)| r.domain == *d)
+                .map(|(r, cause)| match cause {
+                    None => match &r.adn {
+                        Some(adn) => format!("{} pass at {}", r.check.label(), safe(adn)),
+                        None => format!("{} pass", r.check.label()),
+                    },
+                    Some(i) => {
+                        let status = match r.status {
+                            Status::Fail => p.bad("FAIL"),
+                            Status::Invalid => p.bad("INVALID"),
+                            _ => p.dim("skip"),
+                        };
+                        format!("{} {status} [{}]", r.check.label(), i + 1)
+                    }
+                })
+                .collect();
+            let name = format!("{:<width$}", safe(d));
+            writeln!(out, "{tag} {}  {}", p.bold(&name), parts.join(", "))?;
+        }
+        for (i, c) in causes.iter().enumerate() {
+            let status = match c.first.status {
+                Status::Fail => "FAIL",
+                Status::Invalid => "INVALID",
+                _ => "skip",
+            };
+            let (detail, hint) = if c.names == 1 {
+                (c.first.detail.clone(), c.first.hint.clone())
+            } else {
+                (c.detail.clone(), c.hint.clone())
+            };
+            let count = if c.names == 1 {
+                format!("1 name ({})", safe(&c.first.domain))
+            } else {
+                format!("{} names", c.names)
+            };
+            writeln!(
+                out,
+                "[{}] {} {status}, {count}: {}",
+                i + 1,
+                c.first.check.label(),
+                safe(&detail)
+            )?;
+            if let Some(h) = hint {
+                writeln!(out, "    {} {}", p.warn("hint:"), safe(&h))?;
+            }
+        }
+        if !causes.is_empty() {
+            writeln!(
+                out,
+                "{}",
+                p.dim("(<name> stands for each name; -v shows every name's queries and fetches)")
+            )?;
+        }
+        Ok(())
+    }
+
+    /// How `--wait` went, a check that validated nothing, and the counts.
+    fn footer(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
+        let p = cx.paint;
+        if let Some(w) = &self.wait {
+            let waited = text::duration(std::time::Duration::from_secs_f64(w.waited_s));
+            let rounds = if w.rounds == 1 { "round" } else { "rounds" };
+            let line = if w.interrupted {
+                p.warn(&format!(
+                    "interrupted after {} {rounds} ({waited}): this is the last complete round",
+                    w.rounds
+                ))
+            } else if w.gave_up {
+                p.bad(&format!(
+                    "gave up: the --wait time ran out after {} {rounds} ({waited})",
+                    w.rounds
+                ))
+            } else if self.ok {
+                p.good(&format!("passed in round {} ({waited})", w.rounds))
+            } else {
+                format!("stopped after {} {rounds} ({waited})", w.rounds)
+            };
+            writeln!(out, "{line}")?;
+        }
         if self.dnssec_off {
             writeln!(out, "{}", p.warn("DNSSEC not validated (--no-dnssec)"))?;
+        }
+        if self.nothing_validated() {
+            writeln!(
+                out,
+                "{}",
+                p.bad(
+                    "nothing was validated: every name was skipped, so the CA could validate none"
+                )
+            )?;
         }
         let summary = format!(
             "{} passed, {} failed, {} skipped, {} invalid",

@@ -14,7 +14,7 @@ use crate::http::{Checker, EngineLookup, Fetcher};
 use crate::names::DnsName;
 use crate::net::Net;
 use crate::plan::{CheckPlan, Row};
-use crate::report::{CheckKind, CheckReport, CheckResult, NameVerdict, Status};
+use crate::report::{CheckKind, CheckReport, CheckResult, NameVerdict, Status, WaitSummary};
 
 /// Runs one round of the plan: DNS and HTTP checks concurrently, every
 /// question through one fresh engine.
@@ -67,17 +67,20 @@ async fn unstamped_round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckRep
             CheckReport::with_verdicts(results, verdicts)
         }
     };
+    report.rejected = plan.rejected.clone();
     report.dnssec_off = plan.engine.trust_anchors.is_none();
     report
 }
 
-/// Runs the plan: one round, or rounds until ok with `--wait`.
+/// Runs the plan: one round, or rounds until ok with `--wait`. Each
+/// complete round's report is also left in `last` (what Ctrl-C prints).
 pub async fn run<F: Fetcher>(
     plan: &CheckPlan,
     net: &Net<F>,
     progress: &mut dyn Progress,
+    last: &mut Option<CheckReport>,
 ) -> CheckReport {
-    poll(plan.wait, progress, || round(plan, net)).await
+    poll(plan.wait, progress, last, || round(plan, net)).await
 }
 
 /// Where `--wait` reports how it is going (a terminal line, or nothing).
@@ -96,15 +99,40 @@ impl Progress for Silent {
     fn done(&mut self) {}
 }
 
-/// First pause between `--wait` rounds; it doubles up to [`MAX_BACKOFF`].
-pub const FIRST_BACKOFF: Duration = Duration::from_secs(2);
-pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// When `--wait` rounds start, in seconds after the first. The first
+/// minutes are for a person watching a record appear; from 10 minutes on
+/// the rounds fall on the CAs' own re-check times: Sectigo re-checks a
+/// pending DCV 10, 20, 40, 80, 160... minutes after the order, doubling,
+/// so a round there sees what the CA's re-check sees, and checking in
+/// between would not make the certificate come any sooner. After the
+/// table the interval keeps doubling (capped by `--wait`, at most 24 h).
+pub const SCHEDULE_S: [u64; 13] = [0, 2, 6, 15, 30, 60, 120, 240, 420, 600, 1200, 2400, 4800];
+
+/// The start of the first scheduled round after `elapsed`.
+pub fn next_round_at(elapsed: Duration) -> Duration {
+    let mut at = SCHEDULE_S
+        .iter()
+        .map(|&s| Duration::from_secs(s))
+        .find(|&t| t > elapsed);
+    // Past the table: the CA's doubling goes on (9600 s, 19200 s, ...).
+    let mut t = Duration::from_secs(SCHEDULE_S[SCHEDULE_S.len() - 1]);
+    while at.is_none() {
+        t *= 2;
+        if t > elapsed {
+            at = Some(t);
+        }
+    }
+    at.unwrap_or(t)
+}
 
 /// Runs `round` once, or with `wait` until a round is ok or the time is up,
-/// sleeping with backoff between rounds and showing progress on a terminal.
+/// sleeping between rounds on [`SCHEDULE_S`] and showing progress. With
+/// `wait`, every report carries its [`WaitSummary`], and each complete
+/// round's report is copied into `last`.
 pub async fn poll<F, Fut>(
     wait: Option<Duration>,
     progress: &mut dyn Progress,
+    last: &mut Option<CheckReport>,
     mut round: F,
 ) -> CheckReport
 where
@@ -112,20 +140,26 @@ where
     Fut: Future<Output = CheckReport>,
 {
     let started = Instant::now();
-    let mut pause = FIRST_BACKOFF;
     let mut n = 1;
     loop {
-        let report = round().await;
+        let mut report = round().await;
         let Some(wait) = wait else { return report };
         let elapsed = started.elapsed();
-        if report.ok || elapsed >= wait {
+        let over = elapsed >= wait;
+        report.wait = Some(WaitSummary {
+            rounds: n,
+            waited_s: (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+            gave_up: over && !report.ok,
+            interrupted: false,
+        });
+        *last = Some(report.clone());
+        if report.ok || over {
             progress.done();
             return report;
         }
-        let sleep = pause.min(wait - elapsed);
+        let sleep = (next_round_at(elapsed) - elapsed).min(wait - elapsed);
         progress.waiting(n, &report, sleep, wait - elapsed);
         tokio::time::sleep(sleep).await;
-        pause = (pause * 2).min(MAX_BACKOFF);
         n += 1;
     }
 }
@@ -216,37 +250,63 @@ fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_schedule_follows_the_ca_from_ten_minutes_on() {
+        let at = |s: u64| next_round_at(Duration::from_secs(s)).as_secs();
+        assert_eq!(at(0), 2);
+        assert_eq!(at(2), 6);
+        assert_eq!(at(7), 15);
+        // Sectigo's re-checks: 10, 20, 40, 80 min, then doubling on.
+        assert_eq!(at(500), 10 * 60);
+        assert_eq!(at(600), 20 * 60);
+        assert_eq!(at(1300), 40 * 60);
+        assert_eq!(at(2400), 80 * 60);
+        assert_eq!(at(4800), 160 * 60);
+        assert_eq!(at(160 * 60 + 1), 320 * 60);
+        assert!(SCHEDULE_S.windows(2).all(|w| w[0] < w[1]));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn poll_repeats_until_ok_with_backoff() {
         let mut rounds = 0;
         let started = tokio::time::Instant::now();
-        let report = poll(Some(Duration::from_secs(60)), &mut Silent, || {
-            rounds += 1;
-            let status = if rounds < 3 {
-                Status::Fail
-            } else {
-                Status::Pass
-            };
-            async move {
-                CheckReport::new(vec![CheckResult::new(
-                    "x.example",
-                    CheckKind::Cname,
-                    status,
-                    "",
-                )])
-            }
-        })
+        let mut last = None;
+        let report = poll(
+            Some(Duration::from_secs(60)),
+            &mut Silent,
+            &mut last,
+            || {
+                rounds += 1;
+                let status = if rounds < 3 {
+                    Status::Fail
+                } else {
+                    Status::Pass
+                };
+                async move {
+                    CheckReport::new(vec![CheckResult::new(
+                        "x.example",
+                        CheckKind::Cname,
+                        status,
+                        "",
+                    )])
+                }
+            },
+        )
         .await;
         assert!(report.ok);
         assert_eq!(rounds, 3);
-        // 2 s then 4 s of backoff.
+        // Rounds at 0 s, 2 s and 6 s.
         assert_eq!(started.elapsed().as_secs(), 6);
+        let w = report.wait.unwrap();
+        assert_eq!((w.rounds, w.gave_up, w.interrupted), (3, false, false));
+        assert_eq!(w.waited_s, 6.0);
+        assert_eq!(last.unwrap().wait.unwrap().rounds, 3);
     }
 
     #[tokio::test(start_paused = true)]
     async fn poll_gives_up_when_time_runs_out() {
         let mut rounds = 0;
-        let report = poll(Some(Duration::from_secs(5)), &mut Silent, || {
+        let report = poll(Some(Duration::from_secs(5)), &mut Silent, &mut None, || {
             rounds += 1;
             async {
                 CheckReport::new(vec![CheckResult::new(
@@ -261,6 +321,23 @@ mod tests {
         assert!(!report.ok);
         // t=0, t=2, t=5 (the last sleep is cut to the time left).
         assert_eq!(rounds, 3);
+        let w = report.wait.unwrap();
+        assert_eq!((w.rounds, w.gave_up), (3, true));
+        assert_eq!(w.waited_s, 5.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_wait_one_round_and_no_summary() {
+        let report = poll(None, &mut Silent, &mut None, || async {
+            CheckReport::new(vec![CheckResult::new(
+                "x.example",
+                CheckKind::Cname,
+                Status::Fail,
+                "",
+            )])
+        })
+        .await;
+        assert!(report.wait.is_none());
     }
 
     fn name(s: &str) -> DnsName {

@@ -59,6 +59,18 @@ pub fn seconds(d: Duration) -> String {
     }
 }
 
+/// A longer duration as people say it: `45s`, `2m05s`, `1h20m`.
+pub fn duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs < 60 {
+        seconds(Duration::from_millis(d.as_millis() as u64 / 100 * 100))
+    } else if secs < 3600 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{}h{:02}m", secs / 3600, secs % 3600 / 60)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +96,8 @@ mod tests {
         assert_eq!(seconds(Duration::from_secs(5)), "5s");
         assert_eq!(seconds(Duration::from_millis(500)), "0.5s");
         assert_eq!(seconds(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(duration(Duration::from_millis(1560)), "1.5s");
+        assert_eq!(duration(Duration::from_secs(125)), "2m05s");
+        assert_eq!(duration(Duration::from_secs(4800)), "1h20m");
     }
 }

@@ -9,8 +9,12 @@ mod check;
 mod check_dns;
 #[path = "cli/check_http.rs"]
 mod check_http;
+#[path = "cli/ci_example.rs"]
+mod ci_example;
 #[path = "cli/corroborate.rs"]
 mod corroborate;
+#[path = "cli/daily.rs"]
+mod daily;
 #[path = "cli/hash.rs"]
 mod hash;
 #[path = "cli/hostile.rs"]
@@ -23,3 +27,5 @@ mod persist;
 mod props;
 #[path = "cli/render.rs"]
 mod render;
+#[path = "cli/schema.rs"]
+mod schema;

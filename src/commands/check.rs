@@ -3,12 +3,12 @@
 //! real network, and emitted as one report.
 
 use crate::cli::{CheckArgs, CheckDnsArgs, CheckHttpArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exit_codes::ExitCode;
 use crate::net::Net;
-use crate::output::Output;
+use crate::output::{Output, print_error};
 use crate::plan::CheckPlan;
-use crate::runner;
+use crate::runner::{self, Progress};
 
 pub fn run_dns(args: &CheckDnsArgs, out: &mut Output) -> Result<ExitCode> {
     let plan = CheckPlan::dns(args, out)?;
@@ -25,13 +25,42 @@ pub fn run_all(args: &CheckArgs, out: &mut Output) -> Result<ExitCode> {
     run(&plan, out)
 }
 
-/// plan → run → emit.
+/// plan → run → emit. With `--wait`, Ctrl-C stops the polling: the last
+/// complete round's report is printed and the exit code is 130.
 fn run(plan: &CheckPlan, out: &mut Output) -> Result<ExitCode> {
     let runtime = super::runtime()?;
     let dnssec = plan.engine.trust_anchors.is_some();
     let net = Net::real(plan.engine.timeout, dnssec);
     let mut progress = out.progress();
-    let report = runtime.block_on(runner::run(plan, &net, &mut progress));
+    let mut last = None;
+    let finished = runtime.block_on(async {
+        let polling = runner::run(plan, &net, &mut progress, &mut last);
+        if plan.wait.is_none() {
+            return Some(polling.await);
+        }
+        tokio::select! {
+            report = polling => Some(report),
+            // An error here means no handler could be set: poll on.
+            Ok(()) = tokio::signal::ctrl_c() => None,
+        }
+    });
+    let report = match finished {
+        Some(report) => report,
+        None => {
+            progress.done();
+            let Some(mut report) = last else {
+                print_error(&Error::Interrupted, out.json);
+                return Ok(ExitCode::Interrupted);
+            };
+            report.ok = false;
+            if let Some(w) = &mut report.wait {
+                w.interrupted = true;
+                w.gave_up = false;
+            }
+            out.emit(&report)?;
+            return Ok(ExitCode::Interrupted);
+        }
+    };
     // A chain that could not be fetched is a warning, not a failure.
     if let Some(why) = report
         .results

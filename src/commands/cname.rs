@@ -17,6 +17,7 @@ const ZONE_TTL: u32 = 300;
 
 #[derive(Serialize)]
 pub struct CnameReport {
+    ok: bool,
     records: Vec<CnameRecord>,
     rejected: Vec<Rejection>,
     #[serde(skip)]
@@ -73,6 +74,7 @@ pub fn run(args: &CnameArgs, out: &mut Output) -> Result<ExitCode> {
     let records = artifacts::plan_cnames(&subject.expectation, &subject.domains, args.at);
     let code = subject.exit_code();
     out.emit(&CnameReport {
+        ok: code == ExitCode::Success,
         records,
         rejected: subject.rejected,
         format: args.format,

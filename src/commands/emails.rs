@@ -19,6 +19,7 @@ pub const SUNSET_NOTE: &str = "BR 3.2.2.4.4: CAs SHOULD NOT use constructed appr
 
 #[derive(Serialize)]
 pub struct EmailsReport {
+    ok: bool,
     emails: Vec<ApproverEmails>,
     rejected: Vec<Rejection>,
     note: &'static str,
@@ -72,6 +73,7 @@ pub fn run(args: &EmailsArgs, out: &mut Output) -> Result<ExitCode> {
         ExitCode::CheckFailed
     };
     out.emit(&EmailsReport {
+        ok: code == ExitCode::Success,
         emails: artifacts::approver_emails(&domains),
         rejected,
         note: SUNSET_NOTE,

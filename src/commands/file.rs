@@ -24,6 +24,7 @@ pub struct Written {
 
 #[derive(Serialize)]
 pub struct FileReport {
+    ok: bool,
     files: Vec<HttpFile>,
     skipped: Vec<Skipped>,
     rejected: Vec<Rejection>,
@@ -103,6 +104,7 @@ pub fn run(args: &FileArgs, out: &mut Output) -> Result<ExitCode> {
     };
     let code = subject.exit_code();
     out.emit(&FileReport {
+        ok: code == ExitCode::Success,
         path: exp.file_path(),
         body: exp.file_body(),
         files,

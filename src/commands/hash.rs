@@ -18,6 +18,8 @@ use crate::preflight::{self, Finding, Severity};
 /// One CSR's facts (SPEC section 4 field names) and its next steps.
 #[derive(Serialize)]
 pub struct HashReport {
+    /// The envelope's `ok`: true exactly when this CSR alone would exit 0.
+    ok: bool,
     file: String,
     #[serde(skip)]
     display: String,
@@ -174,8 +176,10 @@ fn load_window(args: &[String], allow_bad_signature: bool) -> Vec<Result<LoadedC
 /// A CSR of a batch that could not be read, as its own JSON line.
 #[derive(Serialize)]
 struct HashFailure {
+    ok: bool,
     file: String,
-    error: String,
+    /// The same shape as a `--json` error document's `error`.
+    error: serde_json::Value,
 }
 
 impl Report for HashFailure {
@@ -212,8 +216,12 @@ pub fn run(args: &HashArgs, out: &mut Output) -> Result<ExitCode> {
                 eprintln!("dcv: error: {e}");
                 if out.json {
                     out.emit(&HashFailure {
+                        ok: false,
                         file: args.csrs[i].clone(),
-                        error: e.to_string(),
+                        error: serde_json::json!({
+                            "kind": e.kind(),
+                            "message": crate::error::plain_message(&e.to_string()),
+                        }),
                     })?;
                 }
                 code = ExitCode::BadInput;
@@ -223,7 +231,8 @@ pub fn run(args: &HashArgs, out: &mut Output) -> Result<ExitCode> {
         };
         let csr = loaded.csr;
         let findings = preflight::findings(&csr);
-        if !csr.rejected.is_empty() || preflight::has_error(&findings) {
+        let ok = csr.rejected.is_empty() && !preflight::has_error(&findings);
+        if !ok {
             code = code.worst(ExitCode::CheckFailed);
         }
         let exp = expectation(
@@ -235,6 +244,7 @@ pub fn run(args: &HashArgs, out: &mut Output) -> Result<ExitCode> {
         )?;
         let (files, _) = artifacts::plan_files(&exp, &csr.domains);
         let report = HashReport {
+            ok,
             // JSON names the argument as given (`-` for standard input).
             file: args.csrs[i].clone(),
             display: loaded.file,

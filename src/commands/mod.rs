@@ -9,6 +9,7 @@ pub mod emails;
 pub mod file;
 pub mod hash;
 pub mod persist;
+pub mod shell;
 pub mod token;
 
 use crate::error::{Error, Result};

@@ -11,6 +11,7 @@ use crate::output::{Output, Render, Report};
 
 #[derive(Serialize)]
 pub struct TokenReport {
+    ok: bool,
     token: String,
 }
 
@@ -32,6 +33,7 @@ pub fn run(out: &mut Output) -> Result<ExitCode> {
         return Err(Error::Random(e.to_string()));
     }
     out.emit(&TokenReport {
+        ok: true,
         token: token.to_string(),
     })?;
     Ok(ExitCode::Success)

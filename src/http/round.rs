@@ -45,6 +45,11 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The `--resolve` addresses for `host`: its own entry, else a `*` one.
+    fn override_for(&self, host: &str) -> Option<&Vec<IpAddr>> {
+        self.overrides.get(host).or_else(|| self.overrides.get("*"))
+    }
+
     fn families(&self) -> Vec<Family> {
         let mut f = Vec::new();
         if self.ipv4 {
@@ -200,7 +205,7 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
     }
 
     async fn addresses(&self, host: &str) -> Result<Addresses, NoAddress> {
-        if let Some(ips) = self.settings.overrides.get(host) {
+        if let Some(ips) = self.settings.override_for(host) {
             let ips: Vec<IpAddr> = ips
                 .iter()
                 .copied()
@@ -312,7 +317,7 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
         // Addresses chosen by the user (--resolve, an IP URL) are deliberate;
         // internal ones from DNS mean the CA will see something else.
         let from_dns =
-            target.literal.is_none() && !self.settings.overrides.contains_key(&target.host);
+            target.literal.is_none() && self.settings.override_for(&target.host).is_none();
         if from_dns {
             note_internal_addresses(result, &addresses)
         } else {

@@ -41,8 +41,11 @@ fn check(port: u16, extra: &[&str]) -> (std::process::Output, Value) {
     let mut cmd = dcv();
     cmd.args(["check-http", "--json", "--csr"])
         .arg(fixture(CSR))
-        .args(["--resolve", &format!("{NAME}:127.0.0.1")])
-        .args(["--http-port", &port.to_string()]);
+        .args(["--resolve", &format!("{NAME}:127.0.0.1")]);
+    // 0: no plain-HTTP port (an --https check); port 0 is refused as a flag.
+    if port != 0 {
+        cmd.args(["--http-port", &port.to_string()]);
+    }
     if !extra.contains(&"--timeout") {
         cmd.args(["--timeout", "5"]);
     }

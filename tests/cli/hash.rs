@@ -183,7 +183,7 @@ fn batch_goes_on_past_a_bad_file_and_exits_2() {
             .ends_with("certificate.pem")
     );
     assert!(
-        lines[1]["error"]
+        lines[1]["error"]["message"]
             .as_str()
             .unwrap()
             .contains("this is a certificate")

@@ -1,0 +1,128 @@
+//! docs/schema/*.json (JSON Schema 2020-12) hold against the real output of
+//! every command, and reject documents that break the contract.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::support::dns_server::{DnsServer, Zone};
+use crate::support::http_server::{Reply, TestServer};
+use crate::support::{dcv, fixture};
+
+fn schema(name: &str) -> jsonschema::Validator {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("docs/schema/{name}.json"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{name}.json: {e}"))
+}
+
+/// Every stdout line is a document that `name`'s schema accepts.
+fn holds(name: &str, args: &[&str]) -> Vec<Value> {
+    let out = dcv().arg("--json").args(args).output().unwrap();
+    let v = schema(name);
+    let docs: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!docs.is_empty(), "{args:?}: no output");
+    for doc in &docs {
+        let errors: Vec<String> = v
+            .iter_errors(doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name} {args:?}: {errors:#?}\n{doc:#}");
+        assert_eq!(doc["schema_version"], 1);
+        // A batch of CSRs has one `ok` per CSR; the exit code is the worst.
+        if name != "error" && docs.len() == 1 {
+            assert_eq!(doc["ok"], out.status.code() == Some(0), "{doc}");
+        }
+    }
+    docs
+}
+
+fn path(name: &str) -> String {
+    fixture(name).display().to_string()
+}
+
+#[test]
+fn render_commands_match_their_schemas() {
+    let multi = path("rsa2048_multi.pem");
+    let bad = path("bad_names.pem");
+    holds("hash", &["hash", &multi]);
+    holds("hash", &["hash", &bad]);
+    // A batch: the unreadable CSR keeps its line, with an error object.
+    let docs = holds("hash", &["hash", &multi, &path("certificate.pem")]);
+    assert_eq!(docs[1]["error"]["kind"], "csr");
+    holds("token", &["token"]);
+    holds("file", &["file", &path("ec256_wildcard.pem")]);
+    let root = tempfile::tempdir().unwrap();
+    let docs = holds(
+        "file",
+        &["file", &bad, "--write", root.path().to_str().unwrap()],
+    );
+    assert_eq!(docs[0]["written"]["action"], "created");
+    holds("cname", &["cname", &multi, "--at", "fqdn"]);
+    holds("cname", &["cname", &bad]);
+    holds("emails", &["emails", "www.example.com", "a b.example.com"]);
+    holds("emails", &["emails", "--csr", &multi]);
+    holds("error", &["hash", "/nonexistent.pem"]);
+    holds("error", &["check-dns", "example.com"]);
+}
+
+#[test]
+fn check_commands_match_the_check_schema() {
+    let dns = DnsServer::start(vec![Zone::new("example.com")]);
+    let web = TestServer::http("127.0.0.1", |_: &_| Reply::status(404));
+    let resolver = dns.addr.to_string();
+    let port = web.port().to_string();
+    let csr = path("ec256_wildcard.pem");
+    let net = ["--recursive", "--timeout", "2", "--resolver", &resolver];
+    let http = ["--resolve", "example.com:127.0.0.1", "--http-port", &port];
+    let with = |cmd: &str, more: &[&str]| -> Vec<String> {
+        let mut a = vec![cmd.to_owned(), "--csr".into(), csr.clone()];
+        // check-http asks no DNS question of its own: no --recursive.
+        let net = if cmd == "check-http" {
+            &net[1..]
+        } else {
+            &net[..]
+        };
+        a.extend(net.iter().chain(more).map(|s| (*s).to_owned()));
+        a
+    };
+    let run = |args: Vec<String>| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        holds("check", &refs)
+    };
+    run(with("check-dns", &[]));
+    let docs = run(with("check-dns", &["--wait", "1s"]));
+    assert_eq!(docs[0]["gave_up"], true);
+    run(with("check-http", &http));
+    run(with("check", &http));
+    run(with(
+        "check-dns",
+        &["--txt", "_x.example.com=abc", "a b.example.com"],
+    ));
+}
+
+#[test]
+fn the_schemas_reject_broken_documents() {
+    let check = schema("check");
+    let good = serde_json::json!({"schema_version":1,"ok":true,"results":[],"rejected":[]});
+    assert!(check.is_valid(&good));
+    for broken in [
+        serde_json::json!({"schema_version":2,"ok":true,"results":[],"rejected":[]}),
+        serde_json::json!({"schema_version":1,"results":[],"rejected":[]}),
+        serde_json::json!({"schema_version":1,"ok":true,"results":[{"domain":"a","check":"cname","status":"maybe","detail":""}],"rejected":[]}),
+        serde_json::json!({"schema_version":1,"ok":true,"results":[],"rejected":[{"name":"x"}]}),
+        serde_json::json!({"schema_version":1,"ok":false,"results":[],"rejected":[],"rounds":2}),
+    ] {
+        assert!(!check.is_valid(&broken), "{broken}");
+    }
+    let token = schema("token");
+    assert!(!token.is_valid(&serde_json::json!({"schema_version":1,"ok":true,"token":"short"})));
+}
