@@ -36,6 +36,8 @@ pub struct PersistRecord {
 
 #[derive(Serialize)]
 pub struct PersistReport {
+    /// True exactly when the command exits 0 (no name was rejected).
+    ok: bool,
     records: Vec<PersistRecord>,
     rejected: Vec<Rejection>,
     #[serde(skip)]
@@ -145,6 +147,7 @@ pub fn run(args: &PersistArgs, out: &mut Output) -> Result<ExitCode> {
         ExitCode::CheckFailed
     };
     out.emit(&PersistReport {
+        ok: code == ExitCode::Success,
         records,
         rejected,
         format: args.format,

@@ -112,17 +112,101 @@ fn check_commands_match_the_check_schema() {
 #[test]
 fn the_schemas_reject_broken_documents() {
     let check = schema("check");
-    let good = serde_json::json!({"schema_version":1,"ok":true,"results":[],"rejected":[]});
+    let good = serde_json::json!({"schema_version":1,"ok":true,"results":[],"rejected":[],
+        "perspective":"eu-1","checked_at":"2026-11-25T08:00:00Z","command":"check-dns",
+        "method":"dns","subject":{"md5":"0123456789ABCDEF0123456789ABCDEF"}});
     assert!(check.is_valid(&good));
+    let with = |key: &str, value: serde_json::Value| {
+        let mut doc = good.clone();
+        doc[key] = value;
+        doc
+    };
+    let mut no_perspective = good.clone();
+    no_perspective
+        .as_object_mut()
+        .unwrap()
+        .remove("perspective");
+    for broken in [
+        no_perspective,
+        with("checked_at", serde_json::json!("yesterday")),
+        with(
+            "results",
+            serde_json::json!([{"domain":"a","check":"cname","status":"pass","detail":"","dnssec":"maybe"}]),
+        ),
+    ] {
+        assert!(!check.is_valid(&broken), "{broken}");
+    }
     for broken in [
         serde_json::json!({"schema_version":2,"ok":true,"results":[],"rejected":[]}),
         serde_json::json!({"schema_version":1,"results":[],"rejected":[]}),
         serde_json::json!({"schema_version":1,"ok":true,"results":[{"domain":"a","check":"cname","status":"maybe","detail":""}],"rejected":[]}),
         serde_json::json!({"schema_version":1,"ok":true,"results":[],"rejected":[{"name":"x"}]}),
         serde_json::json!({"schema_version":1,"ok":false,"results":[],"rejected":[],"rounds":2}),
+        serde_json::json!({"schema_version":1,"ok":true,"records":[],"rejected":[]}),
     ] {
         assert!(!check.is_valid(&broken), "{broken}");
     }
     let token = schema("token");
     assert!(!token.is_valid(&serde_json::json!({"schema_version":1,"ok":true,"token":"short"})));
+}
+
+#[test]
+fn persist_and_corroborate_match_their_schemas() {
+    let docs = holds(
+        "persist",
+        &[
+            "persist",
+            "example.com",
+            "*.example.net",
+            "--issuer",
+            "sectigo.com",
+            "--accounturi",
+            "https://acme.sectigo.com/acct/1",
+        ],
+    );
+    assert_eq!(docs[0]["records"].as_array().unwrap().len(), 2);
+    holds(
+        "persist",
+        &[
+            "persist",
+            "a b.example.com",
+            "--issuer",
+            "ca.example",
+            "--accounturi",
+            "u",
+        ],
+    );
+
+    // Two perspectives' reports of the same --txt check, one passing.
+    let good = DnsServer::start(vec![
+        Zone::new("example.com").txt("_dnsauth.example.com", &["v1"]),
+    ]);
+    let bad = DnsServer::start(vec![Zone::new("example.com")]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, server) in [("eu", &good), ("us", &bad)] {
+        let out = dcv()
+            .args([
+                "--json",
+                "check-dns",
+                "--recursive",
+                "--timeout",
+                "2",
+                "--resolver",
+            ])
+            .arg(server.addr.to_string())
+            .args(["--txt", "_dnsauth.example.com=v1", "--perspective", name])
+            .output()
+            .unwrap();
+        let file = dir.path().join(format!("{name}.json"));
+        std::fs::write(&file, &out.stdout).unwrap();
+        files.push(file.display().to_string());
+    }
+    let mut args = vec!["corroborate", "--date", "2025-06-01"];
+    args.extend(files.iter().map(String::as_str));
+    let docs = holds("corroborate", &args);
+    // Two perspectives, one may disagree on 2025-06-01: the quorum holds.
+    assert_eq!(docs[0]["required_perspectives"], 2);
+    assert_eq!(docs[0]["ok"], true, "{:#}", docs[0]);
+    assert!(!schema("corroborate").is_valid(&serde_json::json!({"schema_version":1,"ok":true})));
 }
