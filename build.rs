@@ -27,10 +27,10 @@ fn main() {
     let mut watched = vec!["HEAD".to_owned(), "packed-refs".to_owned()];
     watched.extend(git(&["symbolic-ref", "-q", "HEAD"]));
     for path in &watched {
-        if let Some(p) = git(&["rev-parse", "--git-path", path]) {
-            if std::path::Path::new(&p).exists() {
-                println!("cargo:rerun-if-changed={p}");
-            }
+        if let Some(p) = git(&["rev-parse", "--git-path", path])
+            && std::path::Path::new(&p).exists()
+        {
+            println!("cargo:rerun-if-changed={p}");
         }
     }
     println!("cargo:rustc-env=DCV_COMMIT={commit}");

@@ -294,15 +294,15 @@ pub fn corroborate(reports: &[ReadReport], date: Date) -> Result<Corroboration, 
         .iter()
         .filter_map(|r| clock::parse_rfc3339(&r.about.checked_at))
         .collect();
-    if let (Some(lo), Some(hi)) = (times.iter().min(), times.iter().max()) {
-        if hi - lo > 3600 {
-            notes.push(format!(
+    if let (Some(lo), Some(hi)) = (times.iter().min(), times.iter().max())
+        && hi - lo > 3600
+    {
+        notes.push(format!(
                 "the reports were made {} apart (from {} to {}): a CA asks its perspectives within minutes, so run them together",
                 text::seconds(std::time::Duration::from_secs((hi - lo) as u64)),
                 clock::rfc3339(*lo),
                 clock::rfc3339(*hi)
             ));
-        }
     }
     let ok = !short && !names.is_empty() && names.iter().all(|n| n.ok);
     Ok(Corroboration {

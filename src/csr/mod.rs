@@ -325,10 +325,9 @@ fn facts(env: &der::Envelope<'_>, req: &X509CertificationRequest<'_>) -> Csr {
     if let Some(ip) = common_name
         .as_deref()
         .and_then(|cn| cn.parse::<IpAddr>().ok())
+        && !ip_addresses.contains(&ip)
     {
-        if !ip_addresses.contains(&ip) {
-            ip_addresses.insert(0, ip);
-        }
+        ip_addresses.insert(0, ip);
     }
     Csr {
         md5: hex::encode_upper(Md5::digest(&der)),

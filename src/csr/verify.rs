@@ -240,14 +240,14 @@ pub fn algorithm(alg: &AlgorithmIdentifier<'_>) -> SignatureAlgorithm {
         hash,
         scheme,
     };
-    if scheme == Scheme::Pss {
-        if let Some(p) = pss_params(alg) {
-            out.hash = Hash::from_oid(&p.hash);
-            out.human = match out.hash {
-                Some(h) => format!("RSA-PSS with {}", h.name()),
-                None => "RSA-PSS with an unrecognised hash".into(),
-            };
-        }
+    if scheme == Scheme::Pss
+        && let Some(p) = pss_params(alg)
+    {
+        out.hash = Hash::from_oid(&p.hash);
+        out.human = match out.hash {
+            Some(h) => format!("RSA-PSS with {}", h.name()),
+            None => "RSA-PSS with an unrecognised hash".into(),
+        };
     }
     out
 }

@@ -161,16 +161,16 @@ async fn look_for_mistakes(
     .await;
     for (&i, l) in nodata.iter().zip(&txts) {
         for o in &l.observations {
-            if let Ok(a) = &o.result {
-                if let Some(t) = a.answers.iter().find_map(|r| match &r.data {
+            if let Ok(a) = &o.result
+                && let Some(t) = a.answers.iter().find_map(|r| match &r.data {
                     Data::Txt(t) => Some(t.clone()),
                     _ => None,
-                }) {
-                    return Some((
-                        diagnose::txt_instead_of_cname(exp, &qnames[i], &t),
-                        candidates[i].clone(),
-                    ));
-                }
+                })
+            {
+                return Some((
+                    diagnose::txt_instead_of_cname(exp, &qnames[i], &t),
+                    candidates[i].clone(),
+                ));
             }
         }
     }

@@ -208,14 +208,13 @@ impl Engine {
                 .answers
                 .iter()
                 .any(|r| r.owner == name && matches!(r.data, Data::Cname(_)));
-            if !is_alias {
-                if let Some(r) = answer
+            if !is_alias
+                && let Some(r) = answer
                     .authority
                     .iter()
                     .find(|r| matches!(r.data, Data::Soa { .. }) && in_zone(&name, &r.owner))
-                {
-                    return Ok(r.owner.clone());
-                }
+            {
+                return Ok(r.owner.clone());
             }
             match parent(&name) {
                 Some(p) => name = p.to_owned(),
@@ -305,10 +304,11 @@ impl Engine {
                 })?;
         let mut hosts: Vec<String> = Vec::new();
         for r in &answer.answers {
-            if let Data::Ns(h) = &r.data {
-                if r.owner == zone && !hosts.contains(h) {
-                    hosts.push(h.clone());
-                }
+            if let Data::Ns(h) = &r.data
+                && r.owner == zone
+                && !hosts.contains(h)
+            {
+                hosts.push(h.clone());
             }
         }
         self.servers_of(zone, hosts).await

@@ -371,10 +371,10 @@ fn response_error(e: &hyper::Error, sniff: &SniffHandle, scheme: HttpScheme) -> 
     {
         return FetchError::TlsOnHttpPort;
     }
-    if let Some(io) = io_source(e) {
-        if io.kind() == io::ErrorKind::ConnectionReset {
-            return FetchError::Reset;
-        }
+    if let Some(io) = io_source(e)
+        && io.kind() == io::ErrorKind::ConnectionReset
+    {
+        return FetchError::Reset;
     }
     if e.is_incomplete_message() && sniff.received() == 0 {
         return FetchError::Closed;

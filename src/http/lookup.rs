@@ -143,11 +143,12 @@ impl AddressLookup for EngineLookup<'_> {
             let owners = chain(&answer, &name);
             let mut ips = Vec::new();
             for r in &answer.answers {
-                if let Data::Addr(ip) = r.data {
-                    if Family::of(&ip) == family && owners.contains(&r.owner) && !ips.contains(&ip)
-                    {
-                        ips.push(ip);
-                    }
+                if let Data::Addr(ip) = r.data
+                    && Family::of(&ip) == family
+                    && owners.contains(&r.owner)
+                    && !ips.contains(&ip)
+                {
+                    ips.push(ip);
                 }
             }
             if !ips.is_empty() {

@@ -148,12 +148,11 @@ impl TrustAnchors {
 
     /// True when `key`, a DNSKEY of `zone`, is anchored.
     pub fn trusts(&self, zone: &Name, key: &DNSKEY) -> bool {
-        if zone.is_root() {
-            if let Some(root) = &self.root {
-                if root.contains(key.public_key() as &dyn PublicKey) {
-                    return true;
-                }
-            }
+        if zone.is_root()
+            && let Some(root) = &self.root
+            && root.contains(key.public_key() as &dyn PublicKey)
+        {
+            return true;
         }
         self.keys
             .iter()
