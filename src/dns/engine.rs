@@ -11,9 +11,10 @@ use std::time::Duration;
 use futures::future::{BoxFuture, FutureExt, Shared, join_all};
 use tokio::sync::Semaphore;
 
-use super::dnssec::TrustAnchors;
 use super::dnssec::chain::Validation;
+use super::dnssec::{Security, TrustAnchors};
 use super::findings::LookupFailure;
+use super::observe::chain;
 use super::{Answer, Data, DnsTransport, QueryError, RType, Rcode, in_zone, normalize, parent};
 use crate::net::MAX_IN_FLIGHT;
 /// Referral depth limit: a delegation chain deeper than this is a loop.
@@ -240,10 +241,25 @@ impl Engine {
         if self.cfg.ipv6 {
             types.push(RType::Aaaa);
         }
-        let answers = join_all(types.iter().map(|t| self.ask_resolvers(&host, *t))).await;
+        let host = &host;
+        let answers = join_all(types.iter().map(|&t| async move {
+            let a = self.ask_resolvers(host, t).await.ok()?;
+            // A bogus address is one the CA's validating resolver cannot
+            // use: the CA never asks that server, so neither does dcv.
+            match self.security(host, t, &a).await {
+                Some(Security::Bogus(_)) => None,
+                _ => Some(a),
+            }
+        }))
+        .await;
         let mut out = Vec::new();
         for a in answers.into_iter().flatten() {
+            // Addresses of the host (or its alias chain) only.
+            let owners = chain(&a, host);
             for r in a.answers {
+                if !owners.contains(&r.owner) {
+                    continue;
+                }
                 if let Data::Addr(ip) = r.data {
                     let ok = (ip.is_ipv4() && self.cfg.ipv4) || (ip.is_ipv6() && self.cfg.ipv6);
                     let addr = SocketAddr::new(ip, self.cfg.ns_port);

@@ -590,3 +590,60 @@ fn the_dcv_cname_check_fails_on_a_bogus_answer_and_says_why() {
     );
     assert!(expired.hint.as_deref().unwrap().contains("re-sign"));
 }
+
+#[test]
+fn a_nameserver_whose_address_is_bogus_is_not_asked() {
+    use hickory_proto::rr::rdata::{A, NS};
+    let k = key();
+    let mut lab = signed_parent(&k);
+    lab.answer(
+        "example.com.",
+        RecordType::NS,
+        signed(
+            vec![
+                rec("example.com.", RData::NS(NS(name("ns1.example.com.")))),
+                rec("example.com.", RData::NS(NS(name("ns2.example.com.")))),
+            ],
+            "example.com.",
+            &k,
+        ),
+    );
+    let a = |host: &str, last: u8| rec(host, RData::A(A::new(192, 0, 2, last)));
+    lab.answer(
+        "ns1.example.com.",
+        RecordType::A,
+        signed(vec![a("ns1.example.com.", 1)], "example.com.", &k),
+    );
+    // ns2's address carries a signature that expired in 2021.
+    let stale = vec![a("ns2.example.com.", 2)];
+    let sig = sign(&stale, "example.com.", &k, 1_577_836_800, 1_609_459_200);
+    lab.answer(
+        "ns2.example.com.",
+        RecordType::A,
+        stale.into_iter().chain([sig]).collect(),
+    );
+    lab.answer(
+        "_x.example.com.",
+        RecordType::CNAME,
+        signed(vec![cname("_x.example.com.")], "example.com.", &k),
+    );
+    let mut cfg = Config::new(
+        vec!["127.0.0.1:53".parse().unwrap()],
+        Mode::Authoritative,
+        Duration::from_secs(1),
+    );
+    cfg.ipv6 = false;
+    cfg.trust_anchors = Some(Arc::new(anchor("example.com.", &k)));
+    let e = Engine::new(Arc::new(lab), cfg);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let l = rt.block_on(e.lookup("_x.example.com", RType::Cname));
+    let asked: Vec<String> = l
+        .observations
+        .iter()
+        .map(|o| o.server.name.clone())
+        .collect();
+    assert_eq!(asked, ["ns1.example.com"], "{:?}", l.error);
+}
