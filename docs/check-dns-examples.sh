@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the real outputs quoted in README.md (section dcv check-dns): two knotd on
+# Regenerates the real outputs quoted in docs/check-dns.md: two knotd on
 # 127.0.0.2:53 (ns1) and 127.0.0.3:53 (ns2) serving example.com.
 # Needs root (binds port 53 on those loopback addresses), knot, jq, python3
 # and a release build (DCV=path, or $CARGO_TARGET_DIR/release/dcv).
