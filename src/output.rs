@@ -68,6 +68,11 @@ impl Painter {
     pub fn dim(self, text: &str) -> String {
         self.paint("2", text)
     }
+
+    /// A closing summary line: green when all is well, red otherwise.
+    pub fn verdict(self, ok: bool, text: &str) -> String {
+        if ok { self.good(text) } else { self.bad(text) }
+    }
 }
 
 /// How a report is drawn for a person: colours, and how much to say.

@@ -500,15 +500,7 @@ impl Report for Corroboration {
         }
         let held = self.names.iter().filter(|n| n.ok).count();
         let summary = format!("quorum holds for {held} of {} names", self.names.len());
-        writeln!(
-            out,
-            "{}",
-            if self.ok {
-                p.good(&summary)
-            } else {
-                p.bad(&summary)
-            }
-        )
+        writeln!(out, "{}", p.verdict(self.ok, &summary))
     }
 }
 

@@ -600,15 +600,7 @@ impl CheckReport {
             self.count(Status::Skip),
             self.count(Status::Invalid)
         );
-        writeln!(
-            out,
-            "{}",
-            if self.ok {
-                p.good(&summary)
-            } else {
-                p.bad(&summary)
-            }
-        )
+        writeln!(out, "{}", p.verdict(self.ok, &summary))
     }
 }
 
