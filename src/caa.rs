@@ -125,12 +125,6 @@ pub enum Verdict {
     },
 }
 
-impl Verdict {
-    pub fn allows(&self) -> bool {
-        !matches!(self, Verdict::Forbidden { .. })
-    }
-}
-
 fn show(r: &CaaRecord) -> String {
     format!(
         "{} {} \"{}\"",
@@ -209,6 +203,13 @@ pub fn evaluate(set: &[CaaRecord], wildcard: bool, issuers: &[&str]) -> Verdict 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Verdict {
+        /// Test shorthand: the CA may issue.
+        fn allows(&self) -> bool {
+            !matches!(self, Verdict::Forbidden { .. })
+        }
+    }
 
     const SECTIGO: &[&str] = &["sectigo.com", "comodoca.com"];
 

@@ -136,11 +136,8 @@ pub fn host_to_ascii(raw: &str) -> Result<String, String> {
         .map_err(|_| format!("{raw:?} is not a valid internationalized domain name"))
 }
 
-/// Escapes control, bidi and invisible characters so a hostile name cannot
-/// mangle a terminal or a one-line error (see [`crate::text::printable`]).
-pub fn printable(raw: &str) -> String {
-    crate::text::printable(raw)
-}
+/// Names are shown through the one escaping function.
+pub use crate::text::printable;
 
 fn is_forbidden_ascii(c: char) -> bool {
     c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '*')

@@ -3,6 +3,7 @@
 //! person can fix (another CSR's hash, the uniqueValue, the CA tag, the
 //! SHA-256 split, a target the provider made relative).
 
+use super::normalize;
 use crate::artifacts::Expectation;
 use crate::ca;
 
@@ -13,18 +14,14 @@ pub struct Diagnosis {
     pub hint: String,
 }
 
-fn norm(s: &str) -> String {
-    s.trim_end_matches('.').to_ascii_lowercase()
-}
-
 fn is_hex(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// A CNAME target that looks like a DCV target but is not the expected one.
 pub fn cname_target(exp: &Expectation, found: &str) -> Diagnosis {
-    let want = norm(&exp.cname_target());
-    let got = norm(found);
+    let want = normalize(&exp.cname_target());
+    let got = normalize(found);
     // The provider appended the zone: `<target>.example.com.`.
     if let Some(rest) = got.strip_prefix(&format!("{want}.")) {
         return Diagnosis {
@@ -84,7 +81,7 @@ pub fn cname_target(exp: &Expectation, found: &str) -> Diagnosis {
         ));
     }
     let rest = &labels[used..];
-    let tag = norm(&exp.tag);
+    let tag = normalize(&exp.tag);
     let tag_len = tag.split('.').count();
     let (token_part, found_tag) = if rest.len() >= tag_len {
         (
@@ -139,8 +136,8 @@ pub fn cname_target(exp: &Expectation, found: &str) -> Diagnosis {
 
 /// A generic `--cname HOST=TARGET` mismatch.
 pub fn generic_cname(expected: &str, found: &str) -> Diagnosis {
-    let want = norm(expected);
-    let got = norm(found);
+    let want = normalize(expected);
+    let got = normalize(found);
     if let Some(rest) = got.strip_prefix(&format!("{want}.")) {
         return Diagnosis {
             reason: format!(

@@ -310,7 +310,7 @@ fn file_problem(lines: &[&str], want: &FileParts) -> Option<BodyProblem> {
         }
         Some(tag) if !tag.eq_ignore_ascii_case(&want.tag) => {
             return Some(BodyProblem::OtherTag {
-                found: printable(tag, 64),
+                found: text::printable_max(tag, 64),
                 expected: want.tag.clone(),
             });
         }
@@ -325,12 +325,12 @@ fn file_problem(lines: &[&str], want: &FileParts) -> Option<BodyProblem> {
         }
         (Some(found), None) => {
             return Some(BodyProblem::UnexpectedToken {
-                found: printable(found, 32),
+                found: text::printable_max(found, 32),
             });
         }
         (Some(found), Some(t)) if found != t => {
             return Some(BodyProblem::OtherToken {
-                found: printable(found, 32),
+                found: text::printable_max(found, 32),
                 expected: t.clone(),
             });
         }
@@ -426,12 +426,7 @@ fn html_title(text: &str) -> Option<String> {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    (!title.is_empty()).then(|| printable(&title, 80))
-}
-
-/// At most `max` characters, with unsafe characters escaped.
-fn printable(s: &str, max: usize) -> String {
-    text::printable_max(s, max)
+    (!title.is_empty()).then(|| text::printable_max(&title, 80))
 }
 
 /// A short, escaped view of a body for a one-line detail.

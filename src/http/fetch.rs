@@ -28,6 +28,9 @@ use tokio_rustls::TlsConnector;
 use super::HttpScheme;
 use crate::text;
 
+/// Header values are server input: at most this many characters are shown.
+const HEADER_SHOWN: usize = 300;
+
 /// The most body a check reads; a larger body fails (SPEC section 3).
 pub const MAX_BODY: usize = 64 * 1024;
 
@@ -303,7 +306,7 @@ where
         response
             .headers()
             .get(name)
-            .map(|v| printable(&String::from_utf8_lossy(v.as_bytes())))
+            .map(|v| text::printable_max(&String::from_utf8_lossy(v.as_bytes()), HEADER_SHOWN))
     };
     let mut out = Response {
         status: response.status().as_u16(),
@@ -395,11 +398,6 @@ fn io_source<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a io::Err
 
 fn is_eof(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::UnexpectedEof
-}
-
-/// Header values are server input: keep them printable and short.
-fn printable(s: &str) -> String {
-    text::printable_max(s, 300)
 }
 
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
@@ -584,7 +582,12 @@ mod tests {
 
     #[test]
     fn header_values_are_sanitised() {
-        assert_eq!(printable("a\r\nb"), "a\\r\\nb");
-        assert_eq!(printable(&"x".repeat(400)).chars().count(), 301);
+        assert_eq!(text::printable_max("a\r\nb", HEADER_SHOWN), "a\\r\\nb");
+        assert_eq!(
+            text::printable_max(&"x".repeat(400), HEADER_SHOWN)
+                .chars()
+                .count(),
+            301
+        );
     }
 }
