@@ -19,16 +19,11 @@ use crate::report::{CheckKind, CheckReport, CheckResult, NameVerdict, Status, Wa
 /// Runs one round of the plan: DNS and HTTP checks concurrently, every
 /// question through one fresh engine.
 pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
+    // Where and of what the report is, stamped with the round's start.
     let about = crate::perspective::About {
         checked_at: crate::clock::rfc3339(crate::clock::now()),
         ..plan.about.clone()
     };
-    let mut report = unstamped_round(plan, net).await;
-    report.about = Some(about);
-    report
-}
-
-async fn unstamped_round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
     let engine = Engine::new(net.dns.clone(), plan.engine.clone());
     let checker = Checker::sharing(
         EngineLookup::new(&engine),
@@ -69,6 +64,7 @@ async fn unstamped_round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckRep
     };
     report.rejected = plan.rejected.clone();
     report.dnssec_off = plan.engine.trust_anchors.is_none();
+    report.about = Some(about);
     report
 }
 
