@@ -7,7 +7,7 @@ use super::engine::{Engine, Lookup, Mode};
 use super::findings::{STALE_SECONDARY_HINT, failure_hint};
 use super::observe::{
     Picker, Seen, attempts, chain, classify, cname_picker, differing, holds, lookup_security,
-    servers_line, troubles,
+    lookups_security, servers_line, troubles,
 };
 use super::{Answer, Data, RType, normalize};
 use crate::report::{CheckKind, CheckResult, Status};
@@ -134,7 +134,8 @@ fn generic_failure(
 pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
     let mode = engine.config().mode;
     let host = normalize(&hv.host);
-    let l = follow_txt_alias(engine, engine.lookup(&host, RType::Txt).await).await;
+    let first = engine.lookup(&host, RType::Txt).await;
+    let l = follow_txt_alias(engine, first.clone()).await;
     let value = hv.value.clone();
     let picker = move |a: &Answer, qname: &str| {
         let txts = txts_of(a, qname);
@@ -154,7 +155,13 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
             hint: format!("put {:?} into the TXT record at {host}.", hv.value),
         }
     });
-    result.with_dnssec(lookup_security(engine, &l).await)
+    // The alias at HOST is relied on as much as the TXT behind it.
+    let relied_on = if first.name == l.name {
+        vec![l]
+    } else {
+        vec![first, l]
+    };
+    result.with_dnssec(lookups_security(engine, &relied_on).await)
 }
 
 /// Follows the alias at a TXT lookup's name when every server agrees on

@@ -647,3 +647,52 @@ fn a_nameserver_whose_address_is_bogus_is_not_asked() {
         .collect();
     assert_eq!(asked, ["ns1.example.com"], "{:?}", l.error);
 }
+
+#[test]
+fn a_txt_check_relies_on_the_alias_it_followed() {
+    use crate::dns::HostValue;
+    use crate::report::Status;
+    use hickory_proto::rr::rdata::TXT;
+
+    let k = key();
+    let mut lab = signed_parent(&k);
+    // _dnsauth is an alias (signed in 2020, expired in 2021) to the record.
+    let alias = vec![rec(
+        "_dnsauth.example.com.",
+        RData::CNAME(CNAME(name("value.example.com."))),
+    )];
+    let stale = sign(&alias, "example.com.", &k, 1_577_836_800, 1_609_459_200);
+    lab.answer(
+        "_dnsauth.example.com.",
+        RecordType::TXT,
+        alias.into_iter().chain([stale]).collect(),
+    );
+    lab.answer(
+        "value.example.com.",
+        RecordType::TXT,
+        signed(
+            vec![rec(
+                "value.example.com.",
+                RData::TXT(TXT::new(vec!["token-1".into()])),
+            )],
+            "example.com.",
+            &k,
+        ),
+    );
+    let e = engine(lab, anchor("example.com.", &k));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let hv: HostValue = "_dnsauth.example.com=token-1".parse().unwrap();
+    let r = rt.block_on(crate::dns::generic::txt(&e, &hv));
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    assert_eq!(r.dnssec, Some("bogus"));
+    assert!(
+        r.dnssec_detail
+            .as_deref()
+            .unwrap()
+            .contains("_dnsauth.example.com. CNAME expired"),
+        "{r:#?}"
+    );
+}
