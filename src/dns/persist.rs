@@ -34,11 +34,23 @@ pub async fn persist_check(
         return result;
     }
     // DNSSEC over the answers relied on (asked again: the round's cache).
-    let lookups = join_all(relied_on(&result, domain).iter().map(|adn| {
+    // The alias at each name is relied on as much as the TXT behind it.
+    let lookups: Vec<_> = join_all(relied_on(&result, domain).iter().map(|adn| {
         let q = format!("{}.{adn}", persist::LABEL);
-        async move { follow_txt_alias(engine, engine.lookup(&q, RType::Txt).await).await }
+        async move {
+            let first = engine.lookup(&q, RType::Txt).await;
+            let followed = follow_txt_alias(engine, first.clone()).await;
+            if first.name == followed.name {
+                vec![first]
+            } else {
+                vec![first, followed]
+            }
+        }
     }))
-    .await;
+    .await
+    .into_iter()
+    .flatten()
+    .collect();
     result.with_dnssec(lookups_security(engine, &lookups).await)
 }
 
