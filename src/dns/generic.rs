@@ -134,8 +134,8 @@ fn generic_failure(
 pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
     let mode = engine.config().mode;
     let host = normalize(&hv.host);
-    let first = engine.lookup(&host, RType::Txt).await;
-    let l = follow_txt_alias(engine, first.clone()).await;
+    let relied_on = txt_with_alias(engine, &host).await;
+    let l = relied_on[relied_on.len() - 1].clone();
     let value = hv.value.clone();
     let picker = move |a: &Answer, qname: &str| {
         let txts = txts_of(a, qname);
@@ -155,13 +155,19 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
             hint: format!("put {:?} into the TXT record at {host}.", hv.value),
         }
     });
-    // The alias at HOST is relied on as much as the TXT behind it.
-    let relied_on = if first.name == l.name {
-        vec![l]
-    } else {
-        vec![first, l]
-    };
     result.with_dnssec(lookups_security(engine, &relied_on).await)
+}
+
+/// The TXT lookup of `name` and, when every server answered with an alias,
+/// the lookup of its target (last): a check relies on both.
+pub(super) async fn txt_with_alias(engine: &Engine, name: &str) -> Vec<Lookup> {
+    let first = engine.lookup(name, RType::Txt).await;
+    let followed = follow_txt_alias(engine, first.clone()).await;
+    if first.name == followed.name {
+        vec![followed]
+    } else {
+        vec![first, followed]
+    }
 }
 
 /// Follows the alias at a TXT lookup's name when every server agrees on

@@ -11,7 +11,7 @@ use futures::future::join_all;
 use super::diagnose;
 use super::engine::{Engine, Lookup};
 use super::findings::STALE_SECONDARY_HINT;
-use super::generic::{follow_txt_alias, shown_txts, txts_of};
+use super::generic::{follow_txt_alias, shown_txts, txt_with_alias, txts_of};
 use super::observe::{
     Seen, attempts, classify_walk, differing, first_negative, holds, lookups_security, relied_on,
     server_failures, servers_line, walk_attempts,
@@ -37,15 +37,7 @@ pub async fn persist_check(
     // The alias at each name is relied on as much as the TXT behind it.
     let lookups: Vec<_> = join_all(relied_on(&result, domain).iter().map(|adn| {
         let q = format!("{}.{adn}", persist::LABEL);
-        async move {
-            let first = engine.lookup(&q, RType::Txt).await;
-            let followed = follow_txt_alias(engine, first.clone()).await;
-            if first.name == followed.name {
-                vec![first]
-            } else {
-                vec![first, followed]
-            }
-        }
+        async move { txt_with_alias(engine, &q).await }
     }))
     .await
     .into_iter()
