@@ -381,6 +381,13 @@ fn denial(
             .map(|r| r.name())
             .collect();
         owners.dedup();
+        if owners.len() > verify::MAX_DENIAL_RRSETS {
+            return Err(broken(format!(
+                "{} {rtype} records (more than {} is not a proof but a flood)",
+                owners.len(),
+                verify::MAX_DENIAL_RRSETS
+            )));
+        }
         for owner in owners {
             let set = rrset(authority, owner, rtype);
             let sigs = rrsigs(authority, owner, rtype);

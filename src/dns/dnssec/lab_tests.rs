@@ -696,3 +696,28 @@ fn a_txt_check_relies_on_the_alias_it_followed() {
         "{r:#?}"
     );
 }
+
+#[test]
+fn a_flood_of_denial_records_is_refused_not_verified() {
+    let k = key();
+    let mut lab = signed_parent(&k);
+    let mut authority = signed(vec![soa("example.com.")], "example.com.", &k);
+    for i in 0..20 {
+        let nsec = rec(
+            &format!("a{i:02}.example.com."),
+            RData::DNSSEC(DNSSECRData::NSEC(NSEC::new(
+                name(&format!("a{:02}.example.com.", i + 1)),
+                [RecordType::A, RecordType::RRSIG, RecordType::NSEC],
+            ))),
+        );
+        authority.extend(signed(vec![nsec], "example.com.", &k));
+    }
+    lab.negative("_x.example.com.", RecordType::CNAME, true, authority);
+    let e = engine(lab, anchor("example.com.", &k));
+    match verdict(&e, "_x.example.com") {
+        Security::Bogus(b @ Bogus::BrokenDenial { .. }) => {
+            assert!(b.to_string().contains("20 NSEC records"), "{b}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

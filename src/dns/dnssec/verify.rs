@@ -28,6 +28,17 @@ pub fn supported(alg: Algorithm) -> bool {
 /// largest keys); more is a hostile zone making validators burn CPU.
 const MAX_NSEC3_ITERATIONS: u16 = 2500;
 
+/// The most RRSIGs tried per RRset, and keys tried per RRSIG (key tags can
+/// collide, and a hostile zone makes them collide on purpose).
+const MAX_SIGNATURES: usize = 8;
+const MAX_KEYS_PER_SIGNATURE: usize = 4;
+/// The most DS records and DNSKEYs matched against each other per zone.
+const MAX_DS: usize = 16;
+const MAX_DNSKEYS: usize = 64;
+/// The most NSEC/NSEC3 RRsets of one negative answer that are checked (a
+/// proof needs at most three).
+pub const MAX_DENIAL_RRSETS: usize = 16;
+
 /// The RRSIGs in `records` that cover `owner`/`covered`.
 pub fn rrsigs<'a>(records: &'a [Record], owner: &Name, covered: RecordType) -> Vec<&'a RRSIG> {
     records
@@ -79,7 +90,9 @@ pub fn verify_rrset(
     }
     let mut expired = None;
     let mut early = None;
-    for sig in mine {
+    // KeyTrap (CVE-2023-50387): a hostile zone can pair many signatures
+    // with many keys of one tag; bound the verifications per RRset.
+    for sig in mine.into_iter().take(MAX_SIGNATURES) {
         // RFC 4034 section 3.1.5: serial number arithmetic on the times.
         let expiration = sig.sig_expiration().get();
         let inception = sig.sig_inception().get();
@@ -99,6 +112,7 @@ pub fn verify_rrset(
                     && k.algorithm() == sig.algorithm()
                     && k.calculate_key_tag().ok() == Some(sig.key_tag())
             })
+            .take(MAX_KEYS_PER_SIGNATURE)
             .any(|k| {
                 k.verify_rrsig(owner, DNSClass::IN, sig, set.iter().copied())
                     .is_ok()
@@ -121,7 +135,10 @@ pub fn verify_rrset(
 
 /// The DNSKEYs of `zone` that one of the DS records names.
 pub fn keys_named_by<'a>(zone: &Name, keys: &'a [DNSKEY], ds: &[&DS]) -> Vec<&'a DNSKEY> {
+    // Bounded like the signatures: a real zone has a handful of each.
+    let ds: Vec<&DS> = ds.iter().copied().take(MAX_DS).collect();
     keys.iter()
+        .take(MAX_DNSKEYS)
         .filter(|k| {
             // The digest decides; the key tag is only a hint for lookups.
             ds.iter()
