@@ -22,23 +22,6 @@ use crate::report::{CheckKind, CheckResult, Status};
 /// verdict on the answers it relies on (the ADN's answers for a pass,
 /// every candidate's for a failure).
 pub async fn dcv_cname(engine: &Engine, exp: &Expectation, domain: &DnsName) -> CheckResult {
-    let result = cname_result(engine, exp, domain).await;
-    if engine.validation().is_none() {
-        return result;
-    }
-    // The same questions again: answered from the round's cache.
-    let lookups = join_all(relied_on(&result, domain).iter().map(|adn| {
-        let q = exp.cname_name(adn).trim_end_matches('.').to_owned();
-        async move { engine.lookup(&q, RType::Cname).await }
-    }))
-    .await;
-    let security = lookups_security(engine, &lookups).await;
-    result.with_dnssec(security)
-}
-
-async fn cname_result(engine: &Engine, exp: &Expectation, domain: &DnsName) -> CheckResult {
-    let mode = engine.config().mode;
-    let target = exp.cname_target();
     let candidates: Vec<String> = domain
         .adn_candidates()
         .into_iter()
@@ -49,9 +32,24 @@ async fn cname_result(engine: &Engine, exp: &Expectation, domain: &DnsName) -> C
         .map(|a| exp.cname_name(a).trim_end_matches('.').to_owned())
         .collect();
     let lookups = join_all(qnames.iter().map(|q| engine.lookup(q, RType::Cname))).await;
+    let result = cname_result(engine, exp, domain, &candidates, &qnames, &lookups).await;
+    let security = lookups_security(engine, relied_on(&result, &candidates, &lookups)).await;
+    result.with_dnssec(security)
+}
+
+async fn cname_result(
+    engine: &Engine,
+    exp: &Expectation,
+    domain: &DnsName,
+    candidates: &[String],
+    qnames: &[String],
+    lookups: &[Lookup],
+) -> CheckResult {
+    let mode = engine.config().mode;
+    let target = exp.cname_target();
     let picker = cname_picker(target.clone());
-    let seen = classify_walk(mode, &lookups, &picker);
-    let all_attempts = walk_attempts(&lookups, &seen);
+    let seen = classify_walk(mode, lookups, &picker);
+    let all_attempts = walk_attempts(lookups, &seen);
     let d = domain.to_string();
 
     if let Some(i) = (0..lookups.len()).find(|&i| holds(&lookups[i], &seen[i])) {
@@ -98,12 +96,12 @@ async fn cname_result(engine: &Engine, exp: &Expectation, domain: &DnsName) -> C
         }
     }
     // 3. Server failures (SERVFAIL, REFUSED, timeouts, no servers).
-    if let Some((detail, hint)) = server_failures(&lookups, &seen) {
+    if let Some((detail, hint)) = server_failures(lookups, &seen) {
         return fail(detail, hint);
     }
     // 4. Nothing there: look for the usual mistakes before saying "missing".
     if let Some((Diagnosis { reason, hint }, adn)) =
-        look_for_mistakes(engine, exp, &candidates, &qnames, &lookups, &seen).await
+        look_for_mistakes(engine, exp, candidates, qnames, lookups, &seen).await
     {
         return fail(reason, hint).with_adn(adn);
     }

@@ -8,7 +8,6 @@ use super::dnssec::Security;
 use super::engine::{Engine, Lookup, Mode, Observation};
 use super::findings::{ServerFailure, Trouble, failure_hint};
 use super::{Answer, Data, Rcode, normalize};
-use crate::names::DnsName;
 use crate::report::{Attempt, CheckResult, Status};
 
 /// What one server said, reduced for a CNAME or TXT check.
@@ -259,15 +258,19 @@ pub fn walk_attempts(lookups: &[Lookup], seen: &[Vec<Seen>]) -> Vec<Attempt> {
         .collect()
 }
 
-/// The ADNs whose answers an ADN walk's result relies on: the one where it
-/// passed, or every candidate when it failed.
-pub fn relied_on(result: &CheckResult, domain: &DnsName) -> Vec<String> {
+/// What an ADN walk's result relies on, of `per_candidate` (one item per
+/// ADN candidate, in `candidates` order): the item of the ADN where it
+/// passed, or every item when it failed.
+pub fn relied_on<'a, T>(
+    result: &CheckResult,
+    candidates: &[String],
+    per_candidate: &'a [T],
+) -> &'a [T] {
     match (&result.status, &result.adn) {
-        (Status::Pass, Some(adn)) => vec![adn.clone()],
-        _ => domain
-            .adn_candidates()
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
+        (Status::Pass, Some(adn)) => candidates
+            .iter()
+            .position(|c| c == adn)
+            .map_or(per_candidate, |i| &per_candidate[i..=i]),
+        _ => per_candidate,
     }
 }

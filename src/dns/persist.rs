@@ -8,15 +8,15 @@
 
 use futures::future::join_all;
 
+use super::Answer;
 use super::diagnose;
 use super::engine::{Engine, Lookup};
 use super::findings::STALE_SECONDARY_HINT;
-use super::generic::{follow_txt_alias, shown_txts, txt_with_alias, txts_of};
+use super::generic::{shown_txts, txt_with_alias, txts_of};
 use super::observe::{
     Seen, attempts, classify_walk, differing, first_negative, holds, lookups_security, relied_on,
     server_failures, servers_line, walk_attempts,
 };
-use super::{Answer, RType};
 use crate::names::DnsName;
 use crate::persist::{self, PersistExpect};
 use crate::report::{CheckKind, CheckResult, Status};
@@ -29,44 +29,38 @@ pub async fn persist_check(
     domain: &DnsName,
     now: i64,
 ) -> CheckResult {
-    let result = persist_result(engine, expect, domain, now).await;
-    if engine.validation().is_none() {
-        return result;
-    }
-    // DNSSEC over the answers relied on (asked again: the round's cache).
-    // The alias at each name is relied on as much as the TXT behind it.
-    let lookups: Vec<_> = join_all(relied_on(&result, domain).iter().map(|adn| {
-        let q = format!("{}.{adn}", persist::LABEL);
-        async move { txt_with_alias(engine, &q).await }
-    }))
-    .await
-    .into_iter()
-    .flatten()
-    .collect();
-    result.with_dnssec(lookups_security(engine, &lookups).await)
-}
-
-async fn persist_result(
-    engine: &Engine,
-    expect: &PersistExpect,
-    domain: &DnsName,
-    now: i64,
-) -> CheckResult {
-    let mode = engine.config().mode;
-    let wildcard = domain.is_wildcard();
     let candidates: Vec<String> = domain
         .adn_candidates()
         .into_iter()
         .map(str::to_owned)
         .collect();
-    let qnames: Vec<String> = candidates
-        .iter()
-        .map(|a| format!("{}.{a}", persist::LABEL))
-        .collect();
-    let lookups = join_all(qnames.iter().map(|q| async move {
-        follow_txt_alias(engine, engine.lookup(q, RType::Txt).await).await
+    // Per candidate: its TXT lookup and, when it is an alias, the target's
+    // (last); the alias is relied on as much as the TXT behind it.
+    let walks: Vec<Vec<Lookup>> = join_all(candidates.iter().map(|adn| {
+        let q = format!("{}.{adn}", persist::LABEL);
+        async move { txt_with_alias(engine, &q).await }
     }))
     .await;
+    let lookups: Vec<Lookup> = walks.iter().filter_map(|w| w.last().cloned()).collect();
+    let result = persist_result(engine, expect, domain, now, &candidates, &lookups);
+    let relied: Vec<Lookup> = relied_on(&result, &candidates, &walks)
+        .iter()
+        .flatten()
+        .cloned()
+        .collect();
+    result.with_dnssec(lookups_security(engine, &relied).await)
+}
+
+fn persist_result(
+    engine: &Engine,
+    expect: &PersistExpect,
+    domain: &DnsName,
+    now: i64,
+    candidates: &[String],
+    lookups: &[Lookup],
+) -> CheckResult {
+    let mode = engine.config().mode;
+    let wildcard = domain.is_wildcard();
     let judged = expect.clone();
     let picker = move |a: &Answer, qname: &str| {
         let txts = txts_of(a, qname);
@@ -79,7 +73,7 @@ async fn persist_result(
             Err(_) => Err(shown_txts(&txts)),
         })
     };
-    let seen = classify_walk(mode, &lookups, &picker);
+    let seen = classify_walk(mode, lookups, &picker);
     let d = domain.to_string();
     // The record the CA wants; missing, it goes at the name's base (`dcv persist`'s advice).
     let wanted = persist::render(&expect.issuer, &expect.accounturi, wildcard, None);
@@ -101,7 +95,7 @@ async fn persist_result(
         .with_adn(&candidates[i])
         .with_attempts(attempts(&lookups[i], &seen[i]));
     }
-    let all_attempts = walk_attempts(&lookups, &seen);
+    let all_attempts = walk_attempts(lookups, &seen);
     let fail = |detail: String, hint: String| {
         CheckResult::new(&d, CheckKind::Persist, Status::Fail, detail)
             .with_hint(hint)
@@ -138,7 +132,7 @@ async fn persist_result(
         }
     }
     // 3. Server failures (SERVFAIL, REFUSED, timeouts, no servers).
-    if let Some((detail, hint)) = server_failures(&lookups, &seen) {
+    if let Some((detail, hint)) = server_failures(lookups, &seen) {
         return fail(detail, hint);
     }
     // 4. No record at any candidate.
