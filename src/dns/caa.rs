@@ -6,7 +6,7 @@ use futures::future::join_all;
 
 use super::dnssec::Security;
 use super::engine::Engine;
-use super::{Data, RType, Rcode, normalize, parent};
+use super::{Answer, Data, QueryError, RType, Rcode, normalize, parent};
 use crate::caa::{self, CaaRecord, Verdict};
 use crate::names::DnsName;
 use crate::report::{CheckKind, CheckResult, Status};
@@ -15,25 +15,29 @@ use crate::report::{CheckKind, CheckResult, Status};
 /// up from the name (RFC 8659 section 3); the resolvers chase aliases.
 pub async fn caa_check(engine: &Engine, domain: &DnsName, issuers: &[String]) -> CheckResult {
     let climb = climb(domain);
-    let result = caa_result(engine, domain, &climb, issuers).await;
-    if engine.validation().is_none() {
-        return result;
-    }
+    let answers = join_all(climb.iter().map(|n| engine.ask_resolvers(n, RType::Caa))).await;
+    let result = caa_result(domain, &climb, &answers, issuers);
     // Every step up to the relevant RRset is relied on: a bogus "no CAA
     // here" is a failed lookup for the CA, which refuses (RFC 8659).
     let steps = match &result.adn {
         Some(adn) => climb
             .iter()
             .position(|n| n == adn)
-            .map_or(&climb[..], |i| &climb[..=i]),
-        None => &climb[..],
+            .map_or(climb.len(), |i| i + 1),
+        None => climb.len(),
     };
-    let verdicts = join_all(steps.iter().map(|n| async move {
-        match engine.ask_resolvers(n, RType::Caa).await {
-            Ok(a) => engine.security(n, RType::Caa, &a).await,
-            Err(_) => None,
-        }
-    }))
+    let verdicts = join_all(
+        climb
+            .iter()
+            .zip(&answers)
+            .take(steps)
+            .map(|(n, a)| async move {
+                match a {
+                    Ok(a) => engine.security(n, RType::Caa, a).await,
+                    Err(_) => None,
+                }
+            }),
+    )
     .await;
     let security = verdicts.into_iter().flatten().reduce(Security::worst);
     result.with_dnssec(security)
@@ -48,19 +52,18 @@ fn climb(domain: &DnsName) -> Vec<String> {
     climb
 }
 
-async fn caa_result(
-    engine: &Engine,
+fn caa_result(
     domain: &DnsName,
     climb: &[String],
+    answers: &[Result<Answer, QueryError>],
     issuers: &[String],
 ) -> CheckResult {
     let d = domain.to_string();
-    let answers = join_all(climb.iter().map(|n| engine.ask_resolvers(n, RType::Caa))).await;
     let issuers: Vec<&str> = issuers.iter().map(String::as_str).collect();
     let floor = domain.registrable_domain();
     let mut notes: Vec<String> = Vec::new();
     for (name, answer) in climb.iter().zip(answers) {
-        let failed = match &answer {
+        let failed = match answer {
             Ok(a) if matches!(a.rcode, Rcode::NoError | Rcode::NxDomain) => None,
             Ok(a) => Some(a.rcode.to_string()),
             Err(e) => Some(e.to_string()),
