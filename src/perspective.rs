@@ -483,17 +483,7 @@ impl Report for Corroboration {
                     )?;
                 }
             }
-            let tag = if n.ok {
-                p.good("OK  ")
-            } else {
-                p.bad("NOT OK")
-            };
-            writeln!(
-                out,
-                "{tag} {}: {}",
-                p.bold(&safe(&n.domain)),
-                safe(&n.detail)
-            )?;
+            crate::report::write_name_verdict(out, p, n.ok, &n.domain, &n.detail)?;
         }
         for note in &self.notes {
             writeln!(out, "{} {}", p.warn("note:"), safe(note))?;

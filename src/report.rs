@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::dns::dnssec::Security;
 use crate::exit_codes::ExitCode;
 use crate::names::Rejection;
-use crate::output::{Render, Report};
+use crate::output::{Painter, Render, Report};
 use crate::text;
 
 /// What was checked (SPEC section 4 `check`).
@@ -442,17 +442,7 @@ impl CheckReport {
             }
         }
         for n in &self.names {
-            let tag = if n.ok {
-                p.good("OK  ")
-            } else {
-                p.bad("NOT OK")
-            };
-            writeln!(
-                out,
-                "{tag} {}: {}",
-                p.bold(&safe(&n.domain)),
-                safe(&n.detail)
-            )?;
+            write_name_verdict(out, p, n.ok, &n.domain, &n.detail)?;
         }
         Ok(())
     }
@@ -602,6 +592,24 @@ impl CheckReport {
         );
         writeln!(out, "{}", p.verdict(self.ok, &summary))
     }
+}
+
+/// One name's verdict line (`OK` or `NOT OK`, the name, why), escaped:
+/// shared by `dcv check` and `dcv corroborate`.
+pub fn write_name_verdict(
+    out: &mut dyn Write,
+    p: Painter,
+    ok: bool,
+    domain: &str,
+    detail: &str,
+) -> io::Result<()> {
+    let tag = if ok { p.good("OK  ") } else { p.bad("NOT OK") };
+    writeln!(
+        out,
+        "{tag} {}: {}",
+        p.bold(&text::printable(domain)),
+        text::printable(detail)
+    )
 }
 
 #[cfg(test)]
