@@ -25,7 +25,7 @@ use crate::exit_codes::ExitCode;
 use crate::http::{DEFAULT_TIMEOUT, Expected, HttpScheme, Settings, Target};
 use crate::input::{self, LoadedCsr};
 use crate::names::{DnsName, Rejection};
-use crate::net::{DEFAULT_DNS_TIMEOUT, MAX_IN_FLIGHT};
+use crate::net::DEFAULT_DNS_TIMEOUT;
 use crate::output::Output;
 use crate::persist::PersistExpect;
 use crate::perspective::{About, SubjectKey, default_perspective};
@@ -567,7 +567,6 @@ fn settings(net: &NetworkOptions, resolve: &[ResolveOverride]) -> Settings {
         ipv4: !net.ipv6,
         ipv6: !net.ipv4,
         overrides: overrides(resolve),
-        max_in_flight: MAX_IN_FLIGHT,
     }
 }
 

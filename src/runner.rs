@@ -25,7 +25,7 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
         ..plan.about.clone()
     };
     let engine = Engine::new(net.dns.clone(), plan.engine.clone());
-    let checker = Checker::sharing(
+    let checker = Checker::new(
         EngineLookup::new(&engine),
         &net.http,
         plan.http_settings.clone(),

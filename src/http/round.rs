@@ -41,7 +41,6 @@ pub struct Settings {
     pub ipv6: bool,
     /// `--resolve HOST:IP`: these hosts are not looked up.
     pub overrides: HashMap<String, Vec<IpAddr>>,
-    pub max_in_flight: usize,
 }
 
 impl Settings {
@@ -149,15 +148,7 @@ pub struct Checker<L, F> {
 }
 
 impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
-    /// A checker with its own bound of `settings.max_in_flight` fetches.
-    pub fn new(lookup: L, fetcher: F, settings: Settings) -> Self {
-        let in_flight = Arc::new(Semaphore::new(settings.max_in_flight.max(1)));
-        Checker::sharing(lookup, fetcher, settings, in_flight)
-    }
-
-    /// A checker whose fetches share a bound with other work (the round's
-    /// DNS questions), so a round has one limit on what is in flight.
-    pub fn sharing(lookup: L, fetcher: F, settings: Settings, in_flight: Arc<Semaphore>) -> Self {
+    pub fn new(lookup: L, fetcher: F, settings: Settings, in_flight: Arc<Semaphore>) -> Self {
         Checker {
             lookup,
             fetcher,
@@ -442,8 +433,12 @@ mod tests {
             ipv4: true,
             ipv6: true,
             overrides: HashMap::new(),
-            max_in_flight: 4,
         }
+    }
+
+    /// The fetches a test checker may have in flight at once.
+    fn bound(n: usize) -> Arc<Semaphore> {
+        Arc::new(Semaphore::new(n))
     }
 
     async fn run(
@@ -452,7 +447,9 @@ mod tests {
         settings: Settings,
         targets: &[Target],
     ) -> Vec<CheckResult> {
-        Checker::new(lookup, fetcher, settings).check(targets).await
+        Checker::new(lookup, fetcher, settings, bound(4))
+            .check(targets)
+            .await
     }
 
     #[tokio::test]
@@ -544,7 +541,7 @@ mod tests {
             .with("slow.example", Family::V4, Err(LookupError::Timeout("A")))
             .with("slow.example", Family::V6, Ok(vec!["2001:db8::1"]));
         let fetcher = FakeFetcher::new(Duration::ZERO);
-        let checker = Checker::new(lookup, fetcher, settings());
+        let checker = Checker::new(lookup, fetcher, settings(), bound(4));
         let r = checker
             .check(&[
                 target("gone.example", HttpScheme::Http),
@@ -576,7 +573,7 @@ mod tests {
         s.ipv6 = false;
         let fetcher = FakeFetcher::new(Duration::ZERO).serve("127.0.0.1", ok(&good()));
         let lookup = FakeLookup::default();
-        let checker = Checker::new(lookup, fetcher, s);
+        let checker = Checker::new(lookup, fetcher, s, bound(4));
         let r = checker
             .check(&[
                 target("www.example.com", HttpScheme::Http),
@@ -641,7 +638,7 @@ mod tests {
             .with("a.example", Family::V4, Ok(vec!["192.0.2.1"]))
             .with("a.example", Family::V6, Ok(vec![]));
         let fetcher = FakeFetcher::new(Duration::ZERO).serve("192.0.2.1", ok(&good()));
-        let checker = Checker::new(lookup, fetcher, settings());
+        let checker = Checker::new(lookup, fetcher, settings(), bound(4));
         checker
             .check(&[
                 target("a.example", HttpScheme::Http),
@@ -667,9 +664,7 @@ mod tests {
             fetcher = fetcher.serve(&ip, ok(&good()));
             targets.push(target(&host, HttpScheme::Http));
         }
-        let mut s = settings();
-        s.max_in_flight = 8;
-        let checker = Checker::new(lookup, fetcher, s);
+        let checker = Checker::new(lookup, fetcher, settings(), bound(8));
         let started = tokio::time::Instant::now();
         let r = checker.check(&targets).await;
         assert!(r.iter().all(|x| x.status == Status::Pass));
