@@ -39,9 +39,8 @@ pub struct CheckPlan {
     pub rejected: Vec<Rejection>,
     /// `check`: the CSR's preflight findings, reported as `input` results.
     pub preflight: Vec<CheckResult>,
-    /// The valid names checked (for `check`'s per-name verdicts).
-    pub domains: Vec<DnsName>,
-    /// The DNS checks (empty for `check-http`).
+    /// The DNS checks (empty for `check-http`); its `domains` are the valid
+    /// names `check` gives a verdict for.
     pub dns: DnsRequest,
     /// Whom the DNS questions go to, and how.
     pub engine: Config,
@@ -101,7 +100,6 @@ impl CheckPlan {
         Ok(CheckPlan {
             rejected,
             preflight: Vec::new(),
-            domains: dns.domains.clone(),
             dns,
             engine: engine_config(&args.network, args.recursive, true)?,
             http: Vec::new(),
@@ -115,7 +113,7 @@ impl CheckPlan {
     /// `dcv check-http`.
     pub fn http(args: &CheckHttpArgs, out: &Output) -> Result<CheckPlan> {
         let mut key = SubjectKey::default();
-        let (rejected, domains, rows) = if !args.url.is_empty() {
+        let (rejected, rows) = if !args.url.is_empty() {
             if !args.source.domains.is_empty() {
                 return Err(Error::Usage(
                     "DOMAIN arguments do not apply to --url (the URL names its host)".into(),
@@ -132,7 +130,7 @@ impl CheckPlan {
                 .iter()
                 .map(|u| url_row(u, expect))
                 .collect::<Result<Vec<Row>>>()?;
-            (Vec::new(), Vec::new(), rows)
+            (Vec::new(), rows)
         } else {
             let Some(subject) = check_subject(&args.source, &args.ca, out)? else {
                 return Err(Error::Usage(
@@ -142,12 +140,11 @@ impl CheckPlan {
             };
             let rows = file_rows(&subject, &args.http);
             key = subject_key(Some(&subject), Vec::new());
-            (subject.rejected, subject.domains, rows)
+            (subject.rejected, rows)
         };
         let plan = CheckPlan {
             rejected,
             preflight: Vec::new(),
-            domains,
             dns: DnsRequest::default(),
             // Names pinned with --resolve or IP URLs need no resolver: a
             // missing one is reported by the lookups that need it.
@@ -185,7 +182,6 @@ impl CheckPlan {
         let plan = CheckPlan {
             preflight: preflight_results(&subject),
             rejected: subject.rejected,
-            domains: subject.domains,
             dns,
             engine: engine_config(&args.network, args.recursive, true)?,
             http,

@@ -55,10 +55,10 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
         Some(method) => {
             let results = by_name(
                 &inputs,
-                &plan.domains,
+                &plan.dns.domains,
                 dns.into_iter().chain(http).collect(),
             );
-            let verdicts = verdicts(&plan.domains, &results, method);
+            let verdicts = verdicts(&plan.dns.domains, &results, method);
             CheckReport::with_verdicts(results, verdicts)
         }
     };
