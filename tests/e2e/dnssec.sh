@@ -20,34 +20,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 port=${DNSSEC_PORT:-5354}
 
-fail() { echo "dnssec.sh: FAIL: $*" >&2; exit 1; }
-say() { echo "dnssec.sh: $*" >&2; }
-
-need=()
-command -v knotd >/dev/null || need+=(knot)
-command -v kdig >/dev/null || need+=(knot-dnsutils)
-command -v dnssec-signzone >/dev/null || need+=(bind9-utils)
-command -v delv >/dev/null || need+=(bind9-dnsutils)
-command -v jq >/dev/null || need+=(jq)
-if ((${#need[@]})); then
-    [ "$(id -u)" = 0 ] || fail "need root to install ${need[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-
-if [ -z "${DCV:-}" ]; then
-    (cd "$here" && cargo build --release --quiet)
-    DCV="${CARGO_TARGET_DIR:-$here/target}/release/dcv"
-fi
-[ -x "$DCV" ] || fail "no dcv binary at $DCV"
-
-tmp=$(mktemp -d)
-knot_pid=
-cleanup() {
-    if [ -n "$knot_pid" ]; then kill "$knot_pid" 2>/dev/null || true; wait "$knot_pid" 2>/dev/null || true; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=tests/e2e/common.sh
+. "$here/tests/e2e/common.sh"
+need knotd:knot kdig:knot-dnsutils dnssec-signzone:bind9-utils delv:bind9-dnsutils jq:jq
+find_dcv
 
 # Hashes of the DCV records: any 32/64 hex digits will do.
 md5_of() { printf '%032X' "$1"; }

@@ -16,32 +16,10 @@ port=${KNOT_PORT:-5353}
 auth_ip=127.0.0.2
 csr="$here/tests/fixtures/rsa2048_multi.pem"
 
-fail() { echo "knot.sh: FAIL: $*" >&2; exit 1; }
-say() { echo "knot.sh: $*" >&2; }
-
-need=()
-command -v knotd >/dev/null || need+=(knot)
-command -v jq >/dev/null || need+=(jq)
-command -v ss >/dev/null || need+=(iproute2)
-if ((${#need[@]})); then
-    [ "$(id -u)" = 0 ] || fail "need root to install ${need[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-
-if [ -z "${DCV:-}" ]; then
-    (cd "$here" && cargo build --release --quiet)
-    DCV="${CARGO_TARGET_DIR:-$here/target}/release/dcv"
-fi
-[ -x "$DCV" ] || fail "no dcv binary at $DCV"
-
-tmp=$(mktemp -d)
-knot_pid=
-cleanup() {
-    if [ -n "$knot_pid" ]; then kill "$knot_pid" 2>/dev/null || true; wait "$knot_pid" 2>/dev/null || true; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=tests/e2e/common.sh
+. "$here/tests/e2e/common.sh"
+need knotd:knot jq:jq ss:iproute2
+find_dcv
 
 listen="[ 127.0.0.1@$port"
 auth=no

@@ -1,0 +1,37 @@
+# Shared by the end-to-end scripts that run their own knotd: messages named
+# after the script, missing packages installed (as root), the dcv binary
+# found or built, and a temp dir removed (with the knotd stopped) on exit.
+# Source it after setting `here` (the repository root).
+
+name=$(basename "$0")
+fail() { echo "$name: FAIL: $*" >&2; exit 1; }
+say() { echo "$name: $*" >&2; }
+
+# need COMMAND:PACKAGE...: installs the packages whose command is missing.
+need() {
+    local missing=() pair
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+    done
+    ((${#missing[@]})) || return 0
+    [ "$(id -u)" = 0 ] || fail "need root to install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# find_dcv: $DCV, or a release build of this checkout.
+find_dcv() {
+    if [ -z "${DCV:-}" ]; then
+        (cd "$here" && cargo build --release --quiet)
+        DCV="${CARGO_TARGET_DIR:-$here/target}/release/dcv"
+    fi
+    [ -x "$DCV" ] || fail "no dcv binary at $DCV"
+}
+
+tmp=$(mktemp -d)
+knot_pid=
+cleanup() {
+    if [ -n "$knot_pid" ]; then kill "$knot_pid" 2>/dev/null || true; wait "$knot_pid" 2>/dev/null || true; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
