@@ -219,13 +219,18 @@ fn cname(owner: &str) -> Record {
     rec(owner, RData::CNAME(CNAME(name(TARGET))))
 }
 
-/// Validates the answer the lab gives to `qname CNAME`.
-fn verdict(engine: &Engine, qname: &str) -> Security {
-    let rt = tokio::runtime::Builder::new_current_thread()
+/// Runs a future to completion on a fresh single-threaded runtime.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
-    rt.block_on(async {
+        .unwrap()
+        .block_on(f)
+}
+
+/// Validates the answer the lab gives to `qname CNAME`.
+fn verdict(engine: &Engine, qname: &str) -> Security {
+    block_on(async {
         let answer = engine.ask_resolvers(qname, RType::Cname).await.unwrap();
         engine
             .security(qname, RType::Cname, &answer)
@@ -567,12 +572,8 @@ fn the_dcv_cname_check_fails_on_a_bogus_answer_and_says_why() {
         );
         lab.answer(&owner, RecordType::CNAME, vec![record.clone(), sig]);
         let e = engine(lab, anchor("example.com.", &k));
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
         let domain = DnsName::from_csr("example.com").unwrap();
-        rt.block_on(crate::dns::cname::dcv_cname(&e, &exp, &domain))
+        block_on(crate::dns::cname::dcv_cname(&e, &exp, &domain))
     };
     let good = run(FUTURE);
     assert_eq!(good.status, Status::Pass, "{good:#?}");
@@ -635,11 +636,7 @@ fn a_nameserver_whose_address_is_bogus_is_not_asked() {
     cfg.ipv6 = false;
     cfg.trust_anchors = Some(Arc::new(anchor("example.com.", &k)));
     let e = Engine::new(Arc::new(lab), cfg);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let l = rt.block_on(e.lookup("_x.example.com", RType::Cname));
+    let l = block_on(e.lookup("_x.example.com", RType::Cname));
     let asked: Vec<String> = l
         .observations
         .iter()
@@ -680,12 +677,8 @@ fn a_txt_check_relies_on_the_alias_it_followed() {
         ),
     );
     let e = engine(lab, anchor("example.com.", &k));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let hv: HostValue = "_dnsauth.example.com=token-1".parse().unwrap();
-    let r = rt.block_on(crate::dns::generic::txt(&e, &hv));
+    let r = block_on(crate::dns::generic::txt(&e, &hv));
     assert_eq!(r.status, Status::Fail, "{r:#?}");
     assert_eq!(r.dnssec, Some("bogus"));
     assert!(
