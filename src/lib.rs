@@ -27,6 +27,7 @@ pub mod perspective;
 pub mod plan;
 pub mod preflight;
 pub mod report;
+pub mod resolver;
 pub mod runner;
 pub mod text;
 pub mod webroot;

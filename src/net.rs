@@ -2,15 +2,15 @@
 //! transport and the HTTP fetcher, and nothing else touches the network.
 //! Every DNS question of a round — CNAME/TXT/CAA, zone cuts, NS and their
 //! addresses, the A/AAAA of the hosts the HTTP check fetches from — goes
-//! through one [`crate::dns::engine::Engine`] built on `dns`, with one cache
+//! through one [`crate::resolver::Engine`] built on `dns`, with one cache
 //! and one bound on work in flight, shared with the HTTP fetches.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::dns::DnsTransport;
-use crate::dns::wire::WireTransport;
 use crate::http::HyperFetcher;
+use crate::resolver::DnsTransport;
+use crate::resolver::WireTransport;
 
 /// Work in flight at once in a round: DNS questions and HTTP fetches
 /// together. A 120-name CSR asks ~245 distinct DNS questions (CNAME at each

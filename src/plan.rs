@@ -17,8 +17,6 @@ use crate::cli::{
     CaOptions, CheckArgs, CheckDnsArgs, CheckHttpArgs, CheckSource, HttpOptions, Method,
     NetworkOptions, ResolveOverride, Scheme, Source,
 };
-use crate::dns::dnssec::TrustAnchors;
-use crate::dns::engine::{Config, Mode};
 use crate::dns::{DnsRequest, HostValue};
 use crate::error::{Error, Result};
 use crate::exit_codes::ExitCode;
@@ -31,6 +29,8 @@ use crate::persist::PersistExpect;
 use crate::perspective::{About, SubjectKey, default_perspective};
 use crate::preflight::{self, Finding, Severity};
 use crate::report::{CheckKind, CheckResult, Status};
+use crate::resolver::TrustAnchors;
+use crate::resolver::{Config, Mode};
 
 /// Everything one round of a check command does.
 #[derive(Debug, Clone)]

@@ -7,10 +7,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::dns::dnssec::Security;
 use crate::exit_codes::ExitCode;
 use crate::names::Rejection;
 use crate::output::{Painter, Render, Report};
+use crate::resolver::Security;
 use crate::text;
 
 /// What was checked (SPEC section 4 `check`).

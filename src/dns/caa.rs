@@ -4,12 +4,12 @@
 
 use futures::future::join_all;
 
-use super::dnssec::Security;
-use super::engine::Engine;
-use super::{Answer, Data, QueryError, RType, Rcode, normalize, parent};
 use crate::caa::{self, CaaRecord, Verdict};
 use crate::names::DnsName;
 use crate::report::{CheckKind, CheckResult, Status};
+use crate::resolver::Engine;
+use crate::resolver::Security;
+use crate::resolver::{Answer, Data, QueryError, RType, Rcode, normalize, parent};
 
 /// CAA for one name: the relevant RRset is the first non-empty one walking
 /// up from the name (RFC 8659 section 3); the resolvers chase aliases.

@@ -7,16 +7,16 @@
 use futures::future::join_all;
 
 use super::diagnose::{self, Diagnosis};
-use super::engine::{Engine, Lookup};
 use super::findings::STALE_SECONDARY_HINT;
 use super::observe::{
     Seen, attempts, classify, classify_walk, cname_picker, differing, first_negative, holds,
     lookups_security, relied_on, server_failures, servers_line, walk_attempts,
 };
-use super::{Data, RType};
 use crate::artifacts::Expectation;
 use crate::names::DnsName;
 use crate::report::{CheckKind, CheckResult, Status};
+use crate::resolver::{Data, RType};
+use crate::resolver::{Engine, Lookup};
 
 /// The CSR's CNAME for one name, over every ADN candidate, with the DNSSEC
 /// verdict on the answers it relies on (the ADN's answers for a pass,

@@ -3,9 +3,9 @@
 //! person can fix (another CSR's hash, the uniqueValue, the CA tag, the
 //! SHA-256 split, a target the provider made relative).
 
-use super::normalize;
 use crate::artifacts::Expectation;
 use crate::ca;
+use crate::resolver::normalize;
 
 /// Why a found record is not the expected one, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,39 +7,8 @@
 
 use std::fmt;
 
-use super::{QueryError, Rcode};
-
-/// Why the servers for a question could not be found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LookupFailure {
-    /// The SOA query that finds the zone got no usable answer.
-    ZoneQuery {
-        name: String,
-        cause: QueryError,
-    },
-    /// The SOA query was answered with an error code.
-    ZoneRcode {
-        name: String,
-        rcode: Rcode,
-    },
-    /// No zone up to the root: nothing is delegated there.
-    NoZone {
-        start: String,
-    },
-    /// The NS query of the zone got no usable answer.
-    NsQuery {
-        zone: String,
-        cause: QueryError,
-    },
-    NoNs {
-        zone: String,
-    },
-    /// None of the zone's nameservers has an address (of the allowed family).
-    NoNsAddress {
-        zone: String,
-        family: Option<&'static str>,
-    },
-}
+pub use crate::resolver::LookupFailure;
+use crate::resolver::{QueryError, Rcode};
 
 impl fmt::Display for LookupFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

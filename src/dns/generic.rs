@@ -3,14 +3,14 @@
 //! (a TXT record at HOST, or behind its alias, contains VALUE).
 
 use super::diagnose::{self, Diagnosis};
-use super::engine::{Engine, Lookup, Mode};
 use super::findings::{STALE_SECONDARY_HINT, failure_hint};
 use super::observe::{
-    Picker, Seen, attempts, chain, classify, cname_picker, differing, holds, lookup_security,
+    Picker, Seen, attempts, classify, cname_picker, differing, holds, lookup_security,
     lookups_security, servers_line, troubles,
 };
-use super::{Answer, Data, RType, normalize};
 use crate::report::{CheckKind, CheckResult, Status};
+use crate::resolver::{Answer, Data, RType, chain, normalize};
+use crate::resolver::{Engine, Lookup, Mode};
 
 /// A `HOST=VALUE` pair from the command line (`--cname`, `--txt`): the
 /// record's owner and what it must point to or contain. The host is an

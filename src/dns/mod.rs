@@ -1,10 +1,8 @@
-//! DNS for the checks: the answer model, the one [`DnsTransport`] trait all
-//! network effects go through, and the submodules that build on it.
+//! The DNS checks: what the CA looks for in DNS (the DCV CNAME, `--cname`
+//! and `--txt` values, CAA, the persistent TXT), judged from what the
+//! [`crate::resolver`] says each server answered. Nothing here speaks the
+//! wire or walks a chain of trust; it reads lookups and verdicts.
 //!
-//! - [`wire`]: the real transport (UDP with EDNS0, TCP on truncation).
-//! - [`engine`]: orchestration (dedup, bounded concurrency, zone cuts,
-//!   nameserver addresses, referrals, per-server observations), and the
-//!   A/AAAA lookups of the hosts the HTTP check fetches from.
 //! - [`observe`]: what one server's answer means for a record check.
 //! - [`findings`]: typed failures and the one place they become hints.
 //! - [`diagnose`]: pure reading of a wrong CNAME/TXT into reasons.
@@ -14,207 +12,25 @@
 pub mod caa;
 pub mod cname;
 pub mod diagnose;
-pub mod dnssec;
-pub mod engine;
 pub mod findings;
 pub mod generic;
 pub mod observe;
 pub mod persist;
-pub mod wire;
 
 pub use generic::HostValue;
 
-use std::fmt;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+
 use std::time::Duration;
 
-use futures::future::{BoxFuture, join_all};
+use futures::future::join_all;
 use futures::stream::{self, StreamExt};
-use thiserror::Error;
 
 use crate::artifacts::Expectation;
 use crate::names::DnsName;
 use crate::report::{CheckKind, CheckResult, Status};
+use crate::resolver::Engine;
 use crate::text;
-use engine::Engine;
-
-/// The record types the checks ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RType {
-    A,
-    Aaaa,
-    Ns,
-    Soa,
-    Cname,
-    Txt,
-    Caa,
-    Dnskey,
-    Ds,
-}
-
-impl RType {
-    pub fn label(self) -> &'static str {
-        match self {
-            RType::A => "A",
-            RType::Aaaa => "AAAA",
-            RType::Ns => "NS",
-            RType::Soa => "SOA",
-            RType::Cname => "CNAME",
-            RType::Txt => "TXT",
-            RType::Caa => "CAA",
-            RType::Dnskey => "DNSKEY",
-            RType::Ds => "DS",
-        }
-    }
-}
-
-impl fmt::Display for RType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
-
-/// Record data, reduced to what the checks read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Data {
-    Addr(IpAddr),
-    Ns(String),
-    /// The target as presented (`a.b.sectigo.com.`), absolute.
-    Cname(String),
-    /// Strings of one TXT record, joined (RFC 7208 style), lossily decoded.
-    Txt(String),
-    Caa {
-        flags: u8,
-        tag: String,
-        value: Vec<u8>,
-    },
-    Soa {
-        mname: String,
-        minimum: u32,
-    },
-    Other(u16),
-}
-
-/// One resource record; `owner` is lowercase, without the trailing dot.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
-    pub owner: String,
-    pub ttl: u32,
-    pub data: Data,
-}
-
-/// The response code, with the ones the checks tell apart named.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rcode {
-    NoError,
-    NxDomain,
-    ServFail,
-    Refused,
-    Other(u16),
-}
-
-impl fmt::Display for Rcode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Rcode::NoError => f.write_str("NOERROR"),
-            Rcode::NxDomain => f.write_str("NXDOMAIN"),
-            Rcode::ServFail => f.write_str("SERVFAIL"),
-            Rcode::Refused => f.write_str("REFUSED"),
-            Rcode::Other(n) => write!(f, "RCODE {n}"),
-        }
-    }
-}
-
-/// A decoded response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    pub rcode: Rcode,
-    pub authoritative: bool,
-    pub answers: Vec<Record>,
-    pub authority: Vec<Record>,
-    pub additional: Vec<Record>,
-    /// The records as received, signatures and denial proofs included, for
-    /// DNSSEC validation (`None` from transports that do not keep them).
-    pub signed: Option<Arc<Signed>>,
-}
-
-/// The answer and authority sections of a response, as received.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Signed {
-    pub answers: Vec<hickory_proto::rr::Record>,
-    pub authority: Vec<hickory_proto::rr::Record>,
-}
-
-impl Answer {
-    /// The negative-caching TTL of a negative answer (RFC 2308 section 5:
-    /// the SOA minimum, capped by the SOA record's own TTL) and the zone.
-    pub fn negative_ttl(&self) -> Option<(String, u32)> {
-        self.authority.iter().find_map(|r| match &r.data {
-            Data::Soa { minimum, .. } => {
-                Some((r.owner.clone(), ttl_value(*minimum).min(ttl_value(r.ttl))))
-            }
-            _ => None,
-        })
-    }
-}
-
-/// A TTL as RFC 2181 section 8 reads it: a value with the top bit set is
-/// treated as zero.
-pub fn ttl_value(ttl: u32) -> u32 {
-    if ttl >= 1 << 31 { 0 } else { ttl }
-}
-
-/// Why a query got no usable response.
-#[derive(Debug, Clone, Error, PartialEq, Eq)]
-pub enum QueryError {
-    #[error("timed out after {}", text::seconds(*.0))]
-    Timeout(Duration),
-    /// An ICMP port unreachable: nothing listens at that address and port.
-    #[error("network error: connection refused (no DNS server listening)")]
-    ConnectionRefused,
-    #[error("network error: {0}")]
-    Network(String),
-    #[error("unusable response: {0}")]
-    BadResponse(String),
-    /// A reply to our question that is not valid DNS.
-    #[error("malformed reply: {0}")]
-    Malformed(String),
-    /// A referral to a subzone whose servers could not be found.
-    #[error("unusable response: referral to {child}, but {cause}")]
-    BrokenReferral {
-        child: String,
-        cause: Box<findings::LookupFailure>,
-    },
-}
-
-/// Every network effect of the DNS checks: one question to one server.
-/// The future is `'static` so the engine can share it between callers.
-pub trait DnsTransport: Send + Sync + 'static {
-    fn query(
-        &self,
-        server: SocketAddr,
-        name: &str,
-        rtype: RType,
-        recursion_desired: bool,
-    ) -> BoxFuture<'static, Result<Answer, QueryError>>;
-}
-
-/// Lowercase, no trailing dot: the one form names are compared in.
-pub fn normalize(name: &str) -> String {
-    name.trim_end_matches('.').to_ascii_lowercase()
-}
-
-/// The parent of a name (`a.b.c` → `b.c`), `None` at a single label.
-pub fn parent(name: &str) -> Option<&str> {
-    name.split_once('.').map(|(_, rest)| rest)
-}
-
-/// True when `name` is `zone` or below it.
-pub fn in_zone(name: &str, zone: &str) -> bool {
-    zone.is_empty() || name == zone || name.ends_with(&format!(".{zone}"))
-}
 
 /// Everything one round checks.
 #[derive(Debug, Clone)]

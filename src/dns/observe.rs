@@ -4,11 +4,11 @@
 
 use futures::future::join_all;
 
-use super::dnssec::Security;
-use super::engine::{Engine, Lookup, Mode, Observation};
 use super::findings::{ServerFailure, Trouble, failure_hint};
-use super::{Answer, Data, Rcode, normalize};
 use crate::report::{Attempt, CheckResult, Status};
+use crate::resolver::Security;
+use crate::resolver::{Answer, Data, Rcode, normalize};
+use crate::resolver::{Engine, Lookup, Mode, Observation};
 
 /// What one server said, reduced for a CNAME or TXT check.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,29 +140,6 @@ pub fn cname_picker(expected: String) -> impl Fn(&Answer, &str) -> Option<Found>
         })
     }
 }
-
-/// The names of the alias chain that starts at `qname` in an answer
-/// (`qname` first), as far as the answer section spells it out. Records
-/// owned by any other name are not part of the answer to the question.
-pub fn chain(a: &Answer, qname: &str) -> Vec<String> {
-    let mut names = vec![normalize(qname)];
-    // Bounded: a loop in a hostile answer ends when a name repeats.
-    while names.len() <= MAX_CHAIN {
-        let last = &names[names.len() - 1];
-        let next = a.answers.iter().find_map(|r| match &r.data {
-            Data::Cname(t) if r.owner == *last => Some(normalize(t)),
-            _ => None,
-        });
-        match next {
-            Some(n) if !names.contains(&n) => names.push(n),
-            _ => break,
-        }
-    }
-    names
-}
-
-/// The longest alias chain dcv follows (resolvers stop at 8–16).
-pub const MAX_CHAIN: usize = 16;
 
 /// Servers that differ from the rest, named with what they returned.
 pub fn differing(lookup: &Lookup, seen: &[Seen]) -> String {

@@ -8,9 +8,7 @@
 
 use futures::future::join_all;
 
-use super::Answer;
 use super::diagnose;
-use super::engine::{Engine, Lookup};
 use super::findings::STALE_SECONDARY_HINT;
 use super::generic::{shown_txts, txt_with_alias, txts_of};
 use super::observe::{
@@ -20,6 +18,8 @@ use super::observe::{
 use crate::names::DnsName;
 use crate::persist::{self, PersistExpect};
 use crate::report::{CheckKind, CheckResult, Status};
+use crate::resolver::Answer;
+use crate::resolver::{Engine, Lookup};
 
 /// The persistent record for one name, over every ADN candidate; `now` in
 /// unix seconds decides whether a `persistUntil` has passed.

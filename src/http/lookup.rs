@@ -9,10 +9,10 @@ use std::sync::Mutex;
 
 use thiserror::Error;
 
-use crate::dns::dnssec::Security;
-use crate::dns::engine::Engine;
-use crate::dns::observe::{MAX_CHAIN, chain};
-use crate::dns::{Data, QueryError, RType, Rcode, normalize};
+use crate::resolver::Engine;
+use crate::resolver::Security;
+use crate::resolver::{Data, QueryError, RType, Rcode, normalize};
+use crate::resolver::{MAX_CHAIN, chain};
 
 /// An address family: the record type that holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -10,13 +10,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use dcv::cli::{Cli, ColorWhen, Command};
-use dcv::dns::wire::WireTransport;
-use dcv::dns::{Answer, DnsTransport, QueryError, RType, Rcode};
 use dcv::http::HyperFetcher;
 use dcv::net::Net;
 use dcv::output::Output;
 use dcv::plan::CheckPlan;
 use dcv::report::{CheckReport, Status};
+use dcv::resolver::WireTransport;
+use dcv::resolver::{Answer, DnsTransport, QueryError, RType, Rcode};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::Value;

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use dcv::dns::engine::{Config, Engine, Mode};
-use dcv::dns::{Answer, Data, DnsTransport, QueryError, RType, Rcode, Record};
+use dcv::resolver::{Answer, Data, DnsTransport, QueryError, RType, Rcode, Record};
+use dcv::resolver::{Config, Engine, Mode};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::Value;

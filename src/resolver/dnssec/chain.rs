@@ -21,9 +21,9 @@ use super::verify::{
     rrsigs, supported, verify_rrset,
 };
 use super::{Bogus, Security, TrustAnchors};
-use crate::dns::engine::Engine;
-use crate::dns::wire::record_type;
-use crate::dns::{Answer, Data, QueryError, RType, Rcode, Signed, normalize};
+use crate::resolver::engine::Engine;
+use crate::resolver::wire::record_type;
+use crate::resolver::{Answer, Data, QueryError, RType, Rcode, Signed, normalize};
 
 /// What is known of a zone's keys.
 #[derive(Debug, Clone)]
@@ -266,7 +266,7 @@ impl Engine {
         let qtype = record_type(qtype);
         let mut verdict = Security::Secure;
         let mut found = false;
-        for _ in 0..crate::dns::observe::MAX_CHAIN {
+        for _ in 0..crate::resolver::MAX_CHAIN {
             let wanted = rrset(&signed.answers, &name, qtype);
             let alias = rrset(&signed.answers, &name, RecordType::CNAME);
             let set = if !wanted.is_empty() { wanted } else { alias };

@@ -18,9 +18,9 @@ use hickory_proto::rr::rdata::{CNAME, SOA};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use super::{Bogus, Security, TrustAnchors};
-use crate::dns::engine::{Config, Engine, Mode};
-use crate::dns::wire::convert;
-use crate::dns::{Answer, DnsTransport, QueryError, RType, Signed};
+use crate::resolver::engine::{Config, Engine, Mode};
+use crate::resolver::wire::convert;
+use crate::resolver::{Answer, DnsTransport, QueryError, RType, Signed};
 
 const NOW_ISH: u32 = 1_764_000_000; // 2025-11-24: the signatures' inception
 const FUTURE: u32 = 2_000_000_000; // 2033
@@ -151,7 +151,7 @@ impl DnsTransport for Lab {
         _rd: bool,
     ) -> BoxFuture<'static, Result<Answer, QueryError>> {
         let qname = name(&format!("{}.", qname.trim_end_matches('.')));
-        let qtype = crate::dns::wire::record_type(rtype);
+        let qtype = crate::resolver::wire::record_type(rtype);
         let mut msg = Message::new();
         match self.table.get(&(qname.clone(), qtype)) {
             Some((code, answers, authority)) => {

@@ -11,10 +11,10 @@ use std::time::Duration;
 use futures::future::{BoxFuture, FutureExt, Shared, join_all};
 use tokio::sync::Semaphore;
 
+use super::LookupFailure;
+use super::chain;
 use super::dnssec::chain::Validation;
 use super::dnssec::{Security, TrustAnchors};
-use super::findings::LookupFailure;
-use super::observe::chain;
 use super::{Answer, Data, DnsTransport, QueryError, RType, Rcode, in_zone, normalize, parent};
 use crate::net::MAX_IN_FLIGHT;
 /// Referral depth limit: a delegation chain deeper than this is a loop.
@@ -510,7 +510,7 @@ fn referral(a: &Answer, name: &str, zone: &str) -> Option<(String, Vec<String>)>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dns::Record;
+    use crate::resolver::Record;
     use futures::FutureExt;
 
     /// A double that answers from a function of (name, type).
