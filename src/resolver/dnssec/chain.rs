@@ -13,12 +13,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use hickory_proto::dnssec::rdata::DNSKEY;
-use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::serialize::binary::BinDecodable;
 use tokio::sync::OnceCell;
 
 use super::verify::{
-    self, Denied, describe, dnskeys, ds_records, keys_named_by, nsec_proves, nsec3_proves, rrset,
-    rrsigs, supported, verify_rrset,
+    self, Denied, describe, digest_supported, dnskeys, ds_records, keys_named_by, nsec_proves,
+    nsec_proves_expansion, nsec3_proves, nsec3_proves_expansion, rrset, rrsigs, supported,
+    verify_rrset,
 };
 use super::{Bogus, Security, TrustAnchors};
 use crate::resolver::engine::Engine;
@@ -147,6 +149,9 @@ impl Engine {
                 Ok(Denied::Type | Denied::OptOut) => ZoneKeys::Insecure(format!(
                     "{parent} proves there is no DS for {zone_text}: the chain of trust stops at {parent}"
                 )),
+                Ok(Denied::TooManyIterations(n)) => {
+                    ZoneKeys::Insecure(too_many_iterations(&parent, n))
+                }
                 Ok(Denied::Name) => ZoneKeys::Bogus(Bogus::BrokenDenial {
                     name: describe(zone, RecordType::DS),
                     what: format!("{parent} denies that {zone_text} exists"),
@@ -161,11 +166,11 @@ impl Engine {
         }
         let usable: Vec<_> = ds_set
             .into_iter()
-            .filter(|d| supported(d.algorithm()))
+            .filter(|d| supported(d.algorithm()) && digest_supported(d.digest_type()))
             .collect();
         if usable.is_empty() {
             return ZoneKeys::Insecure(format!(
-                "the DS records of {zone_text} name only algorithms dcv does not validate (treated as unsigned, RFC 4035)"
+                "the DS records of {zone_text} name only algorithms or digest types dcv does not validate (treated as unsigned, RFC 4035 section 5.2, RFC 6840 section 5.2)"
             ));
         }
         key_set(zone, dnskey, v.now, |keys| {
@@ -215,8 +220,15 @@ impl Engine {
         fqdn(&zone).ok_or_else(|| format!("{zone} is not a domain name"))
     }
 
-    /// The verdict on one RRset of a response.
-    async fn rrset_security(&self, v: &Validation, set: &[&Record], all: &[Record]) -> Security {
+    /// The verdict on one RRset of a response (`all`: its answer section;
+    /// `authority`: the proofs that come with a wildcard expansion).
+    async fn rrset_security(
+        &self,
+        v: &Validation,
+        set: &[&Record],
+        all: &[Record],
+        authority: &[Record],
+    ) -> Security {
         let Some(first) = set.first() else {
             return Security::Secure;
         };
@@ -232,10 +244,24 @@ impl Engine {
             },
         };
         match self.zone_keys(v, &zone).await {
-            ZoneKeys::Secure(keys) => match verify_rrset(set, &sigs, &zone, &keys, v.now) {
-                Ok(()) => Security::Secure,
-                Err(b) => Security::Bogus(b),
-            },
+            ZoneKeys::Secure(keys) => {
+                let labels = match verify_rrset(set, &sigs, &zone, &keys, v.now) {
+                    Ok(labels) => labels,
+                    Err(b) => return Security::Bogus(b),
+                };
+                if labels >= owner.num_labels() {
+                    return Security::Secure;
+                }
+                // Expanded from a wildcard: secure only with the proof
+                // that the name itself does not exist.
+                match expansion_proof(owner, labels, &zone, &keys, authority, v.now) {
+                    Ok(Denied::TooManyIterations(n)) => {
+                        Security::Insecure(too_many_iterations(&zone, n))
+                    }
+                    Ok(_) => Security::Secure,
+                    Err(b) => Security::Bogus(b),
+                }
+            }
             ZoneKeys::Insecure(p) => Security::Insecure(p),
             ZoneKeys::Bogus(b) => Security::Bogus(b),
             ZoneKeys::Indeterminate(w) => Security::Indeterminate(w),
@@ -258,38 +284,63 @@ impl Engine {
                 "the answer carried no DNSSEC records".into(),
             ));
         };
-        let Some(mut name) = fqdn(qname) else {
+        let Some(qname_fqdn) = fqdn(qname) else {
             return Some(Security::Indeterminate(format!(
                 "{qname} is not a domain name"
             )));
         };
+        let mut name = qname_fqdn.clone();
         let qtype = record_type(qtype);
+        let (answers, authority) = (&signed.answers, &signed.authority);
         let mut verdict = Security::Secure;
         let mut found = false;
+        // The chain is validated link by link, each link in its own zone.
         for _ in 0..crate::resolver::MAX_CHAIN {
-            let wanted = rrset(&signed.answers, &name, qtype);
-            let alias = rrset(&signed.answers, &name, RecordType::CNAME);
-            let set = if !wanted.is_empty() { wanted } else { alias };
-            if set.is_empty() {
+            let wanted = rrset(answers, &name, qtype);
+            if !wanted.is_empty() {
+                verdict = verdict.worst(self.rrset_security(v, &wanted, answers, authority).await);
+                found = true;
                 break;
             }
-            verdict = verdict.worst(self.rrset_security(v, &set, &signed.answers).await);
-            let next = set
+            let alias = rrset(answers, &name, RecordType::CNAME);
+            let Some(target) = alias
                 .iter()
-                .find_map(|r| r.data().as_cname().map(|c| c.0.clone()));
-            match next {
-                Some(target) if qtype != RecordType::CNAME => name = target,
-                _ => {
-                    found = true;
-                    break;
-                }
-            }
+                .find_map(|r| r.data().as_cname().map(|c| c.0.clone()))
+            else {
+                break;
+            };
+            // A CNAME synthesized from a DNAME carries no signature of its
+            // own: the signed DNAME vouches for it (RFC 6672 section 5.3).
+            let link = match synthesized_by(answers, &name, &target) {
+                Some(dname) => self.rrset_security(v, &dname, answers, authority).await,
+                None => self.rrset_security(v, &alias, answers, authority).await,
+            };
+            verdict = verdict.worst(link);
+            name = target;
         }
         if !found {
-            verdict = verdict.worst(
-                self.negative_security(v, &name, qtype, answer, &signed)
-                    .await,
-            );
+            let partial = name != qname_fqdn
+                && answer.rcode == Rcode::NoError
+                && !answer
+                    .authority
+                    .iter()
+                    .any(|r| matches!(r.data, Data::Soa { .. }));
+            if partial {
+                // The answer stops at an alias without the target's records
+                // or a denial: an authoritative server stops at its zone's
+                // edge, and the target is judged by the lookup that follows
+                // the alias (in its own zone). A resolver must not stop there.
+                if !answer.authoritative {
+                    verdict = verdict.worst(Security::Indeterminate(format!(
+                        "the answer stops at the alias to {name} without its records or a proof that there are none"
+                    )));
+                }
+            } else {
+                verdict = verdict.worst(
+                    self.negative_security(v, &name, qtype, answer, &signed)
+                        .await,
+                );
+            }
         }
         Some(verdict)
     }
@@ -318,6 +369,9 @@ impl Engine {
             ZoneKeys::Secure(keys) => {
                 let nx = answer.rcode == Rcode::NxDomain;
                 match denial(name, qtype, &zone, &keys, &signed.authority, nx, v.now) {
+                    Ok(Denied::TooManyIterations(n)) => {
+                        Security::Insecure(too_many_iterations(&zone, n))
+                    }
                     Ok(_) => Security::Secure,
                     Err(b) => Security::Bogus(b),
                 }
@@ -354,7 +408,7 @@ fn key_set(
     let key_rrset = rrset(&dnskey.answers, zone, RecordType::DNSKEY);
     let key_sigs = rrsigs(&dnskey.answers, zone, RecordType::DNSKEY);
     match verify_rrset(&key_rrset, &key_sigs, zone, &signers, now) {
-        Ok(()) => ZoneKeys::Secure(Arc::new(keys)),
+        Ok(_) => ZoneKeys::Secure(Arc::new(keys)),
         Err(b) => ZoneKeys::Bogus(b),
     }
 }
@@ -374,26 +428,7 @@ fn denial(
         name: describe(name, qtype),
         what,
     };
-    for rtype in [RecordType::NSEC, RecordType::NSEC3] {
-        let mut owners: Vec<&Name> = authority
-            .iter()
-            .filter(|r| r.record_type() == rtype)
-            .map(|r| r.name())
-            .collect();
-        owners.dedup();
-        if owners.len() > verify::MAX_DENIAL_RRSETS {
-            return Err(broken(format!(
-                "{} {rtype} records (more than {} is not a proof but a flood)",
-                owners.len(),
-                verify::MAX_DENIAL_RRSETS
-            )));
-        }
-        for owner in owners {
-            let set = rrset(authority, owner, rtype);
-            let sigs = rrsigs(authority, owner, rtype);
-            verify_rrset(&set, &sigs, zone, keys, now)?;
-        }
-    }
+    denial_signatures(name, qtype, zone, keys, authority, now)?;
     let nsec3s = verify::nsec3s(authority);
     if !nsec3s.is_empty() {
         return nsec3_proves(name, qtype, zone, &nsec3s, nxdomain).map_err(broken);
@@ -405,4 +440,106 @@ fn denial(
     Err(broken(
         "the negative answer carries no NSEC or NSEC3 records".into(),
     ))
+}
+
+/// Checks that every NSEC/NSEC3 RRset of an authority section is signed by
+/// `zone`'s keys (bounded: a proof needs at most three).
+fn denial_signatures(
+    name: &Name,
+    qtype: RecordType,
+    zone: &Name,
+    keys: &[DNSKEY],
+    authority: &[Record],
+    now: u32,
+) -> Result<(), Bogus> {
+    for rtype in [RecordType::NSEC, RecordType::NSEC3] {
+        let mut owners: Vec<&Name> = authority
+            .iter()
+            .filter(|r| r.record_type() == rtype)
+            .map(|r| r.name())
+            .collect();
+        owners.dedup();
+        if owners.len() > verify::MAX_DENIAL_RRSETS {
+            return Err(Bogus::BrokenDenial {
+                name: describe(name, qtype),
+                what: format!(
+                    "{} {rtype} records (more than {} is not a proof but a flood)",
+                    owners.len(),
+                    verify::MAX_DENIAL_RRSETS
+                ),
+            });
+        }
+        for owner in owners {
+            let set = rrset(authority, owner, rtype);
+            let sigs = rrsigs(authority, owner, rtype);
+            verify_rrset(&set, &sigs, zone, keys, now)?;
+        }
+    }
+    Ok(())
+}
+
+/// The proof that comes with an answer expanded from a wildcard: `owner`
+/// itself does not exist (RFC 4035 section 5.3.4, RFC 5155 section 8.8).
+fn expansion_proof(
+    owner: &Name,
+    labels: u8,
+    zone: &Name,
+    keys: &[DNSKEY],
+    authority: &[Record],
+    now: u32,
+) -> Result<Denied, Bogus> {
+    let broken = |what: String| Bogus::WildcardUnproven {
+        name: owner.to_string(),
+        what,
+    };
+    denial_signatures(owner, RecordType::ANY, zone, keys, authority, now)?;
+    let nsec3s = verify::nsec3s(authority);
+    if !nsec3s.is_empty() {
+        return nsec3_proves_expansion(owner, labels, &nsec3s).map_err(broken);
+    }
+    let nsecs = verify::nsecs(authority);
+    if !nsecs.is_empty() {
+        return nsec_proves_expansion(owner, &nsecs)
+            .map(|()| Denied::Name)
+            .map_err(broken);
+    }
+    Err(broken(
+        "the answer carries no NSEC or NSEC3 record proving it".into(),
+    ))
+}
+
+/// The DNAME record type (hickory-proto has no type of its own for it).
+const DNAME: RecordType = RecordType::Unknown(39);
+
+/// The signed DNAME RRset a CNAME `name → target` was synthesized from: a
+/// DNAME at an ancestor of `name` whose substitution gives `target`.
+fn synthesized_by<'a>(
+    answers: &'a [Record],
+    name: &Name,
+    target: &Name,
+) -> Option<Vec<&'a Record>> {
+    answers
+        .iter()
+        .filter(|r| r.record_type() == DNAME && *r.name() != *name && r.name().zone_of(name))
+        .find_map(|r| {
+            let RData::Unknown { rdata, .. } = r.data() else {
+                return None;
+            };
+            let dname_target = Name::from_bytes(rdata.anything()).ok()?;
+            let kept = usize::from(name.num_labels() - r.name().num_labels());
+            let labels: Vec<&[u8]> = name.iter().take(kept).collect();
+            let synthesized = Name::from_labels(labels)
+                .ok()?
+                .append_domain(&dname_target)
+                .ok()?;
+            (synthesized == *target).then(|| rrset(answers, r.name(), DNAME))
+        })
+}
+
+/// Why an NSEC3 chain with too many iterations makes an answer insecure.
+fn too_many_iterations(zone: &Name, iterations: u16) -> String {
+    format!(
+        "{zone} uses NSEC3 with {iterations} iterations; validators treat answers proven with more than {} as insecure (RFC 9276 section 3.2)",
+        verify::MAX_NSEC3_ITERATIONS
+    )
 }

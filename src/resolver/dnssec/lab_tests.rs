@@ -121,6 +121,8 @@ struct Lab {
     table: HashMap<(Name, RecordType), Response>,
     /// Zone apexes, for SOA answers and negative answers' SOA.
     zones: Vec<String>,
+    /// Answer as an authoritative server (AA set), not as a resolver.
+    authoritative: bool,
 }
 
 impl Lab {
@@ -183,6 +185,7 @@ impl DnsTransport for Lab {
                 msg.set_response_code(ResponseCode::Refused);
             }
         }
+        msg.set_authoritative(self.authoritative);
         let mut answer = convert(&msg);
         answer.signed = Some(Arc::new(Signed {
             answers: msg.answers().to_vec(),
@@ -230,10 +233,15 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 
 /// Validates the answer the lab gives to `qname CNAME`.
 fn verdict(engine: &Engine, qname: &str) -> Security {
+    verdict_of(engine, qname, RType::Cname)
+}
+
+/// Validates the answer the lab gives to `qname rtype`.
+fn verdict_of(engine: &Engine, qname: &str, rtype: RType) -> Security {
     block_on(async {
-        let answer = engine.ask_resolvers(qname, RType::Cname).await.unwrap();
+        let answer = engine.ask_resolvers(qname, rtype).await.unwrap();
         engine
-            .security(qname, RType::Cname, &answer)
+            .security(qname, rtype, &answer)
             .await
             .expect("validation is on")
     })
@@ -455,10 +463,20 @@ fn an_unsigned_child_without_a_proof_is_bogus() {
 }
 
 fn nsec3_of(owner_name: &str, zone: &str, next_of: &str, types: &[RecordType]) -> Record {
+    nsec3_iterated(owner_name, zone, next_of, types, 1)
+}
+
+fn nsec3_iterated(
+    owner_name: &str,
+    zone: &str,
+    next_of: &str,
+    types: &[RecordType],
+    iterations: u16,
+) -> Record {
     let salt = vec![0xab, 0xcd];
     let hash = |n: &str| {
         Nsec3HashAlgorithm::SHA1
-            .hash(&salt, &name(n), 1)
+            .hash(&salt, &name(n), iterations)
             .unwrap()
             .as_ref()
             .to_vec()
@@ -474,7 +492,7 @@ fn nsec3_of(owner_name: &str, zone: &str, next_of: &str, types: &[RecordType]) -
         RData::DNSSEC(DNSSECRData::NSEC3(NSEC3::new(
             Nsec3HashAlgorithm::SHA1,
             false,
-            1,
+            iterations,
             salt.clone(),
             hash(next_of),
             types.iter().copied(),
@@ -712,5 +730,343 @@ fn a_flood_of_denial_records_is_refused_not_verified() {
             assert!(b.to_string().contains("20 NSEC records"), "{b}")
         }
         other => panic!("{other:?}"),
+    }
+}
+
+// Resolver parity (issue 15): each of these was judged differently by dcv
+// than by BIND's delv and Unbound before the fix it names.
+
+fn txt(owner: &str, value: &str) -> Record {
+    use hickory_proto::rr::rdata::TXT;
+    rec(owner, RData::TXT(TXT::new(vec![value.into()])))
+}
+
+fn nsec(owner: &str, next: &str, types: &[RecordType]) -> Record {
+    rec(
+        owner,
+        RData::DNSSEC(DNSSECRData::NSEC(NSEC::new(
+            name(next),
+            types.iter().copied(),
+        ))),
+    )
+}
+
+/// Two signed zones, each anchored: example.com and example.net.
+fn two_zones(com: &Key, net: &Key) -> (Lab, TrustAnchors) {
+    let mut lab = signed_parent(com);
+    lab.zones.push("example.net.".into());
+    lab.answer(
+        "example.net.",
+        RecordType::DNSKEY,
+        dnskey_rr("example.net.", net),
+    );
+    let both = |z: &str, k: &Key| {
+        let ds = ds_of(z, k);
+        format!(
+            "{z} IN DS {} {} 2 {}\n",
+            ds.key_tag(),
+            u8::from(ds.algorithm()),
+            hex::encode(ds.digest())
+        )
+    };
+    let anchors = TrustAnchors::parse(&(both("example.com.", com) + &both("example.net.", net)));
+    (lab, anchors.unwrap())
+}
+
+#[test]
+fn an_authoritative_answer_that_stops_at_an_alias_out_of_its_zone_is_not_a_denial() {
+    // Item 1: `_pki-validation.example.com CNAME _x.example.net`; the
+    // example.com server answers the CNAME alone (its zone ends there).
+    let (com, net) = (key(), key());
+    let (mut lab, anchors) = two_zones(&com, &net);
+    lab.authoritative = true;
+    let alias = vec![rec(
+        "_pki-validation.example.com.",
+        RData::CNAME(CNAME(name("_x.example.net."))),
+    )];
+    lab.answer(
+        "_pki-validation.example.com.",
+        RecordType::TXT,
+        signed(alias, "example.com.", &com),
+    );
+    lab.answer(
+        "_x.example.net.",
+        RecordType::TXT,
+        signed(vec![txt("_x.example.net.", "v")], "example.net.", &net),
+    );
+    let e = engine(lab, anchors);
+    assert_eq!(
+        verdict_of(&e, "_pki-validation.example.com", RType::Txt),
+        Security::Secure
+    );
+    assert_eq!(
+        verdict_of(&e, "_x.example.net", RType::Txt),
+        Security::Secure
+    );
+}
+
+#[test]
+fn a_resolver_answer_that_stops_at_an_alias_is_not_secure() {
+    let (com, net) = (key(), key());
+    let (mut lab, anchors) = two_zones(&com, &net);
+    let alias = vec![rec(
+        "_pki-validation.example.com.",
+        RData::CNAME(CNAME(name("_x.example.net."))),
+    )];
+    lab.answer(
+        "_pki-validation.example.com.",
+        RecordType::TXT,
+        signed(alias, "example.com.", &com),
+    );
+    let e = engine(lab, anchors);
+    let v = verdict_of(&e, "_pki-validation.example.com", RType::Txt);
+    assert!(matches!(v, Security::Indeterminate(_)), "{v:?}");
+}
+
+/// The DNAME record `owner DNAME target` (hickory-proto has no type for it).
+fn dname(owner: &str, target: &str) -> Record {
+    use hickory_proto::rr::rdata::NULL;
+    use hickory_proto::serialize::binary::BinEncodable;
+    rec(
+        owner,
+        RData::Unknown {
+            code: RecordType::Unknown(39),
+            rdata: NULL::with(name(target).to_bytes().unwrap()),
+        },
+    )
+}
+
+#[test]
+fn a_cname_synthesized_from_a_signed_dname_needs_no_signature() {
+    // Item 2: RFC 6672 section 5.3.
+    let (com, net) = (key(), key());
+    let (mut lab, anchors) = two_zones(&com, &net);
+    let mut answers = signed(
+        vec![dname("sub.example.com.", "example.net.")],
+        "example.com.",
+        &com,
+    );
+    answers.push(rec(
+        "_x.sub.example.com.",
+        RData::CNAME(CNAME(name("_x.example.net."))),
+    ));
+    answers.extend(signed(
+        vec![txt("_x.example.net.", "v")],
+        "example.net.",
+        &net,
+    ));
+    lab.answer("_x.sub.example.com.", RecordType::TXT, answers.clone());
+    // A CNAME that is not the DNAME's substitution still needs its own.
+    let mut forged = answers[..2].to_vec();
+    forged.push(rec(
+        "_y.sub.example.com.",
+        RData::CNAME(CNAME(name("_x.example.net."))),
+    ));
+    forged.extend(answers[3..].to_vec());
+    lab.answer("_y.sub.example.com.", RecordType::TXT, forged);
+    let e = engine(lab, anchors);
+    assert_eq!(
+        verdict_of(&e, "_x.sub.example.com", RType::Txt),
+        Security::Secure
+    );
+    let v = verdict_of(&e, "_y.sub.example.com", RType::Txt);
+    assert!(matches!(v, Security::Bogus(Bogus::NoRrsig { .. })), "{v:?}");
+}
+
+#[test]
+fn nodata_at_an_empty_non_terminal_is_proven_by_nsec() {
+    // Item 3: shop.example.com holds nothing, www.shop.example.com does;
+    // the CAA climb asks shop.example.com.
+    let k = key();
+    let mut lab = signed_parent(&k);
+    let mut authority = signed(vec![soa("example.com.")], "example.com.", &k);
+    authority.extend(signed(
+        vec![nsec(
+            "example.com.",
+            "www.shop.example.com.",
+            &[RecordType::SOA, RecordType::NS, RecordType::DNSKEY],
+        )],
+        "example.com.",
+        &k,
+    ));
+    lab.negative(
+        "shop.example.com.",
+        RecordType::CAA,
+        false,
+        authority.clone(),
+    );
+    // The same NSEC does not let an NXDOMAIN for the name stand.
+    lab.negative("shop.example.com.", RecordType::TXT, true, authority);
+    let e = engine(lab, anchor("example.com.", &k));
+    assert_eq!(
+        verdict_of(&e, "shop.example.com", RType::Caa),
+        Security::Secure
+    );
+    let v = verdict_of(&e, "shop.example.com", RType::Txt);
+    assert!(
+        matches!(v, Security::Bogus(Bogus::BrokenDenial { .. })),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn a_wildcard_expansion_needs_the_proof_that_the_name_does_not_exist() {
+    // Item 4: RFC 4035 section 5.3.4.
+    let k = key();
+    let mut lab = signed_parent(&k);
+    // Signed at *.example.com (RRSIG labels 2), served as x.example.com.
+    let wild = signed(vec![txt("*.example.com.", "v")], "example.com.", &k);
+    let expanded: Vec<Record> = wild
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.set_name(name("x.example.com."));
+            r
+        })
+        .collect();
+    lab.answer("x.example.com.", RecordType::TXT, expanded.clone());
+    let proof = signed(
+        vec![nsec(
+            "*.example.com.",
+            "example.com.",
+            &[RecordType::TXT, RecordType::RRSIG, RecordType::NSEC],
+        )],
+        "example.com.",
+        &k,
+    );
+    lab.table.insert(
+        (name("y.example.com."), RecordType::TXT),
+        (
+            ResponseCode::NoError,
+            expanded
+                .iter()
+                .map(|r| {
+                    let mut r = r.clone();
+                    r.set_name(name("y.example.com."));
+                    r
+                })
+                .collect(),
+            proof,
+        ),
+    );
+    let e = engine(lab, anchor("example.com.", &k));
+    let v = verdict_of(&e, "x.example.com", RType::Txt);
+    assert!(
+        matches!(v, Security::Bogus(Bogus::WildcardUnproven { .. })),
+        "{v:?}"
+    );
+    assert_eq!(
+        verdict_of(&e, "y.example.com", RType::Txt),
+        Security::Secure
+    );
+}
+
+#[test]
+fn a_ds_of_only_unknown_digest_types_makes_the_child_insecure() {
+    // Item 5: RFC 6840 section 5.2.
+    let (p, c) = (key(), key());
+    let mut lab = with_child(&p, &c, &c);
+    let real = ds_of("sub.example.com.", &c);
+    let unknown = DS::new(
+        real.key_tag(),
+        real.algorithm(),
+        DigestType::Unknown(200),
+        vec![0x42; 32],
+    );
+    lab.answer(
+        "sub.example.com.",
+        RecordType::DS,
+        signed(
+            vec![rec(
+                "sub.example.com.",
+                RData::DNSSEC(DNSSECRData::DS(unknown)),
+            )],
+            "example.com.",
+            &p,
+        ),
+    );
+    let e = engine(lab, anchor("example.com.", &p));
+    let v = verdict(&e, "_x.sub.example.com");
+    assert!(matches!(v, Security::Insecure(_)), "{v:?}");
+}
+
+#[test]
+fn a_ds_naming_a_revoked_ksk_still_anchors_the_zone() {
+    // Item 8: BIND and Unbound accept it.
+    let p = key();
+    let pkcs8 = Ed25519SigningKey::generate_pkcs8().unwrap();
+    let signer = Ed25519SigningKey::from_pkcs8(&pkcs8).unwrap();
+    let dnskey = DNSKEY::new(true, true, true, signer.to_public_key().unwrap());
+    assert!(dnskey.revoke());
+    let revoked = Key {
+        signer: Box::new(signer),
+        dnskey,
+    };
+    let mut lab = with_child(&p, &revoked, &revoked);
+    let digest = revoked
+        .dnskey
+        .to_digest(&name("sub.example.com."), DigestType::SHA256)
+        .unwrap();
+    let ds = DS::new(
+        revoked.dnskey.calculate_key_tag().unwrap(),
+        hickory_proto::dnssec::Verifier::algorithm(&revoked.dnskey),
+        DigestType::SHA256,
+        digest.as_ref().to_vec(),
+    );
+    lab.answer(
+        "sub.example.com.",
+        RecordType::DS,
+        signed(
+            vec![rec("sub.example.com.", RData::DNSSEC(DNSSECRData::DS(ds)))],
+            "example.com.",
+            &p,
+        ),
+    );
+    let e = engine(lab, anchor("example.com.", &p));
+    assert_eq!(verdict(&e, "_x.sub.example.com"), Security::Secure);
+}
+
+#[test]
+fn an_nsec3_chain_of_more_than_150_iterations_is_insecure() {
+    // Item 7: RFC 9276 section 3.2, as BIND and Unbound do.
+    for (iterations, secure) in [(150, true), (151, false), (2_501, false)] {
+        let k = key();
+        let mut lab = Lab {
+            zones: vec!["example.org.".into()],
+            ..Lab::default()
+        };
+        lab.answer(
+            "example.org.",
+            RecordType::DNSKEY,
+            dnskey_rr("example.org.", &k),
+        );
+        let apex = nsec3_iterated(
+            "example.org.",
+            "example.org.",
+            "www.example.org.",
+            &[RecordType::SOA],
+            iterations,
+        );
+        let www = nsec3_iterated(
+            "www.example.org.",
+            "example.org.",
+            "example.org.",
+            &[RecordType::A],
+            iterations,
+        );
+        let mut authority = signed(vec![soa("example.org.")], "example.org.", &k);
+        authority.extend(signed(vec![apex], "example.org.", &k));
+        authority.extend(signed(vec![www], "example.org.", &k));
+        lab.negative("_x.example.org.", RecordType::CNAME, true, authority);
+        let e = engine(lab, anchor("example.org.", &k));
+        let v = verdict(&e, "_x.example.org");
+        if secure {
+            assert_eq!(v, Security::Secure, "{iterations}");
+        } else {
+            match v {
+                Security::Insecure(why) => assert!(why.contains("RFC 9276"), "{why}"),
+                other => panic!("{iterations}: {other:?}"),
+            }
+        }
     }
 }

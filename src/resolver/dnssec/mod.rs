@@ -115,6 +115,12 @@ pub enum Bogus {
         name: String,
         what: String,
     },
+    /// An answer expanded from a wildcard without the proof that the name
+    /// itself does not exist (RFC 4035 section 5.3.4).
+    WildcardUnproven {
+        name: String,
+        what: String,
+    },
 }
 
 impl fmt::Display for Bogus {
@@ -150,6 +156,9 @@ impl fmt::Display for Bogus {
             Bogus::BrokenDenial { name, what } => {
                 write!(f, "the denial of {name} is not proven: {what}")
             }
+            Bogus::WildcardUnproven { name, what } => {
+                write!(f, "the wildcard answer for {name} is not proven: {what}")
+            }
         }
     }
 }
@@ -175,6 +184,9 @@ impl Bogus {
             ),
             Bogus::BrokenDenial { .. } => {
                 "the signed zone's NSEC/NSEC3 chain does not cover this name: re-sign the zone (a record added outside the signer?)".into()
+            }
+            Bogus::WildcardUnproven { .. } => {
+                "the server sends a wildcard's records without the NSEC/NSEC3 record that proves the name itself does not exist (a server or middlebox dropping the authority section); CAs reject the answer: fix the server, or publish the record at the name itself".into()
             }
         }
     }

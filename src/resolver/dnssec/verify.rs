@@ -5,18 +5,25 @@
 //! arithmetic is hickory-proto's; this module decides what to check.
 
 use hickory_proto::dnssec::rdata::{DNSKEY, DNSSECRData, DS, NSEC, NSEC3, RRSIG};
-use hickory_proto::dnssec::{Algorithm, Nsec3HashAlgorithm, Verifier};
+use hickory_proto::dnssec::{
+    Algorithm, DigestType, Nsec3HashAlgorithm, PublicKey, PublicKeyBuf, TBS, Verifier,
+};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use super::Bogus;
 
-/// The algorithms dcv validates (issue 10: RSASHA256, RSASHA512,
-/// ECDSAP256SHA256, ECDSAP384SHA384, ED25519). A zone signed only with
-/// others is treated as unsigned, as RFC 4035 validators do.
+/// The algorithms dcv validates: those RFC 8624 says validators MUST
+/// validate (RSASHA1 and NSEC3RSASHA1 included, as BIND and Unbound do) and
+/// ED25519. A zone whose DS names only others is treated as unsigned, as
+/// RFC 4035 section 5.2 says. (hickory-proto marks the SHA-1 algorithms
+/// deprecated for signing; validating them is what RFC 8624 asks.)
+#[allow(deprecated)]
 pub fn supported(alg: Algorithm) -> bool {
     matches!(
         alg,
-        Algorithm::RSASHA256
+        Algorithm::RSASHA1
+            | Algorithm::RSASHA1NSEC3SHA1
+            | Algorithm::RSASHA256
             | Algorithm::RSASHA512
             | Algorithm::ECDSAP256SHA256
             | Algorithm::ECDSAP384SHA384
@@ -24,9 +31,20 @@ pub fn supported(alg: Algorithm) -> bool {
     )
 }
 
-/// The most NSEC3 iterations dcv hashes with (RFC 5155's ceiling for the
-/// largest keys); more is a hostile zone making validators burn CPU.
-const MAX_NSEC3_ITERATIONS: u16 = 2500;
+/// The DS digest types dcv computes (SHA-1, SHA-256, SHA-384); a DS of
+/// another type is ignored, and a DS set of only such is no DS at all
+/// (RFC 6840 section 5.2: the zone is insecure).
+pub fn digest_supported(digest: DigestType) -> bool {
+    matches!(
+        digest,
+        DigestType::SHA1 | DigestType::SHA256 | DigestType::SHA384
+    )
+}
+
+/// NSEC3 chains with more iterations than this make an answer insecure
+/// (RFC 9276 section 3.2); BIND 9.18 and Unbound 1.17 both draw the line at
+/// 150, and dcv follows them. Nothing above it is ever hashed.
+pub const MAX_NSEC3_ITERATIONS: u16 = 150;
 
 /// The most RRSIGs tried per RRset, and keys tried per RRSIG (key tags can
 /// collide, and a hostile zone makes them collide on purpose).
@@ -64,16 +82,18 @@ pub fn describe(owner: &Name, rtype: RecordType) -> String {
     format!("{owner} {rtype}")
 }
 
-/// Checks an RRset against the RRSIGs `zone` made over it with one of `keys`.
+/// Checks an RRset against the RRSIGs `zone` made over it with one of
+/// `keys`; on success, the verified RRSIG's label count (fewer labels than
+/// the owner has: the RRset was expanded from a wildcard).
 pub fn verify_rrset(
     set: &[&Record],
     sigs: &[&RRSIG],
     zone: &Name,
     keys: &[DNSKEY],
     now: u32,
-) -> Result<(), Bogus> {
+) -> Result<u8, Bogus> {
     let Some(first) = set.first() else {
-        return Ok(());
+        return Ok(0);
     };
     let owner = first.name();
     let rtype = first.record_type();
@@ -104,21 +124,20 @@ pub fn verify_rrset(
             early = Some(inception);
             continue;
         }
+        // The REVOKE bit is not looked at here: it matters to RFC 5011
+        // trust-anchor maintenance, and BIND and Unbound both accept a
+        // revoked key that the parent's DS names.
         let verified = keys
             .iter()
             .filter(|k| {
                 k.zone_key()
-                    && !k.revoke()
                     && k.algorithm() == sig.algorithm()
                     && k.calculate_key_tag().ok() == Some(sig.key_tag())
             })
             .take(MAX_KEYS_PER_SIGNATURE)
-            .any(|k| {
-                k.verify_rrsig(owner, DNSClass::IN, sig, set.iter().copied())
-                    .is_ok()
-            });
+            .any(|k| signature_verifies(k, owner, sig, set));
         if verified {
-            return Ok(());
+            return Ok(sig.num_labels());
         }
     }
     Err(if let Some(at) = expired {
@@ -131,6 +150,23 @@ pub fn verify_rrset(
             zone: zone.to_string(),
         }
     })
+}
+
+/// One signature by one key over an RRset. Algorithm 7 is algorithm 5
+/// under another number (RFC 5155 section 2: it only announces NSEC3), so
+/// it is verified as RSASHA1; the signed data keeps the RRSIG's own number.
+#[allow(deprecated)]
+fn signature_verifies(key: &DNSKEY, owner: &Name, sig: &RRSIG, set: &[&Record]) -> bool {
+    let Ok(tbs) = TBS::from_sig(owner, DNSClass::IN, sig, set.iter().copied()) else {
+        return false;
+    };
+    let algorithm = match key.algorithm() {
+        Algorithm::RSASHA1NSEC3SHA1 => Algorithm::RSASHA1,
+        other => other,
+    };
+    PublicKeyBuf::new(key.public_key().public_bytes().to_vec(), algorithm)
+        .verify(tbs.as_ref(), sig.sig())
+        .is_ok()
 }
 
 /// The DNSKEYs of `zone` that one of the DS records names.
@@ -156,6 +192,9 @@ pub enum Denied {
     Type,
     /// NSEC3 opt-out: an unsigned delegation may exist here (insecure).
     OptOut,
+    /// An NSEC3 chain of more than [`MAX_NSEC3_ITERATIONS`] iterations: not
+    /// checked, and the answer is insecure (RFC 9276 section 3.2).
+    TooManyIterations(u16),
 }
 
 /// The NSEC records of a response, with their owners.
@@ -232,10 +271,22 @@ pub fn nsec_proves(
     else {
         return Err(format!("no NSEC covers {qname}"));
     };
+    // An empty non-terminal: no NSEC of its own, but the next name in the
+    // zone lies below it, so it exists (RFC 4035 section 3.1.3.2, RFC 4592).
+    let next = covering.next_domain_name();
+    if next != qname && qname.zone_of(next) {
+        return if nxdomain {
+            Err(format!(
+                "NXDOMAIN, but the NSEC at {owner} shows that {next} exists below {qname}"
+            ))
+        } else {
+            Ok(Denied::Type)
+        };
+    }
     // The closest encloser is the deepest ancestor of the name that the
     // covering NSEC shows to exist; a wildcard below it could have matched.
     let ce_owner = common_ancestor(qname, owner);
-    let ce_next = common_ancestor(qname, covering.next_domain_name());
+    let ce_next = common_ancestor(qname, next);
     let ce = if ce_owner.num_labels() >= ce_next.num_labels() {
         ce_owner
     } else {
@@ -261,6 +312,98 @@ pub fn nsec_proves(
     }
 }
 
+/// RFC 4035 section 5.3.4: an answer expanded from a wildcard is secure
+/// only with an NSEC proving that `qname` itself does not exist.
+pub fn nsec_proves_expansion(qname: &Name, nsecs: &[(&Name, &NSEC)]) -> Result<(), String> {
+    if nsecs
+        .iter()
+        .any(|(o, n)| *o != qname && between(o, n.next_domain_name(), qname))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "the answer was expanded from a wildcard, but no NSEC proves that {qname} does not exist"
+        ))
+    }
+}
+
+/// An NSEC3 chain as one response shows it: hashing and span lookups.
+struct Nsec3Chain<'a> {
+    records: &'a [(&'a Name, &'a NSEC3)],
+    salt: Vec<u8>,
+    iterations: u16,
+}
+
+impl<'a> Nsec3Chain<'a> {
+    /// The chain's parameters, or why it cannot be read: `Ok(Err(n))` for
+    /// a chain of `n` iterations, more than validators hash.
+    fn new(records: &'a [(&'a Name, &'a NSEC3)]) -> Result<Result<Nsec3Chain<'a>, u16>, String> {
+        let Some((_, first)) = records.first() else {
+            return Err("no NSEC3 records".into());
+        };
+        if first.hash_algorithm() != Nsec3HashAlgorithm::SHA1 {
+            return Err("an NSEC3 hash algorithm other than SHA-1".into());
+        }
+        if first.iterations() > MAX_NSEC3_ITERATIONS {
+            return Ok(Err(first.iterations()));
+        }
+        Ok(Ok(Nsec3Chain {
+            records,
+            salt: first.salt().to_vec(),
+            iterations: first.iterations(),
+        }))
+    }
+
+    fn hash(&self, n: &Name) -> Option<String> {
+        let d = Nsec3HashAlgorithm::SHA1
+            .hash(&self.salt, n, self.iterations)
+            .ok()?;
+        Some(
+            data_encoding::BASE32HEX_NOPAD
+                .encode(d.as_ref())
+                .to_ascii_lowercase(),
+        )
+    }
+
+    fn owner_hash(o: &Name) -> String {
+        o.iter()
+            .next()
+            .map(|l| String::from_utf8_lossy(l).to_ascii_lowercase())
+            .unwrap_or_default()
+    }
+
+    fn next_hash(n: &NSEC3) -> String {
+        data_encoding::BASE32HEX_NOPAD
+            .encode(n.next_hashed_owner_name())
+            .to_ascii_lowercase()
+    }
+
+    /// The NSEC3 whose owner is the hash of `n`.
+    fn matching(&self, n: &Name) -> Option<&'a NSEC3> {
+        let h = self.hash(n)?;
+        self.records
+            .iter()
+            .find(|(o, _)| Self::owner_hash(o) == h)
+            .map(|(_, r)| *r)
+    }
+
+    /// The NSEC3 whose span covers the hash of `n`.
+    fn covering(&self, n: &Name) -> Option<&'a NSEC3> {
+        let h = self.hash(n)?;
+        self.records
+            .iter()
+            .find(|(o, r)| {
+                let (lo, hi) = (Self::owner_hash(o), Self::next_hash(r));
+                if lo < hi {
+                    lo < h && h < hi
+                } else {
+                    h > lo || h < hi
+                }
+            })
+            .map(|(_, r)| *r)
+    }
+}
+
 /// RFC 5155 section 8: does the NSEC3 set prove that `qname`/`qtype` does
 /// not exist, or (for a DS) that an opt-out span may hold an unsigned
 /// delegation?
@@ -271,64 +414,15 @@ pub fn nsec3_proves(
     nsec3s: &[(&Name, &NSEC3)],
     nxdomain: bool,
 ) -> Result<Denied, String> {
-    let Some((_, first)) = nsec3s.first() else {
-        return Err("no NSEC3 records".into());
-    };
-    if first.hash_algorithm() != Nsec3HashAlgorithm::SHA1 {
-        return Err("an NSEC3 hash algorithm other than SHA-1".into());
-    }
-    if first.iterations() > MAX_NSEC3_ITERATIONS {
-        return Err(format!(
-            "{} NSEC3 iterations (more than {MAX_NSEC3_ITERATIONS})",
-            first.iterations()
-        ));
-    }
-    let (salt, iterations) = (first.salt().to_vec(), first.iterations());
-    let hash = |n: &Name| -> Option<String> {
-        let d = Nsec3HashAlgorithm::SHA1.hash(&salt, n, iterations).ok()?;
-        Some(
-            data_encoding::BASE32HEX_NOPAD
-                .encode(d.as_ref())
-                .to_ascii_lowercase(),
-        )
-    };
-    let owner_hash = |o: &Name| -> String {
-        o.iter()
-            .next()
-            .map(|l| String::from_utf8_lossy(l).to_ascii_lowercase())
-            .unwrap_or_default()
-    };
-    let next_hash = |n: &NSEC3| -> String {
-        data_encoding::BASE32HEX_NOPAD
-            .encode(n.next_hashed_owner_name())
-            .to_ascii_lowercase()
-    };
-    let matching = |n: &Name| -> Option<&NSEC3> {
-        let h = hash(n)?;
-        nsec3s
-            .iter()
-            .find(|(o, _)| owner_hash(o) == h)
-            .map(|(_, r)| *r)
-    };
-    let covering = |n: &Name| -> Option<&NSEC3> {
-        let h = hash(n)?;
-        nsec3s
-            .iter()
-            .find(|(o, r)| {
-                let (lo, hi) = (owner_hash(o), next_hash(r));
-                if lo < hi {
-                    lo < h && h < hi
-                } else {
-                    h > lo || h < hi
-                }
-            })
-            .map(|(_, r)| *r)
+    let chain = match Nsec3Chain::new(nsec3s)? {
+        Ok(chain) => chain,
+        Err(iterations) => return Ok(Denied::TooManyIterations(iterations)),
     };
     let lacks = |n: &NSEC3, t: RecordType| {
         let types: Vec<RecordType> = n.type_bit_maps().collect();
         !types.contains(&t) && !types.contains(&RecordType::CNAME)
     };
-    if let Some(n) = matching(qname) {
+    if let Some(n) = chain.matching(qname) {
         if nxdomain {
             return Err(format!("NXDOMAIN, but an NSEC3 shows that {qname} exists"));
         }
@@ -342,7 +436,7 @@ pub fn nsec3_proves(
     // name one label below it on the way to `qname` covered.
     let mut ce = qname.base_name();
     loop {
-        if matching(&ce).is_some() {
+        if chain.matching(&ce).is_some() {
             break;
         }
         if ce == *zone || ce.is_root() {
@@ -351,7 +445,7 @@ pub fn nsec3_proves(
         ce = ce.base_name();
     }
     let next_closer = qname.trim_to(usize::from(ce.num_labels()) + 1);
-    let Some(span) = covering(&next_closer) else {
+    let Some(span) = chain.covering(&next_closer) else {
         return Err(format!("no NSEC3 covers {next_closer}"));
     };
     if qtype == RecordType::DS && !nxdomain && span.opt_out() {
@@ -360,12 +454,33 @@ pub fn nsec3_proves(
     let Some(wildcard) = wildcard_of(&ce) else {
         return Err(format!("no wildcard name below {ce}"));
     };
-    if covering(&wildcard).is_some() && nxdomain {
+    if chain.covering(&wildcard).is_some() && nxdomain {
         return Ok(Denied::Name);
     }
-    match matching(&wildcard) {
+    match chain.matching(&wildcard) {
         Some(w) if !nxdomain && lacks(w, qtype) => Ok(Denied::Type),
         _ => Err(format!("no NSEC3 denies the wildcard {wildcard}")),
+    }
+}
+
+/// RFC 5155 section 8.8: an answer expanded from the wildcard at
+/// `*.<closest encloser>` (the RRSIG's `labels` count says which) is secure
+/// only with an NSEC3 covering the next closer name of `qname`.
+pub fn nsec3_proves_expansion(
+    qname: &Name,
+    labels: u8,
+    nsec3s: &[(&Name, &NSEC3)],
+) -> Result<Denied, String> {
+    let chain = match Nsec3Chain::new(nsec3s)? {
+        Ok(chain) => chain,
+        Err(iterations) => return Ok(Denied::TooManyIterations(iterations)),
+    };
+    let next_closer = qname.trim_to(usize::from(labels) + 1);
+    match chain.covering(&next_closer) {
+        Some(_) => Ok(Denied::Name),
+        None => Err(format!(
+            "the answer was expanded from a wildcard, but no NSEC3 proves that {next_closer} does not exist"
+        )),
     }
 }
 
