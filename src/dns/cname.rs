@@ -109,7 +109,7 @@ async fn cname_result(
         .iter()
         .zip(&seen)
         .map(|(l, s)| {
-            let kind = if s.iter().all(|x| matches!(x, Seen::NxDomain(_))) {
+            let kind = if s.iter().all(|x| x.is_nxdomain()) {
                 "NXDOMAIN"
             } else if s.iter().all(|x| matches!(x, Seen::NoData(_))) {
                 "NODATA"

@@ -113,15 +113,20 @@ fn generic_failure(
             failure_hint(kinds).to_owned(),
         );
     }
-    let kind = if seen.iter().all(|s| matches!(s, Seen::NxDomain(_))) {
-        "NXDOMAIN"
+    let mut kind = if seen.iter().all(|s| s.is_nxdomain()) {
+        "NXDOMAIN".to_owned()
     } else {
-        "NODATA"
+        "NODATA".to_owned()
     };
-    let negative = seen.iter().find_map(|s| match s {
-        Seen::NxDomain(Some(n)) | Seen::NoData(Some(n)) => Some(n.clone()),
-        _ => None,
-    });
+    // The lookup followed an alias: the negative answer is the target's.
+    let target = normalize(&l.name);
+    if target != host {
+        kind = format!("{host}. is an alias to {target}., which answers {kind}");
+        if kind.ends_with("NXDOMAIN") {
+            kind.push_str(" (the alias dangles: fix its target or publish the record there)");
+        }
+    }
+    let negative = seen.iter().find_map(|s| s.negative().cloned());
     let mut hint = format!("publish the {rtype} record at {host}.");
     if let Some((z, t)) = negative {
         hint.push_str("; ");

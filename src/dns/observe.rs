@@ -17,17 +17,40 @@ pub enum Seen {
     /// A CNAME with another target (or TXT without the value).
     Wrong(String),
     NxDomain(Option<(String, u32)>),
+    /// NXDOMAIN for the end of the alias chain the answer carries (RFC
+    /// 6604: the code speaks of the chain's last name, not of the question).
+    Dangling {
+        end: String,
+        negative: Option<(String, u32)>,
+    },
     NoData(Option<(String, u32)>),
     Lame,
     Failed(ServerFailure),
 }
 
 impl Seen {
+    /// The name (or the end of its alias chain) does not exist.
+    pub fn is_nxdomain(&self) -> bool {
+        matches!(self, Seen::NxDomain(_) | Seen::Dangling { .. })
+    }
+
+    /// The zone and negative-caching TTL of a negative answer.
+    pub fn negative(&self) -> Option<&(String, u32)> {
+        match self {
+            Seen::NxDomain(n) | Seen::NoData(n) | Seen::Dangling { negative: n, .. } => n.as_ref(),
+            _ => None,
+        }
+    }
+
     pub fn outcome(&self) -> String {
         match self {
             Seen::Match => "pass".into(),
             Seen::Wrong(v) => format!("found {v}"),
             Seen::NxDomain(n) => format!("NXDOMAIN{}", neg(n)),
+            Seen::Dangling { end, negative } => format!(
+                "NXDOMAIN for {end}., the end of its alias chain (the alias dangles){}",
+                neg(negative)
+            ),
             Seen::NoData(n) => format!("NODATA (the name exists, without this type){}", neg(n)),
             Seen::Lame => "not authoritative (lame delegation?)".into(),
             Seen::Failed(e) => e.to_string(),
@@ -71,7 +94,14 @@ pub fn classify(mode: Mode, obs: &Observation, qname: &str, pick: &Picker) -> Se
         return Seen::Lame;
     }
     if a.rcode == Rcode::NxDomain {
-        Seen::NxDomain(a.negative_ttl())
+        let aliases = crate::resolver::chain(a, qname);
+        match aliases.last() {
+            Some(end) if aliases.len() > 1 => Seen::Dangling {
+                end: end.clone(),
+                negative: a.negative_ttl(),
+            },
+            _ => Seen::NxDomain(a.negative_ttl()),
+        }
     } else {
         Seen::NoData(a.negative_ttl())
     }
@@ -207,10 +237,7 @@ pub fn server_failures(lookups: &[Lookup], seen: &[Vec<Seen>]) -> Option<(String
 
 /// The first negative answer's zone and negative-caching TTL, if any.
 pub fn first_negative(seen: &[Vec<Seen>]) -> Option<(String, u32)> {
-    seen.iter().flatten().find_map(|s| match s {
-        Seen::NxDomain(Some(n)) | Seen::NoData(Some(n)) => Some(n.clone()),
-        _ => None,
-    })
+    seen.iter().flatten().find_map(|s| s.negative().cloned())
 }
 
 /// What every server said for each lookup of an ADN walk.
@@ -249,5 +276,61 @@ pub fn relied_on<'a, T>(
             .position(|c| c == adn)
             .map_or(per_candidate, |i| &per_candidate[i..=i]),
         _ => per_candidate,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolver::{Record, Server};
+
+    fn observation(rcode: Rcode, answers: Vec<Record>) -> Observation {
+        Observation {
+            server: Server {
+                name: "resolver".into(),
+                addr: "127.0.0.1:53".parse().unwrap(),
+            },
+            zone: None,
+            result: Ok(Answer {
+                rcode,
+                authoritative: false,
+                answers,
+                authority: vec![],
+                additional: vec![],
+                signed: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn an_nxdomain_carrying_an_alias_chain_speaks_of_the_chain_end() {
+        // RFC 6604: the NXDOMAIN is old.example.net's, not the question's.
+        let alias = Record {
+            owner: "_x.example.com".into(),
+            ttl: 300,
+            data: Data::Cname("old.example.net.".into()),
+        };
+        let o = observation(Rcode::NxDomain, vec![alias]);
+        let never = |_: &Answer, _: &str| -> Option<Found> { None };
+        let seen = classify(Mode::Recursive, &o, "_x.example.com", &never);
+        assert!(seen.is_nxdomain());
+        assert_eq!(
+            seen,
+            Seen::Dangling {
+                end: "old.example.net".into(),
+                negative: None
+            }
+        );
+        assert!(
+            seen.outcome().contains("NXDOMAIN for old.example.net."),
+            "{}",
+            seen.outcome()
+        );
+        // Without a chain it stays a plain NXDOMAIN of the name.
+        let bare = observation(Rcode::NxDomain, vec![]);
+        assert_eq!(
+            classify(Mode::Recursive, &bare, "_x.example.com", &never),
+            Seen::NxDomain(None)
+        );
     }
 }

@@ -140,7 +140,7 @@ fn persist_result(
         .iter()
         .zip(&seen)
         .map(|(l, s)| {
-            let kind = if s.iter().all(|x| matches!(x, Seen::NxDomain(_))) {
+            let kind = if s.iter().all(|x| x.is_nxdomain()) {
                 "NXDOMAIN"
             } else {
                 "NODATA"

@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, timeout_at};
@@ -166,8 +166,8 @@ async fn exchange_with(
     let mut answer = convert(&response);
     if dnssec {
         answer.signed = Some(Arc::new(Signed {
-            answers: response.answers().to_vec(),
-            authority: response.name_servers().to_vec(),
+            answers: class_in(response.answers()).cloned().collect(),
+            authority: class_in(response.name_servers()).cloned().collect(),
         }));
     }
     Ok(answer)
@@ -298,14 +298,51 @@ fn record(r: &hickory_proto::rr::Record) -> Record {
     }
 }
 
+/// The records of class IN: every question dcv asks is of class IN, and a
+/// record of another class (CH, HS, …) in the reply answers nothing asked,
+/// so resolvers ignore it.
+fn class_in(
+    records: &[hickory_proto::rr::Record],
+) -> impl Iterator<Item = &hickory_proto::rr::Record> {
+    records.iter().filter(|r| r.dns_class() == DNSClass::IN)
+}
+
 /// Reduces a hickory message to the model; never fails.
 pub fn convert(msg: &Message) -> Answer {
     Answer {
         rcode: rcode(msg.response_code()),
         authoritative: msg.authoritative(),
-        answers: msg.answers().iter().map(record).collect(),
-        authority: msg.name_servers().iter().map(record).collect(),
-        additional: msg.additionals().iter().map(record).collect(),
+        answers: class_in(msg.answers()).map(record).collect(),
+        authority: class_in(msg.name_servers()).map(record).collect(),
+        additional: class_in(msg.additionals()).map(record).collect(),
         signed: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::rdata::TXT;
+
+    #[test]
+    fn records_of_a_class_other_than_in_are_ignored() {
+        let owner = Name::from_ascii("_x.example.com.").unwrap();
+        let mut msg = Message::new();
+        let mut chaos = hickory_proto::rr::Record::from_rdata(
+            owner.clone(),
+            300,
+            RData::TXT(TXT::new(vec!["forged".into()])),
+        );
+        chaos.set_dns_class(DNSClass::CH);
+        let genuine = hickory_proto::rr::Record::from_rdata(
+            owner,
+            300,
+            RData::TXT(TXT::new(vec!["v".into()])),
+        );
+        msg.add_answer(chaos);
+        msg.add_answer(genuine);
+        let answer = convert(&msg);
+        assert_eq!(answer.answers.len(), 1);
+        assert_eq!(answer.answers[0].data, Data::Txt("v".into()));
     }
 }
