@@ -107,8 +107,14 @@ pub fn classify(mode: Mode, obs: &Observation, qname: &str, pick: &Picker) -> Se
     }
 }
 
+/// A server as reports name it: host, address, and where dcv learnt of it
+/// when that is not the zone's own NS set (a CA's resolver may be sent
+/// there by the parent's delegation).
 pub fn server_label(o: &Observation) -> String {
-    format!("{} ({})", o.server.name, o.server.addr)
+    match o.server.origin.note() {
+        Some(note) => format!("{} ({}, {note})", o.server.name, o.server.addr),
+        None => format!("{} ({})", o.server.name, o.server.addr),
+    }
 }
 
 pub fn attempts(lookup: &Lookup, seen: &[Seen]) -> Vec<Attempt> {
@@ -282,13 +288,14 @@ pub fn relied_on<'a, T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolver::{Record, Server};
+    use crate::resolver::{Origin, Record, Server};
 
     fn observation(rcode: Rcode, answers: Vec<Record>) -> Observation {
         Observation {
             server: Server {
                 name: "resolver".into(),
                 addr: "127.0.0.1:53".parse().unwrap(),
+                origin: Origin::Resolver,
             },
             zone: None,
             result: Ok(Answer {

@@ -4,7 +4,7 @@
 //! resolver) asked, following referrals into delegated subzones.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -68,11 +68,50 @@ impl Config {
     }
 }
 
-/// A server asked: a nameserver host (or `resolver`) and the address used.
+/// A server asked: a nameserver host (or `resolver`), the address used,
+/// and where dcv learnt of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Server {
     pub name: String,
     pub addr: SocketAddr,
+    pub origin: Origin,
+}
+
+/// Where a server to ask comes from. A CA's resolver follows the parent's
+/// delegation (its NS set and glue) and then the zone's own NS set, so a
+/// server known from either side may be the one it asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A resolver asked directly (recursive mode).
+    Resolver,
+    /// In the zone's own NS set (whatever the parent says), at an address
+    /// the host's A/AAAA records give.
+    Zone,
+    /// In the parent's delegation only: the zone's own NS set no longer
+    /// lists it (a stale delegation at the registry).
+    ParentOnly,
+    /// An address known only from the parent's glue: the host's own A/AAAA
+    /// records do not give it (stale glue, or a host with no records).
+    Glue,
+}
+
+impl Origin {
+    /// How a report names it, after the address (`None`: nothing to say).
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            Origin::Resolver | Origin::Zone => None,
+            Origin::ParentOnly => Some("listed only in the parent zone's delegation"),
+            Origin::Glue => Some("address only in the parent zone's glue"),
+        }
+    }
+}
+
+/// The parent's side of a delegation: the NS hosts its servers refer to
+/// and the glue addresses they give.
+#[derive(Debug, Clone, Default)]
+struct Delegation {
+    hosts: Vec<String>,
+    glue: HashMap<String, Vec<IpAddr>>,
 }
 
 /// What one server said about one question.
@@ -261,9 +300,8 @@ impl Engine {
                     continue;
                 }
                 if let Data::Addr(ip) = r.data {
-                    let ok = (ip.is_ipv4() && self.cfg.ipv4) || (ip.is_ipv6() && self.cfg.ipv6);
                     let addr = SocketAddr::new(ip, self.cfg.ns_port);
-                    if ok && !out.contains(&addr) {
+                    if self.family_allowed(&ip) && !out.contains(&addr) {
                         out.push(addr);
                     }
                 }
@@ -272,11 +310,16 @@ impl Engine {
         out
     }
 
-    /// Every address of the given nameserver hosts.
+    /// Every address of the given nameserver hosts: each host's own A/AAAA
+    /// addresses, and the parent's glue for it where that differs (a
+    /// resolver uses the glue). `parent_only` hosts are those the parent
+    /// delegates to but the zone does not list.
     async fn servers_of(
         &self,
         zone: &str,
         hosts: Vec<String>,
+        parent_only: &[String],
+        glue: &HashMap<String, Vec<IpAddr>>,
     ) -> Result<Vec<Server>, LookupFailure> {
         if hosts.is_empty() {
             return Err(LookupFailure::NoNs {
@@ -286,11 +329,30 @@ impl Engine {
         let addrs = join_all(hosts.iter().map(|h| self.ns_addresses(h))).await;
         let mut servers = Vec::new();
         for (host, addrs) in hosts.into_iter().zip(addrs) {
-            for addr in addrs {
+            let listed = if parent_only.contains(&host) {
+                Origin::ParentOnly
+            } else {
+                Origin::Zone
+            };
+            let glued = glue
+                .get(&host)
+                .into_iter()
+                .flatten()
+                .filter(|ip| self.family_allowed(ip))
+                .map(|ip| (SocketAddr::new(*ip, self.cfg.ns_port), Origin::Glue));
+            let found = addrs.into_iter().map(|a| (a, listed)).chain(glued);
+            for (addr, origin) in found {
                 if !servers.iter().any(|s: &Server| s.addr == addr) {
+                    // A stale host keeps saying so, whichever address.
+                    let origin = if listed == Origin::ParentOnly {
+                        listed
+                    } else {
+                        origin
+                    };
                     servers.push(Server {
                         name: host.clone(),
                         addr,
+                        origin,
                     });
                 }
             }
@@ -309,8 +371,12 @@ impl Engine {
         Ok(servers)
     }
 
-    /// The authoritative servers of a zone, from its NS RRset.
-    pub async fn zone_servers(&self, zone: &str) -> Result<Vec<Server>, LookupFailure> {
+    fn family_allowed(&self, ip: &IpAddr) -> bool {
+        (ip.is_ipv4() && self.cfg.ipv4) || (ip.is_ipv6() && self.cfg.ipv6)
+    }
+
+    /// The zone's own NS hosts, as the resolvers give them.
+    async fn child_ns(&self, zone: &str) -> Result<Vec<String>, LookupFailure> {
         let answer =
             self.ask_resolvers(zone, RType::Ns)
                 .await
@@ -327,7 +393,67 @@ impl Engine {
                 hosts.push(h.clone());
             }
         }
-        self.servers_of(zone, hosts).await
+        Ok(hosts)
+    }
+
+    /// The parent's side of the delegation of `zone`: what every server of
+    /// the parent zone refers a resolver to. Empty when the parent cannot
+    /// be found or asked (a lab without one): the zone's own NS set then
+    /// stands alone, as before.
+    async fn delegation(&self, zone: &str) -> Delegation {
+        let mut out = Delegation::default();
+        let Some(above) = parent(zone) else {
+            return out;
+        };
+        let Ok(parent_zone) = self.find_zone(above).await else {
+            return out;
+        };
+        let Ok(hosts) = self.child_ns(&parent_zone).await else {
+            return out;
+        };
+        let Ok(servers) = self
+            .servers_of(&parent_zone, hosts, &[], &HashMap::new())
+            .await
+        else {
+            return out;
+        };
+        let answers = join_all(
+            servers
+                .iter()
+                .map(|s| self.ask(s.addr, zone, RType::Ns, false)),
+        )
+        .await;
+        for answer in answers.into_iter().flatten() {
+            let Some((child, hosts)) = referral(&answer, zone, &parent_zone) else {
+                continue;
+            };
+            if child != zone {
+                continue;
+            }
+            for h in hosts {
+                if !out.hosts.contains(&h) {
+                    out.hosts.push(h);
+                }
+            }
+            add_glue(&mut out.glue, &answer, &out.hosts, &parent_zone);
+        }
+        out
+    }
+
+    /// The authoritative servers of a zone: the union of its own NS set and
+    /// the parent's delegation (with glue), every address of each.
+    pub async fn zone_servers(&self, zone: &str) -> Result<Vec<Server>, LookupFailure> {
+        let (child, delegation) = futures::join!(self.child_ns(zone), self.delegation(zone));
+        let mut hosts = child?;
+        let mut parent_only = Vec::new();
+        for h in delegation.hosts {
+            if !hosts.contains(&h) {
+                parent_only.push(h.clone());
+                hosts.push(h);
+            }
+        }
+        self.servers_of(zone, hosts, &parent_only, &delegation.glue)
+            .await
     }
 
     /// Asks the question the way the configured mode says. In authoritative
@@ -363,6 +489,7 @@ impl Engine {
                         server: Server {
                             name: "resolver".into(),
                             addr: *r,
+                            origin: Origin::Resolver,
                         },
                         zone: None,
                         result,
@@ -413,23 +540,28 @@ impl Engine {
                     .map(|s| self.ask(s.addr, &name, rtype, false)),
             )
             .await;
-            let mut children: Vec<(String, Vec<String>)> = Vec::new();
+            type Child = (String, Vec<String>, HashMap<String, Vec<IpAddr>>);
+            let mut children: Vec<Child> = Vec::new();
             let mut sources = Vec::with_capacity(servers.len());
             for (server, result) in servers.into_iter().zip(results) {
                 let child = result.as_ref().ok().and_then(|a| referral(a, &name, &zone));
                 match child {
                     Some((child, hosts)) if depth < MAX_REFERRALS => {
-                        let i = match children.iter().position(|(c, _)| *c == child) {
+                        let i = match children.iter().position(|(c, _, _)| *c == child) {
                             Some(i) => i,
                             None => {
-                                children.push((child, Vec::new()));
+                                children.push((child, Vec::new(), HashMap::new()));
                                 children.len() - 1
                             }
                         };
+                        let (_, known, glue) = &mut children[i];
                         for h in hosts {
-                            if !children[i].1.contains(&h) {
-                                children[i].1.push(h);
+                            if !known.contains(&h) {
+                                known.push(h);
                             }
+                        }
+                        if let Ok(a) = &result {
+                            add_glue(glue, a, known, &zone);
                         }
                         sources.push(Source::Referred(i, server));
                     }
@@ -440,8 +572,8 @@ impl Engine {
                     })),
                 }
             }
-            let followed = join_all(children.iter().map(|(child, hosts)| async {
-                let child_servers = self.servers_of(child, hosts.clone()).await?;
+            let followed = join_all(children.iter().map(|(child, hosts, glue)| async {
+                let child_servers = self.servers_of(child, hosts.clone(), &[], glue).await?;
                 Ok::<_, LookupFailure>(
                     self.ask_servers(name.clone(), rtype, child.clone(), child_servers, depth + 1)
                         .await,
@@ -477,6 +609,28 @@ impl Engine {
             out
         }
         .boxed()
+    }
+}
+
+/// Glue: the addresses a referral from `zone`'s server gives for the
+/// delegation's `hosts`, those the parent zone may vouch for (in
+/// bailiwick), as a resolver reads them.
+fn add_glue(
+    glue: &mut HashMap<String, Vec<IpAddr>>,
+    referral: &Answer,
+    hosts: &[String],
+    zone: &str,
+) {
+    for r in &referral.additional {
+        if let Data::Addr(ip) = r.data
+            && hosts.contains(&r.owner)
+            && in_zone(&r.owner, zone)
+        {
+            let ips = glue.entry(r.owner.clone()).or_default();
+            if !ips.contains(&ip) {
+                ips.push(ip);
+            }
+        }
     }
 }
 
@@ -626,5 +780,143 @@ mod tests {
         let mut aa = a.clone();
         aa.authoritative = true;
         assert_eq!(referral(&aa, "_x.sub.example.com", "example.com"), None);
+    }
+}
+
+#[cfg(test)]
+mod delegation_tests {
+    //! The parent's side of a delegation (issue 15 items 10–12): a resolver
+    //! can be sent to any server either side names, at any address either
+    //! side gives.
+    use super::*;
+    use crate::resolver::Record;
+    use futures::FutureExt;
+
+    const RESOLVER: &str = "127.0.0.1:53";
+    const PARENT: &str = "127.0.1.1:53";
+
+    fn rec(owner: &str, data: Data) -> Record {
+        Record {
+            owner: owner.into(),
+            ttl: 300,
+            data,
+        }
+    }
+
+    fn addr(owner: &str, ip: &str) -> Record {
+        rec(owner, Data::Addr(ip.parse().unwrap()))
+    }
+
+    fn soa(owner: &str) -> Record {
+        rec(
+            owner,
+            Data::Soa {
+                mname: format!("ns.{owner}"),
+                minimum: 60,
+            },
+        )
+    }
+
+    /// com is the parent; example.com's own NS set is ns1, ns3, ns4, the
+    /// parent delegates to ns1, ns2 (stale), ns4, with glue for ns1 at an
+    /// old address and for ns4, which has no A record of its own.
+    struct StaleDelegation;
+
+    impl DnsTransport for StaleDelegation {
+        fn query(
+            &self,
+            server: SocketAddr,
+            name: &str,
+            rtype: RType,
+            _rd: bool,
+        ) -> BoxFuture<'static, Result<Answer, QueryError>> {
+            let mut a = Answer {
+                rcode: Rcode::NoError,
+                authoritative: true,
+                answers: vec![],
+                authority: vec![],
+                additional: vec![],
+                signed: None,
+            };
+            let server = server.to_string();
+            if server == RESOLVER {
+                match (name, rtype) {
+                    ("example.com" | "com", RType::Soa) => a.answers.push(soa(name)),
+                    (_, RType::Soa) => {
+                        a.rcode = Rcode::NxDomain;
+                        a.authority.push(soa("example.com"));
+                    }
+                    ("example.com", RType::Ns) => {
+                        for h in ["ns1.example.com", "ns3.example.com", "ns4.example.com"] {
+                            a.answers.push(rec("example.com", Data::Ns(h.into())));
+                        }
+                    }
+                    ("com", RType::Ns) => a.answers.push(rec("com", Data::Ns("a.nic.com".into()))),
+                    ("a.nic.com", RType::A) => a.answers.push(addr("a.nic.com", "127.0.1.1")),
+                    ("ns1.example.com", RType::A) => a.answers.push(addr(name, "127.0.0.11")),
+                    ("ns2.example.com", RType::A) => a.answers.push(addr(name, "127.0.0.12")),
+                    ("ns3.example.com", RType::A) => a.answers.push(addr(name, "127.0.0.13")),
+                    _ => {}
+                }
+            } else if server == PARENT {
+                a.authoritative = false;
+                for h in ["ns1.example.com", "ns2.example.com", "ns4.example.com"] {
+                    a.authority.push(rec("example.com", Data::Ns(h.into())));
+                }
+                a.additional.push(addr("ns1.example.com", "127.0.0.21"));
+                a.additional.push(addr("ns4.example.com", "127.0.0.14"));
+                // Out of bailiwick for com: not glue a resolver trusts.
+                a.additional.push(addr("ns1.example.net", "127.0.0.99"));
+            } else if server == "127.0.0.12:53" || server == "127.0.0.21:53" {
+                // The stale copies: the record is not there.
+                a.rcode = Rcode::NxDomain;
+                a.authority.push(soa("example.com"));
+            } else {
+                a.answers.push(rec("_x.example.com", Data::Txt("v".into())));
+            }
+            async move { Ok(a) }.boxed()
+        }
+    }
+
+    #[tokio::test]
+    async fn every_server_either_side_names_is_asked_and_says_where_it_came_from() {
+        let mut cfg = Config::new(
+            vec![RESOLVER.parse().unwrap()],
+            Mode::Authoritative,
+            Duration::from_secs(1),
+        );
+        cfg.ipv6 = false;
+        let e = Engine::new(Arc::new(StaleDelegation), cfg);
+        let l = e.lookup("_x.example.com", RType::Txt).await;
+        assert!(l.error.is_none(), "{:?}", l.error);
+        let mut seen: Vec<(String, String, Origin, bool)> = l
+            .observations
+            .iter()
+            .map(|o| {
+                let found = o.result.as_ref().is_ok_and(|a| !a.answers.is_empty());
+                (
+                    o.server.name.clone(),
+                    o.server.addr.ip().to_string(),
+                    o.server.origin,
+                    found,
+                )
+            })
+            .collect();
+        seen.sort_by(|x, y| x.1.cmp(&y.1));
+        let want =
+            |h: &str, ip: &str, o: Origin, found: bool| (h.to_owned(), ip.to_owned(), o, found);
+        assert_eq!(
+            seen,
+            vec![
+                want("ns1.example.com", "127.0.0.11", Origin::Zone, true),
+                // Item 11: only the parent still delegates to ns2.
+                want("ns2.example.com", "127.0.0.12", Origin::ParentOnly, false),
+                want("ns3.example.com", "127.0.0.13", Origin::Zone, true),
+                // Item 12: ns4 has no A record; its glue is its address.
+                want("ns4.example.com", "127.0.0.14", Origin::Glue, true),
+                // Item 10: the parent's stale glue for ns1.
+                want("ns1.example.com", "127.0.0.21", Origin::Glue, false),
+            ]
+        );
     }
 }

@@ -18,7 +18,7 @@ mod engine;
 mod wire;
 
 pub use dnssec::{Bogus, Security, TrustAnchors};
-pub use engine::{Config, Engine, Lookup, Mode, Observation, Server};
+pub use engine::{Config, Engine, Lookup, Mode, Observation, Origin, Server};
 pub use wire::WireTransport;
 
 use std::fmt;

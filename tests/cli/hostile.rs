@@ -225,9 +225,11 @@ fn delegation_fan_out_is_followed_once_per_zone() {
             .iter()
             .all(|o| o.zone.as_deref() == Some("a.b.c.d.example.com"))
     );
-    // 5 zones x 40 servers, plus the resolver's SOA, NS and 200 A answers.
+    // 5 zones x 40 servers, plus the resolver's SOA, NS and 200 A answers,
+    // and one SOA question for the parent side of example.com's delegation
+    // (this resolver knows no zone above it).
     let asked = transport.asked.load(Ordering::SeqCst);
-    assert!(asked <= 5 * 40 + 2 + 5 * 40, "asked {asked}");
+    assert!(asked <= 5 * 40 + 3 + 5 * 40, "asked {asked}");
 }
 
 fn https_with_cert(cert: &TestCert) -> TestServer {
