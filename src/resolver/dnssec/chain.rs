@@ -12,6 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
+use hickory_proto::dnssec::DigestType;
 use hickory_proto::dnssec::rdata::DNSKEY;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::BinDecodable;
@@ -164,10 +165,16 @@ impl Engine {
         if let Err(b) = verify_rrset(&ds_rrset, &ds_sigs, &parent, &parent_keys, v.now) {
             return ZoneKeys::Bogus(b);
         }
-        let usable: Vec<_> = ds_set
+        let mut usable: Vec<_> = ds_set
             .into_iter()
             .filter(|d| supported(d.algorithm()) && digest_supported(d.digest_type()))
             .collect();
+        // RFC 4509 section 3: with a SHA-256 (or stronger) DS present, SHA-1
+        // ones are ignored, so a wrong strong digest is not rescued by a
+        // right weak one (BIND does this; Unbound accepts either).
+        if usable.iter().any(|d| d.digest_type() != DigestType::SHA1) {
+            usable.retain(|d| d.digest_type() != DigestType::SHA1);
+        }
         if usable.is_empty() {
             return ZoneKeys::Insecure(format!(
                 "the DS records of {zone_text} name only algorithms or digest types dcv does not validate (treated as unsigned, RFC 4035 section 5.2, RFC 6840 section 5.2)"
@@ -254,13 +261,10 @@ impl Engine {
                 }
                 // Expanded from a wildcard: secure only with the proof
                 // that the name itself does not exist.
-                match expansion_proof(owner, labels, &zone, &keys, authority, v.now) {
-                    Ok(Denied::TooManyIterations(n)) => {
-                        Security::Insecure(too_many_iterations(&zone, n))
-                    }
-                    Ok(_) => Security::Secure,
-                    Err(b) => Security::Bogus(b),
-                }
+                proven(
+                    &zone,
+                    expansion_proof(owner, labels, &zone, &keys, authority, v.now),
+                )
             }
             ZoneKeys::Insecure(p) => Security::Insecure(p),
             ZoneKeys::Bogus(b) => Security::Bogus(b),
@@ -368,13 +372,10 @@ impl Engine {
         match self.zone_keys(v, &zone).await {
             ZoneKeys::Secure(keys) => {
                 let nx = answer.rcode == Rcode::NxDomain;
-                match denial(name, qtype, &zone, &keys, &signed.authority, nx, v.now) {
-                    Ok(Denied::TooManyIterations(n)) => {
-                        Security::Insecure(too_many_iterations(&zone, n))
-                    }
-                    Ok(_) => Security::Secure,
-                    Err(b) => Security::Bogus(b),
-                }
+                proven(
+                    &zone,
+                    denial(name, qtype, &zone, &keys, &signed.authority, nx, v.now),
+                )
             }
             ZoneKeys::Insecure(p) => Security::Insecure(p),
             ZoneKeys::Bogus(b) => Security::Bogus(b),
@@ -534,6 +535,18 @@ fn synthesized_by<'a>(
                 .ok()?;
             (synthesized == *target).then(|| rrset(answers, r.name(), DNAME))
         })
+}
+
+/// The verdict a checked NSEC/NSEC3 proof of `zone` gives an answer.
+fn proven(zone: &Name, proof: Result<Denied, Bogus>) -> Security {
+    match proof {
+        Ok(Denied::TooManyIterations(n)) => Security::Insecure(too_many_iterations(zone, n)),
+        Ok(Denied::OptOut) => Security::Insecure(format!(
+            "{zone} proves the name's absence with an NSEC3 opt-out span, which may hide an unsigned delegation (RFC 5155 section 9.2)"
+        )),
+        Ok(Denied::Name | Denied::Type) => Security::Secure,
+        Err(b) => Security::Bogus(b),
+    }
 }
 
 /// Why an NSEC3 chain with too many iterations makes an answer insecure.

@@ -190,7 +190,8 @@ pub enum Denied {
     Name,
     /// The name exists without the type.
     Type,
-    /// NSEC3 opt-out: an unsigned delegation may exist here (insecure).
+    /// NSEC3 opt-out: an unsigned delegation may exist here (insecure;
+    /// for an NXDOMAIN Unbound says so too, BIND says secure: docs/dnssec.md).
     OptOut,
     /// An NSEC3 chain of more than [`MAX_NSEC3_ITERATIONS`] iterations: not
     /// checked, and the answer is insecure (RFC 9276 section 3.2).
@@ -455,7 +456,12 @@ pub fn nsec3_proves(
         return Err(format!("no wildcard name below {ce}"));
     };
     if chain.covering(&wildcard).is_some() && nxdomain {
-        return Ok(Denied::Name);
+        // Under an opt-out span the name may be an unsigned delegation.
+        return Ok(if span.opt_out() {
+            Denied::OptOut
+        } else {
+            Denied::Name
+        });
     }
     match chain.matching(&wildcard) {
         Some(w) if !nxdomain && lacks(w, qtype) => Ok(Denied::Type),
