@@ -1070,3 +1070,19 @@ fn an_nsec3_chain_of_more_than_150_iterations_is_insecure() {
         }
     }
 }
+
+#[test]
+fn an_expired_signature_beside_a_valid_one_is_bogus_as_bind_says() {
+    // Where BIND (bogus) and Unbound (secure) differ, dcv takes the verdict
+    // that holds on both: docs/dnssec.md.
+    let k = key();
+    let mut lab = signed_parent(&k);
+    let set = vec![cname("_x.example.com.")];
+    let stale = sign(&set, "example.com.", &k, 1_577_836_800, 1_609_459_200);
+    let mut records = signed(set, "example.com.", &k);
+    records.push(stale);
+    lab.answer("_x.example.com.", RecordType::CNAME, records);
+    let e = engine(lab, anchor("example.com.", &k));
+    let v = verdict(&e, "_x.example.com");
+    assert!(matches!(v, Security::Bogus(Bogus::Expired { .. })), "{v:?}");
+}
