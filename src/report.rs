@@ -175,8 +175,13 @@ impl CheckResult {
         self.dnssec_detail = security.detail();
         if let Security::Bogus(b) = &security {
             if self.status == Status::Pass {
+                let consequence = if b.servfail() {
+                    "the CA's validating resolver answers SERVFAIL"
+                } else {
+                    "the CA's validating resolver rejects those answers and fails when it asks those servers"
+                };
                 self.detail = format!(
-                    "DNSSEC validation fails: {b}; the CA's resolver answers SERVFAIL (without validation: {})",
+                    "DNSSEC validation fails: {b}; {consequence} (without validation: {})",
                     self.detail
                 );
                 self.hint = Some(b.hint());

@@ -28,6 +28,10 @@ impl fmt::Display for LookupFailure {
                 let fam = family.map(|f| format!(" {f}")).unwrap_or_default();
                 write!(f, "no{fam} address for any nameserver of zone {zone}")
             }
+            LookupFailure::NsAddressBogus { zone, host, cause } => write!(
+                f,
+                "every nameserver address of zone {zone} fails DNSSEC validation ({host}: {cause}), so a validating resolver reaches none of its servers"
+            ),
         }
     }
 }
@@ -53,6 +57,7 @@ impl fmt::Display for ServerFailure {
 /// The kinds of trouble a hint is chosen for, most telling first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Trouble {
+    DnssecBogus,
     ServFail,
     Refused,
     Timeout,
@@ -98,6 +103,7 @@ impl LookupFailure {
             LookupFailure::ZoneRcode { rcode, .. } => rcode_trouble(*rcode),
             LookupFailure::NoZone { .. } => Trouble::NoZone,
             LookupFailure::NoNs { .. } | LookupFailure::NoNsAddress { .. } => Trouble::Other,
+            LookupFailure::NsAddressBogus { .. } => Trouble::DnssecBogus,
         }
     }
 }
@@ -105,6 +111,9 @@ impl LookupFailure {
 /// The hint for a set of failures: the most telling one decides.
 pub fn failure_hint(troubles: impl IntoIterator<Item = Trouble>) -> &'static str {
     match troubles.into_iter().min().unwrap_or(Trouble::Other) {
+        Trouble::DnssecBogus => {
+            "the nameservers' addresses fail DNSSEC validation: fix the signatures of the zone that holds them (the detail names the cause); a CA's validating resolver cannot reach the servers until then"
+        }
         Trouble::ServFail => {
             "SERVFAIL: the server could not answer for the zone (broken DNSSEC, an unloaded zone, or a lame delegation); the CA will fail the same way"
         }

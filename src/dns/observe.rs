@@ -6,8 +6,8 @@ use futures::future::join_all;
 
 use super::findings::{ServerFailure, Trouble, failure_hint};
 use crate::report::{Attempt, CheckResult, Status};
-use crate::resolver::Security;
 use crate::resolver::{Answer, Data, Rcode, normalize};
+use crate::resolver::{Bogus, Security};
 use crate::resolver::{Engine, Lookup, Mode, Observation};
 
 /// What one server said, reduced for a CNAME or TXT check.
@@ -203,12 +203,35 @@ pub fn troubles(seen: &[Seen]) -> Vec<Trouble> {
 /// The DNSSEC verdict on every answer of a lookup (the worst of them), or
 /// `None` when validation is off or no server answered.
 pub async fn lookup_security(engine: &Engine, lookup: &Lookup) -> Option<Security> {
-    let answers = lookup
+    let answered: Vec<(&Observation, &Answer)> = lookup
         .observations
         .iter()
-        .filter_map(|o| o.result.as_ref().ok());
-    let verdicts = join_all(answers.map(|a| engine.security(&lookup.name, lookup.rtype, a))).await;
-    verdicts.into_iter().flatten().reduce(Security::worst)
+        .filter_map(|o| o.result.as_ref().ok().map(|a| (o, a)))
+        .collect();
+    let verdicts = join_all(
+        answered
+            .iter()
+            .map(|(_, a)| engine.security(&lookup.name, lookup.rtype, a)),
+    )
+    .await;
+    let bogus: Vec<String> = answered
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, v)| matches!(v, Some(Security::Bogus(_))))
+        .map(|((o, _), _)| server_label(o))
+        .collect();
+    let worst = verdicts.into_iter().flatten().reduce(Security::worst)?;
+    // Bogus at some servers only: the CA's resolver fails only when it
+    // happens to ask one of them, and the report names them.
+    Some(match worst {
+        Security::Bogus(cause) if !bogus.is_empty() && bogus.len() < answered.len() => {
+            Security::Bogus(Bogus::OnSomeServers {
+                cause: Box::new(cause),
+                servers: bogus,
+            })
+        }
+        other => other,
+    })
 }
 
 /// The worst verdict over several lookups.

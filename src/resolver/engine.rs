@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use super::LookupFailure;
 use super::chain;
 use super::dnssec::chain::Validation;
-use super::dnssec::{Security, TrustAnchors};
+use super::dnssec::{Bogus, Security, TrustAnchors};
 use super::{Answer, Data, DnsTransport, QueryError, RType, Rcode, in_zone, normalize, parent};
 use crate::net::MAX_IN_FLIGHT;
 /// Referral depth limit: a delegation chain deeper than this is a loop.
@@ -267,11 +267,12 @@ impl Engine {
         }
     }
 
-    /// The addresses of one nameserver host, restricted to the allowed families.
-    async fn ns_addresses(&self, host: &str) -> Vec<SocketAddr> {
+    /// The addresses of one nameserver host, restricted to the allowed
+    /// families, and the DNSSEC cause when an address answer was bogus.
+    async fn ns_addresses(&self, host: &str) -> (Vec<SocketAddr>, Option<Bogus>) {
         let host = normalize(host);
         if let Some(addrs) = self.cfg.ns_addrs.get(&host) {
-            return addrs.clone();
+            return (addrs.clone(), None);
         }
         let mut types = Vec::new();
         if self.cfg.ipv4 {
@@ -286,13 +287,21 @@ impl Engine {
             // A bogus address is one the CA's validating resolver cannot
             // use: the CA never asks that server, so neither does dcv.
             match self.security(host, t, &a).await {
-                Some(Security::Bogus(_)) => None,
-                _ => Some(a),
+                Some(Security::Bogus(b)) => Some(Err(b)),
+                _ => Some(Ok(a)),
             }
         }))
         .await;
         let mut out = Vec::new();
-        for a in answers.into_iter().flatten() {
+        let mut bogus = None;
+        for answer in answers.into_iter().flatten() {
+            let a = match answer {
+                Ok(a) => a,
+                Err(b) => {
+                    bogus = Some(b);
+                    continue;
+                }
+            };
             // Addresses of the host (or its alias chain) only.
             let owners = chain(&a, host);
             for r in a.answers {
@@ -307,7 +316,7 @@ impl Engine {
                 }
             }
         }
-        out
+        (out, bogus)
     }
 
     /// Every address of the given nameserver hosts: each host's own A/AAAA
@@ -328,7 +337,11 @@ impl Engine {
         }
         let addrs = join_all(hosts.iter().map(|h| self.ns_addresses(h))).await;
         let mut servers = Vec::new();
-        for (host, addrs) in hosts.into_iter().zip(addrs) {
+        let mut bogus: Option<(String, Bogus)> = None;
+        for (host, (addrs, host_bogus)) in hosts.into_iter().zip(addrs) {
+            if let Some(b) = host_bogus {
+                bogus.get_or_insert((host.clone(), b));
+            }
             let listed = if parent_only.contains(&host) {
                 Origin::ParentOnly
             } else {
@@ -358,6 +371,14 @@ impl Engine {
             }
         }
         if servers.is_empty() {
+            // Addresses there were, but a validating resolver rejects them.
+            if let Some((host, cause)) = bogus {
+                return Err(LookupFailure::NsAddressBogus {
+                    zone: zone.to_owned(),
+                    host,
+                    cause: cause.to_string(),
+                });
+            }
             let family = match (self.cfg.ipv4, self.cfg.ipv6) {
                 (true, false) => Some("IPv4"),
                 (false, true) => Some("IPv6"),

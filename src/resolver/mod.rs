@@ -238,6 +238,13 @@ pub enum LookupFailure {
         zone: String,
         family: Option<&'static str>,
     },
+    /// Every nameserver address the resolvers gave is DNSSEC-bogus: a
+    /// validating resolver cannot reach any server of the zone.
+    NsAddressBogus {
+        zone: String,
+        host: String,
+        cause: String,
+    },
 }
 
 /// The longest alias chain dcv follows (resolvers stop at 8–16).

@@ -203,6 +203,19 @@ impl Engine {
     /// anchored key.
     async fn anchored_keys(&self, v: &Validation, zone: &Name) -> ZoneKeys {
         let dnskey = self.ask_resolvers(&zone.to_string(), RType::Dnskey).await;
+        // An anchored zone that serves no DNSKEY at all is not signed by
+        // anyone: the resolvers do not reach the zone the anchor is for
+        // (a lab root in place of the real one), so the chain cannot start.
+        if let Ok(a) = &dnskey
+            && a.rcode == Rcode::NoError
+            && a.signed
+                .as_ref()
+                .is_some_and(|s| dnskeys(&s.answers, zone).is_empty())
+        {
+            return ZoneKeys::Indeterminate(format!(
+                "a trust anchor names {zone}, but the resolvers' {zone} serves no DNSKEY (a lab that does not reach the real {zone}?): give --trust-anchor for the lab's own signed zones, or --no-dnssec"
+            ));
+        }
         key_set(zone, dnskey, v.now, |keys| {
             let anchored: Vec<DNSKEY> = keys
                 .iter()
@@ -438,9 +451,9 @@ fn denial(
     if !nsecs.is_empty() {
         return nsec_proves(name, qtype, &nsecs, nxdomain).map_err(broken);
     }
-    Err(broken(
-        "the negative answer carries no NSEC or NSEC3 records".into(),
-    ))
+    Err(Bogus::NoDenialRecords {
+        name: describe(name, qtype),
+    })
 }
 
 /// Checks that every NSEC/NSEC3 RRset of an authority section is signed by

@@ -458,7 +458,7 @@ fn an_unsigned_child_without_a_proof_is_bogus() {
     let e = engine(lab, anchor("example.com.", &p));
     assert!(matches!(
         verdict(&e, "_x.unsigned.example.com"),
-        Security::Bogus(Bogus::BrokenDenial { .. })
+        Security::Bogus(Bogus::NoDenialRecords { .. })
     ));
 }
 
@@ -661,6 +661,80 @@ fn a_nameserver_whose_address_is_bogus_is_not_asked() {
         .map(|o| o.server.name.clone())
         .collect();
     assert_eq!(asked, ["ns1.example.com"], "{:?}", l.error);
+}
+
+#[test]
+fn a_zone_whose_every_nameserver_address_is_bogus_is_named_as_such() {
+    // Item 16: not "no address for any nameserver".
+    use crate::resolver::LookupFailure;
+    use hickory_proto::rr::rdata::{A, NS};
+    let k = key();
+    let mut lab = signed_parent(&k);
+    lab.answer(
+        "example.com.",
+        RecordType::NS,
+        signed(
+            vec![rec("example.com.", RData::NS(NS(name("ns2.example.com."))))],
+            "example.com.",
+            &k,
+        ),
+    );
+    let stale = vec![rec("ns2.example.com.", RData::A(A::new(192, 0, 2, 2)))];
+    let sig = sign(&stale, "example.com.", &k, 1_577_836_800, 1_609_459_200);
+    lab.answer(
+        "ns2.example.com.",
+        RecordType::A,
+        stale.into_iter().chain([sig]).collect(),
+    );
+    let mut cfg = Config::new(
+        vec!["127.0.0.1:53".parse().unwrap()],
+        Mode::Authoritative,
+        Duration::from_secs(1),
+    );
+    cfg.ipv6 = false;
+    cfg.trust_anchors = Some(Arc::new(anchor("example.com.", &k)));
+    let e = Engine::new(Arc::new(lab), cfg);
+    let l = block_on(e.lookup("_x.example.com", RType::Cname));
+    match l.error {
+        Some(e @ LookupFailure::NsAddressBogus { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("fails DNSSEC validation"), "{text}");
+            assert!(text.contains("expired"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_lab_root_without_dnskey_is_indeterminate_not_a_key_mismatch() {
+    // Item 16: the IANA anchors, and a lab root that serves no DNSKEY.
+    let k = key();
+    let mut lab = signed_parent(&k);
+    lab.answer(".", RecordType::DNSKEY, vec![]);
+    // The lab's root: com is not delegated, the root zone answers for it.
+    let root_soa = rec(
+        ".",
+        RData::SOA(SOA::new(
+            name("ns.lab."),
+            name("hostmaster.lab."),
+            1,
+            3600,
+            600,
+            86400,
+            300,
+        )),
+    );
+    lab.negative("com.", RecordType::SOA, true, vec![root_soa]);
+    lab.answer(
+        "_x.example.com.",
+        RecordType::CNAME,
+        signed(vec![cname("_x.example.com.")], "example.com.", &k),
+    );
+    let e = engine(lab, TrustAnchors::iana_root());
+    match verdict(&e, "_x.example.com") {
+        Security::Indeterminate(why) => assert!(why.contains("serves no DNSKEY"), "{why}"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

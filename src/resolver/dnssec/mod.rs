@@ -121,6 +121,17 @@ pub enum Bogus {
         name: String,
         what: String,
     },
+    /// A negative answer from a signed zone that carries no NSEC/NSEC3
+    /// record at all: the proof was stripped, not wrong.
+    NoDenialRecords {
+        name: String,
+    },
+    /// Only some servers' answers are bogus (authoritative mode): a
+    /// resolver that gets one of those retries elsewhere or fails.
+    OnSomeServers {
+        cause: Box<Bogus>,
+        servers: Vec<String>,
+    },
 }
 
 impl fmt::Display for Bogus {
@@ -159,6 +170,13 @@ impl fmt::Display for Bogus {
             Bogus::WildcardUnproven { name, what } => {
                 write!(f, "the wildcard answer for {name} is not proven: {what}")
             }
+            Bogus::NoDenialRecords { name } => write!(
+                f,
+                "the negative answer for {name} carries no NSEC or NSEC3 records, though the zone is signed"
+            ),
+            Bogus::OnSomeServers { cause, servers } => {
+                write!(f, "{cause} (in the answers of {})", servers.join(", "))
+            }
         }
     }
 }
@@ -167,11 +185,17 @@ impl Bogus {
     /// What to fix.
     pub fn hint(&self) -> String {
         match self {
-            Bogus::Expired { .. } | Bogus::NotYetValid { .. } => {
-                "re-sign the zone (the signer stopped refreshing signatures, or the server's clock is wrong); CAs validate DNSSEC and get SERVFAIL until then".into()
+            Bogus::Expired { .. } => {
+                "re-sign the zone: the signer stopped refreshing signatures (a stopped signer, or a secondary that no longer transfers the zone); CAs validate DNSSEC and fail until then".into()
             }
-            Bogus::NoRrsig { zone, .. } | Bogus::BadSignature { zone, .. } => format!(
-                "re-sign zone {zone} after the change (a record edited outside the signer, or a secondary serving an unsigned copy); CAs validate DNSSEC and get SERVFAIL until then"
+            Bogus::NotYetValid { .. } => {
+                "the signatures start in the future: check the signer's clock (and this machine's); CAs validate DNSSEC and fail until the inception time passes".into()
+            }
+            Bogus::NoRrsig { zone, .. } => format!(
+                "the answer comes without the RRSIG that signed zone {zone} must carry: a record edited outside the signer (re-sign), or a server serving an unsigned copy (fix its zone transfer); CAs validate DNSSEC and fail until then"
+            ),
+            Bogus::BadSignature { zone, .. } => format!(
+                "the RRSIGs do not match the data or the keys of {zone}: a record changed after signing (re-sign), or keys replaced without re-signing; CAs validate DNSSEC and fail until then"
             ),
             Bogus::DsMatchesNoDnskey { zone } => format!(
                 "the DS at {zone}'s parent matches no DNSKEY: update the DS at the registrar after a key roll (or restore the key it names)"
@@ -183,12 +207,26 @@ impl Bogus {
                 "update the --trust-anchor for {zone} to its current key"
             ),
             Bogus::BrokenDenial { .. } => {
-                "the signed zone's NSEC/NSEC3 chain does not cover this name: re-sign the zone (a record added outside the signer?)".into()
+                "the signed zone's NSEC/NSEC3 chain does not prove this answer: re-sign the zone (a record added outside the signer?)".into()
             }
             Bogus::WildcardUnproven { .. } => {
                 "the server sends a wildcard's records without the NSEC/NSEC3 record that proves the name itself does not exist (a server or middlebox dropping the authority section); CAs reject the answer: fix the server, or publish the record at the name itself".into()
             }
+            Bogus::NoDenialRecords { .. } => {
+                "the server answers \"no such record\" without the NSEC/NSEC3 proof a signed zone sends (a server or middlebox dropping DNSSEC records, or an unsigned copy on a secondary): fix that server; re-signing does not help".into()
+            }
+            Bogus::OnSomeServers { cause, .. } => format!(
+                "{} (only the servers named: a resolver that asks one of them rejects its answer)",
+                cause.hint()
+            ),
         }
+    }
+
+    /// True when a validating resolver (the CA's) gets SERVFAIL for the
+    /// question: not when only some servers' answers are bogus, as it may
+    /// retry another server.
+    pub fn servfail(&self) -> bool {
+        !matches!(self, Bogus::OnSomeServers { .. })
     }
 }
 
