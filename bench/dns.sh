@@ -13,7 +13,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 knot_port=${KNOT_PORT:-5354}
 proxy_port=${PROXY_PORT:-5355}
-auth_ip=127.0.0.2
+auth_ip=${AUTH_IP:-127.0.0.2}
 rtt_ms=${RTT_MS:-20}
 runs=${RUNS:-5}
 csr="$here/tests/fixtures/many_sans.pem"
