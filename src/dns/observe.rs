@@ -333,6 +333,24 @@ mod tests {
     }
 
     #[test]
+    fn a_server_known_only_from_the_parent_is_named_with_where_it_came_from() {
+        let mut o = observation(Rcode::NxDomain, vec![]);
+        o.server = Server {
+            name: "ns2.example.com".into(),
+            addr: "192.0.2.2:53".parse().unwrap(),
+            origin: Origin::ParentOnly,
+        };
+        assert_eq!(
+            server_label(&o),
+            "ns2.example.com (192.0.2.2:53, listed only in the parent zone's delegation)"
+        );
+        o.server.origin = Origin::Glue;
+        assert!(server_label(&o).ends_with("address only in the parent zone's glue)"));
+        o.server.origin = Origin::Zone;
+        assert_eq!(server_label(&o), "ns2.example.com (192.0.2.2:53)");
+    }
+
+    #[test]
     fn an_nxdomain_carrying_an_alias_chain_speaks_of_the_chain_end() {
         // RFC 6604: the NXDOMAIN is old.example.net's, not the question's.
         let alias = Record {
