@@ -461,6 +461,38 @@ impl Engine {
         out
     }
 
+    /// The NS hosts each server lists for `zone` in an authoritative answer
+    /// (servers that do not answer so list nothing).
+    async fn listed_by(&self, zone: &str, servers: &[Server]) -> Vec<(String, Vec<String>)> {
+        let answers = join_all(
+            servers
+                .iter()
+                .map(|s| self.ask(s.addr, zone, RType::Ns, false)),
+        )
+        .await;
+        servers
+            .iter()
+            .zip(answers)
+            .map(|(s, a)| {
+                let hosts = a
+                    .ok()
+                    .filter(|a| a.authoritative && a.rcode == Rcode::NoError)
+                    .map(|a| {
+                        a.answers
+                            .into_iter()
+                            .filter(|r| r.owner == zone)
+                            .filter_map(|r| match r.data {
+                                Data::Ns(h) => Some(h),
+                                _ => None,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (s.name.clone(), hosts)
+            })
+            .collect()
+    }
+
     /// The authoritative servers of a zone: the union of its own NS set and
     /// the parent's delegation (with glue), every address of each.
     pub async fn zone_servers(&self, zone: &str) -> Result<Vec<Server>, LookupFailure> {
@@ -526,9 +558,16 @@ impl Engine {
                 .await;
                 match found {
                     Ok((zone, servers)) => {
-                        lookup.observations = self
-                            .ask_servers(name.clone(), rtype, zone, servers, 0)
-                            .await;
+                        // Asked together: the question, and what each
+                        // server serves as the zone's NS set (to tell a
+                        // server the zone no longer lists).
+                        let (observations, listed, delegation) = futures::join!(
+                            self.ask_servers(name.clone(), rtype, zone.clone(), servers.clone(), 0),
+                            self.listed_by(&zone, &servers),
+                            self.delegation(&zone),
+                        );
+                        lookup.observations = observations;
+                        relabel(&mut lookup.observations, &zone, &listed, &delegation.hosts);
                     }
                     Err(e) => lookup.error = Some(e),
                 }
@@ -630,6 +669,41 @@ impl Engine {
             out
         }
         .boxed()
+    }
+}
+
+/// Whether the zone still lists each server's host, as its own servers
+/// serve the NS set: a host the parent delegates to is "listed only in the
+/// parent" when no *other* server lists it (a stale copy may list itself),
+/// and is the zone's when another does, whatever a resolver's cached NS set
+/// said. Without another server's word the resolvers' view stands.
+fn relabel(
+    observations: &mut [Observation],
+    zone: &str,
+    listed: &[(String, Vec<String>)],
+    parent_hosts: &[String],
+) {
+    for o in observations.iter_mut() {
+        if o.zone.as_deref() != Some(zone) || o.server.origin == Origin::Resolver {
+            continue;
+        }
+        let host = &o.server.name;
+        let others: Vec<&Vec<String>> = listed
+            .iter()
+            .filter(|(name, hosts)| name != host && !hosts.is_empty())
+            .map(|(_, hosts)| hosts)
+            .collect();
+        if others.is_empty() {
+            continue;
+        }
+        let by_zone = others.iter().any(|hosts| hosts.contains(host));
+        match o.server.origin {
+            Origin::Zone | Origin::Glue if !by_zone && parent_hosts.contains(host) => {
+                o.server.origin = Origin::ParentOnly;
+            }
+            Origin::ParentOnly if by_zone => o.server.origin = Origin::Zone,
+            _ => {}
+        }
     }
 }
 
@@ -939,5 +1013,46 @@ mod delegation_tests {
                 want("ns1.example.com", "127.0.0.21", Origin::Glue, false),
             ]
         );
+    }
+
+    #[test]
+    fn a_host_only_its_own_stale_copy_lists_is_the_parents_whatever_the_resolver_cached() {
+        let obs = |host: &str, last: u8, origin: Origin| Observation {
+            server: Server {
+                name: host.into(),
+                addr: SocketAddr::from(([192, 0, 2, last], 53)),
+                origin,
+            },
+            zone: Some("example.com".into()),
+            result: Err(QueryError::Timeout(Duration::from_secs(1))),
+        };
+        // The resolver had cached the stale copy's NS set (ns1, ns2).
+        let mut observations = vec![
+            obs("ns1.example.com", 1, Origin::Zone),
+            obs("ns2.example.com", 2, Origin::Zone),
+            obs("ns3.example.com", 3, Origin::ParentOnly),
+        ];
+        let listed = vec![
+            (
+                "ns1.example.com".to_owned(),
+                vec!["ns1.example.com".to_owned(), "ns3.example.com".to_owned()],
+            ),
+            (
+                "ns2.example.com".to_owned(),
+                vec!["ns1.example.com".to_owned(), "ns2.example.com".to_owned()],
+            ),
+            (
+                "ns3.example.com".to_owned(),
+                vec!["ns1.example.com".to_owned(), "ns3.example.com".to_owned()],
+            ),
+        ];
+        let parent = vec![
+            "ns1.example.com".to_owned(),
+            "ns2.example.com".to_owned(),
+            "ns3.example.com".to_owned(),
+        ];
+        relabel(&mut observations, "example.com", &listed, &parent);
+        let origins: Vec<Origin> = observations.iter().map(|o| o.server.origin).collect();
+        assert_eq!(origins, [Origin::Zone, Origin::ParentOnly, Origin::Zone]);
     }
 }
