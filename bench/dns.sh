@@ -5,15 +5,23 @@
 # questions one by one, plus peak memory for 1, 10 and 120 names. The zone is
 # signed by Knot and dcv validates DNSSEC from its KSK (--trust-anchor), the
 # way a CA does since 2026; the same runs with --no-dnssec show the cost.
+# The parent zone com has a server of its own (a second knotd behind the
+# same delay), so authoritative mode also reads the parent side of the
+# delegation, as it does for real names.
 #
 # Needs: knot, dnsutils (dig), python3, /usr/bin/time (package `time`), jq.
-# Runs as root (the authoritative path listens on 127.0.0.2:53).
+# Runs as root (the authoritative path listens on 127.0.0.2:53 and the
+# parent on 127.0.0.3:53; AUTH_IP and PARENT_IP move them).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 knot_port=${KNOT_PORT:-5354}
 proxy_port=${PROXY_PORT:-5355}
 auth_ip=${AUTH_IP:-127.0.0.2}
+# The parent zone (com) has a server of its own, so authoritative mode reads
+# the parent's side of the delegation (NS and glue) as a resolver would.
+parent_ip=${PARENT_IP:-127.0.0.3}
+parent_port=${PARENT_KNOT_PORT:-5359}
 rtt_ms=${RTT_MS:-20}
 runs=${RUNS:-5}
 csr="$here/tests/fixtures/many_sans.pem"
@@ -57,7 +65,50 @@ zone:
     file: example.com.zone
     dnssec-signing: on
     dnssec-policy: bench
+  - domain: com
+    file: com.zone
+  - domain: .
+    file: root.zone
 CONF
+# A lab root, so the chain above com ends at "." (no anchor covers it: the
+# names outside example.com are insecure, not indeterminate).
+{
+    echo "\$ORIGIN ."
+    echo "\$TTL 300"
+    echo "@ SOA ns.com. hostmaster.com. 1 3600 600 86400 120"
+    echo "@ NS ns.com."
+    echo "com NS ns.com."
+    echo "ns.com A $parent_ip"
+} >"$tmp/zones/root.zone"
+# The parent's own server: com only, so it answers example.com with a referral.
+mkdir -p "$tmp/parent/db" "$tmp/parent/run"
+cat >"$tmp/parent.conf" <<CONF
+server:
+    rundir: "$tmp/parent/run"
+    listen: 127.0.0.1@$parent_port
+database:
+    storage: "$tmp/parent/db"
+log:
+  - target: "$tmp/parent.log"
+    any: warning
+template:
+  - id: default
+    storage: "$tmp/zones"
+    zonefile-sync: -1
+    journal-content: none
+zone:
+  - domain: com
+    file: com.zone
+CONF
+{
+    echo "\$ORIGIN com."
+    echo "\$TTL 300"
+    echo "@ SOA ns.com. hostmaster.com. 1 3600 600 86400 120"
+    echo "@ NS ns.com."
+    echo "ns A $parent_ip"
+    echo "example NS ns1.example.com."
+    echo "ns1.example A $auth_ip"
+} >"$tmp/zones/com.zone"
 {
     echo "\$ORIGIN example.com."
     echo "\$TTL 300"
@@ -69,13 +120,20 @@ CONF
 } >"$tmp/zones/example.com.zone"
 
 knotd -c "$tmp/knot.conf" & pids+=($!)
+knotd -c "$tmp/parent.conf" & pids+=($!)
 for _ in $(seq 50); do knotc -c "$tmp/knot.conf" zone-status example.com >/dev/null 2>&1 && break; sleep 0.1; done
 # Recursive path: the proxy on 127.0.0.1:$proxy_port; authoritative path:
-# the proxy on $auth_ip:53, where the zone's NS host points.
+# the proxy on $auth_ip:53, where the zone's NS host points, and the proxy
+# on $parent_ip:53 for the parent zone's server.
 python3 "$here/bench/delay_proxy.py" 127.0.0.1 "$proxy_port" 127.0.0.1 "$knot_port" "$rtt_ms" >/dev/null & pids+=($!)
 python3 "$here/bench/delay_proxy.py" "$auth_ip" 53 127.0.0.1 "$knot_port" "$rtt_ms" >/dev/null & pids+=($!)
-sleep 1
-dig +short +tries=1 +time=2 -p "$proxy_port" @127.0.0.1 example.com SOA >/dev/null || { echo "proxy not answering" >&2; exit 1; }
+python3 "$here/bench/delay_proxy.py" "$parent_ip" 53 127.0.0.1 "$parent_port" "$rtt_ms" >/dev/null & pids+=($!)
+# Wait for the proxies (slow to start on a loaded machine).
+for _ in $(seq 30); do
+    dig +short +tries=1 +time=1 -p "$proxy_port" @127.0.0.1 example.com SOA 2>/dev/null | grep -q . && break
+    sleep 0.5
+done
+dig +short +tries=1 +time=2 -p "$proxy_port" @127.0.0.1 example.com SOA | grep -q . || { echo "proxy not answering" >&2; exit 1; }
 # The zone's KSK is the trust anchor.
 anchor="$tmp/anchor.txt"
 dig +short -p "$knot_port" @127.0.0.1 example.com DNSKEY | awk '$1 == 257 {print "example.com. IN DNSKEY", $0}' >"$anchor"
@@ -94,7 +152,11 @@ run_dcv() { # mode
     t1=$(ms)
     [ "$(jq '[.results[] | select(.status == "pass")] | length' <<<"$out")" = 240 ] || { echo "not 240 passes" >&2; exit 1; }
     if [ "${validation[0]}" = --trust-anchor ]; then
-        [ "$(jq '[.results[] | select(.dnssec == "secure")] | length' <<<"$out")" = 240 ] || { echo "not 240 secure" >&2; exit 1; }
+        # The CNAMEs are in the signed example.com: secure. Each CAA climb
+        # ends in the lab's unsigned com: insecure (proven: no anchor above).
+        [ "$(jq '[.results[] | select(.check == "cname" and .dnssec == "secure")] | length' <<<"$out")" = 120 ] &&
+            [ "$(jq '[.results[] | select(.check == "caa" and .dnssec == "insecure")] | length' <<<"$out")" = 120 ] ||
+            { echo "unexpected DNSSEC verdicts: $(jq -c "[.results[] | {check, dnssec}] | group_by(.) | map({(.[0].check + \" \" + (.[0].dnssec // \"-\")): length}) | add" <<<"$out")" >&2; exit 1; }
     fi
     echo $(((t1 - t0) / 1000000))
 }

@@ -495,18 +495,78 @@ impl Engine {
 
     /// The authoritative servers of a zone: the union of its own NS set and
     /// the parent's delegation (with glue), every address of each.
-    pub async fn zone_servers(&self, zone: &str) -> Result<Vec<Server>, LookupFailure> {
-        let (child, delegation) = futures::join!(self.child_ns(zone), self.delegation(zone));
-        let mut hosts = child?;
+    async fn zone_servers_with(
+        &self,
+        zone: &str,
+        delegation: &Delegation,
+    ) -> Result<Vec<Server>, LookupFailure> {
+        let mut hosts = self.child_ns(zone).await.unwrap_or_default();
         let mut parent_only = Vec::new();
-        for h in delegation.hosts {
-            if !hosts.contains(&h) {
+        for h in &delegation.hosts {
+            if !hosts.contains(h) {
                 parent_only.push(h.clone());
-                hosts.push(h);
+                hosts.push(h.clone());
             }
         }
         self.servers_of(zone, hosts, &parent_only, &delegation.glue)
             .await
+    }
+
+    /// Asks the question of every server of `zone`. The zone's own servers
+    /// are asked as soon as they are known; the parent's side of the
+    /// delegation (one or two round trips more) is read meanwhile, and the
+    /// servers only it names are asked when it is in, so it adds to the
+    /// wait only for them. Each server's origin is settled at the end, with
+    /// the NS set each server serves.
+    async fn ask_zone(&self, lookup: &mut Lookup, zone: String) {
+        let name = lookup.name.clone();
+        let rtype = lookup.rtype;
+        let own = async {
+            let hosts = self.child_ns(&zone).await?;
+            let servers = self.servers_of(&zone, hosts, &[], &HashMap::new()).await?;
+            let observations = self
+                .ask_servers(name.clone(), rtype, zone.clone(), servers.clone(), 0)
+                .await;
+            Ok::<_, LookupFailure>((servers, observations))
+        };
+        let (own, delegation) = futures::join!(own, self.delegation(&zone));
+        // The union: every question in it was asked already (cached).
+        let all = self.zone_servers_with(&zone, &delegation).await;
+        let (asked, mut observations, own_error) = match own {
+            Ok((servers, observations)) => (servers, observations, None),
+            Err(e) => (Vec::new(), Vec::new(), Some(e)),
+        };
+        let servers = match all {
+            Ok(servers) => servers,
+            Err(e) => {
+                // Neither side names a server that can be asked.
+                lookup.error = Some(own_error.unwrap_or(e));
+                lookup.observations = observations;
+                return;
+            }
+        };
+        let extra: Vec<Server> = servers
+            .iter()
+            .filter(|s| !asked.iter().any(|a| a.addr == s.addr))
+            .cloned()
+            .collect();
+        let (more, listed) = futures::join!(
+            self.ask_servers(name, rtype, zone.clone(), extra, 0),
+            self.listed_by(&zone, &servers),
+        );
+        observations.extend(more);
+        // Origins as the union has them (the zone's servers were asked
+        // before the parent's glue and NS set were known).
+        for o in observations.iter_mut() {
+            if let Some(s) = servers
+                .iter()
+                .find(|s| s.addr == o.server.addr && s.name == o.server.name)
+            {
+                o.server.origin = s.origin;
+            }
+        }
+        relabel(&mut observations, &zone, &listed, &delegation.hosts);
+        lookup.observations = observations;
     }
 
     /// Asks the question the way the configured mode says. In authoritative
@@ -549,29 +609,10 @@ impl Engine {
                     })
                     .collect();
             }
-            Mode::Authoritative => {
-                let found = async {
-                    let zone = self.find_zone(&name).await?;
-                    let servers = self.zone_servers(&zone).await?;
-                    Ok::<_, LookupFailure>((zone, servers))
-                }
-                .await;
-                match found {
-                    Ok((zone, servers)) => {
-                        // Asked together: the question, and what each
-                        // server serves as the zone's NS set (to tell a
-                        // server the zone no longer lists).
-                        let (observations, listed, delegation) = futures::join!(
-                            self.ask_servers(name.clone(), rtype, zone.clone(), servers.clone(), 0),
-                            self.listed_by(&zone, &servers),
-                            self.delegation(&zone),
-                        );
-                        lookup.observations = observations;
-                        relabel(&mut lookup.observations, &zone, &listed, &delegation.hosts);
-                    }
-                    Err(e) => lookup.error = Some(e),
-                }
-            }
+            Mode::Authoritative => match self.find_zone(&name).await {
+                Ok(zone) => self.ask_zone(&mut lookup, zone).await,
+                Err(e) => lookup.error = Some(e),
+            },
         }
         lookup
     }
