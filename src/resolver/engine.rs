@@ -106,6 +106,17 @@ impl Origin {
     }
 }
 
+/// Whether nameserver addresses are DNSSEC-validated before use. The
+/// parent zone's servers are asked only to read the delegation (which
+/// servers to add); a CA's resolver that could not validate their addresses
+/// could not resolve the name at all, which the checks' own chain of trust
+/// shows, so their validation is not waited for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AddressCheck {
+    Validated,
+    AsGiven,
+}
+
 /// The parent's side of a delegation: the NS hosts its servers refer to
 /// and the glue addresses they give.
 #[derive(Debug, Clone, Default)]
@@ -269,7 +280,11 @@ impl Engine {
 
     /// The addresses of one nameserver host, restricted to the allowed
     /// families, and the DNSSEC cause when an address answer was bogus.
-    async fn ns_addresses(&self, host: &str) -> (Vec<SocketAddr>, Option<Bogus>) {
+    async fn ns_addresses(
+        &self,
+        host: &str,
+        check: AddressCheck,
+    ) -> (Vec<SocketAddr>, Option<Bogus>) {
         let host = normalize(host);
         if let Some(addrs) = self.cfg.ns_addrs.get(&host) {
             return (addrs.clone(), None);
@@ -284,6 +299,9 @@ impl Engine {
         let host = &host;
         let answers = join_all(types.iter().map(|&t| async move {
             let a = self.ask_resolvers(host, t).await.ok()?;
+            if check == AddressCheck::AsGiven {
+                return Some(Ok(a));
+            }
             // A bogus address is one the CA's validating resolver cannot
             // use: the CA never asks that server, so neither does dcv.
             match self.security(host, t, &a).await {
@@ -329,13 +347,14 @@ impl Engine {
         hosts: Vec<String>,
         parent_only: &[String],
         glue: &HashMap<String, Vec<IpAddr>>,
+        check: AddressCheck,
     ) -> Result<Vec<Server>, LookupFailure> {
         if hosts.is_empty() {
             return Err(LookupFailure::NoNs {
                 zone: zone.to_owned(),
             });
         }
-        let addrs = join_all(hosts.iter().map(|h| self.ns_addresses(h))).await;
+        let addrs = join_all(hosts.iter().map(|h| self.ns_addresses(h, check))).await;
         let mut servers = Vec::new();
         let mut bogus: Option<(String, Bogus)> = None;
         for (host, (addrs, host_bogus)) in hosts.into_iter().zip(addrs) {
@@ -433,7 +452,13 @@ impl Engine {
             return out;
         };
         let Ok(servers) = self
-            .servers_of(&parent_zone, hosts, &[], &HashMap::new())
+            .servers_of(
+                &parent_zone,
+                hosts,
+                &[],
+                &HashMap::new(),
+                AddressCheck::AsGiven,
+            )
             .await
         else {
             return out;
@@ -508,8 +533,14 @@ impl Engine {
                 hosts.push(h.clone());
             }
         }
-        self.servers_of(zone, hosts, &parent_only, &delegation.glue)
-            .await
+        self.servers_of(
+            zone,
+            hosts,
+            &parent_only,
+            &delegation.glue,
+            AddressCheck::Validated,
+        )
+        .await
     }
 
     /// Asks the question of every server of `zone`. The zone's own servers
@@ -523,18 +554,21 @@ impl Engine {
         let rtype = lookup.rtype;
         let own = async {
             let hosts = self.child_ns(&zone).await?;
-            let servers = self.servers_of(&zone, hosts, &[], &HashMap::new()).await?;
-            let observations = self
-                .ask_servers(name.clone(), rtype, zone.clone(), servers.clone(), 0)
-                .await;
-            Ok::<_, LookupFailure>((servers, observations))
+            let servers = self
+                .servers_of(&zone, hosts, &[], &HashMap::new(), AddressCheck::Validated)
+                .await?;
+            let (observations, listed) = futures::join!(
+                self.ask_servers(name.clone(), rtype, zone.clone(), servers.clone(), 0),
+                self.listed_by(&zone, &servers),
+            );
+            Ok::<_, LookupFailure>((servers, observations, listed))
         };
         let (own, delegation) = futures::join!(own, self.delegation(&zone));
         // The union: every question in it was asked already (cached).
         let all = self.zone_servers_with(&zone, &delegation).await;
-        let (asked, mut observations, own_error) = match own {
-            Ok((servers, observations)) => (servers, observations, None),
-            Err(e) => (Vec::new(), Vec::new(), Some(e)),
+        let (asked, mut observations, mut listed, own_error) = match own {
+            Ok((servers, observations, listed)) => (servers, observations, listed, None),
+            Err(e) => (Vec::new(), Vec::new(), Vec::new(), Some(e)),
         };
         let servers = match all {
             Ok(servers) => servers,
@@ -550,11 +584,12 @@ impl Engine {
             .filter(|s| !asked.iter().any(|a| a.addr == s.addr))
             .cloned()
             .collect();
-        let (more, listed) = futures::join!(
-            self.ask_servers(name, rtype, zone.clone(), extra, 0),
-            self.listed_by(&zone, &servers),
+        let (more, more_listed) = futures::join!(
+            self.ask_servers(name, rtype, zone.clone(), extra.clone(), 0),
+            self.listed_by(&zone, &extra),
         );
         observations.extend(more);
+        listed.extend(more_listed);
         // Origins as the union has them (the zone's servers were asked
         // before the parent's glue and NS set were known).
         for o in observations.iter_mut() {
@@ -674,7 +709,9 @@ impl Engine {
                 }
             }
             let followed = join_all(children.iter().map(|(child, hosts, glue)| async {
-                let child_servers = self.servers_of(child, hosts.clone(), &[], glue).await?;
+                let child_servers = self
+                    .servers_of(child, hosts.clone(), &[], glue, AddressCheck::Validated)
+                    .await?;
                 Ok::<_, LookupFailure>(
                     self.ask_servers(name.clone(), rtype, child.clone(), child_servers, depth + 1)
                         .await,
