@@ -278,6 +278,15 @@ pub struct Source {
     pub csr_options: CsrOptions,
 }
 
+/// What the CAA is compared with besides the CA's issuer names.
+#[derive(Debug, Args)]
+pub struct CaaOptions {
+    /// Your account URI at the CA: a CAA property with accounturi (RFC 8657)
+    /// authorizes only that account; without --account it authorizes none
+    #[arg(long, value_name = "URI")]
+    pub account: Option<String>,
+}
+
 /// Where a check's hashes and names come from.
 #[derive(Debug, Args)]
 pub struct CheckSource {
@@ -355,6 +364,9 @@ pub struct CheckDnsArgs {
 
     #[command(flatten)]
     pub ca: CaOptions,
+
+    #[command(flatten)]
+    pub caa: CaaOptions,
 
     /// Expect a CNAME at HOST pointing to TARGET (repeatable; portal-issued values)
     #[arg(long, value_name = "HOST=TARGET")]
@@ -490,6 +502,9 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub ca: CaOptions,
 
+    #[command(flatten)]
+    pub caa: CaaOptions,
+
     /// Validation method(s) a name may pass by
     #[arg(long, value_enum, default_value_t = Method::Any)]
     pub method: Method,
@@ -515,6 +530,9 @@ pub struct CheckHttpArgs {
 
     #[command(flatten)]
     pub ca: CaOptions,
+
+    #[command(flatten)]
+    pub caa: CaaOptions,
 
     #[command(flatten)]
     pub http: HttpOptions,

@@ -8,6 +8,7 @@
 //! the file I/O. `main.rs` only parses, calls [`run`] and maps the exit code.
 
 pub mod artifacts;
+pub mod authorize;
 pub mod ca;
 pub mod caa;
 pub mod cli;

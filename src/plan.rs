@@ -71,6 +71,7 @@ impl CheckPlan {
             cnames: cname_targets_to_ascii(&args.cname)?,
             txts: args.txt.clone(),
             caa_issuers: caa_issuers(&args.ca),
+            account: args.caa.account.clone(),
             ..DnsRequest::default()
         };
         let rejected = match subject {
@@ -113,6 +114,7 @@ impl CheckPlan {
     /// `dcv check-http`.
     pub fn http(args: &CheckHttpArgs, out: &Output) -> Result<CheckPlan> {
         let mut key = SubjectKey::default();
+        let mut dns = DnsRequest::default();
         let (rejected, rows) = if !args.url.is_empty() {
             if !args.source.domains.is_empty() {
                 return Err(Error::Usage(
@@ -140,12 +142,13 @@ impl CheckPlan {
             };
             let rows = file_rows(&subject, &args.http);
             key = subject_key(Some(&subject), Vec::new());
+            dns = http_caa_request(&subject, args);
             (subject.rejected, rows)
         };
         let plan = CheckPlan {
             rejected,
             preflight: Vec::new(),
-            dns: DnsRequest::default(),
+            dns,
             // Names pinned with --resolve or IP URLs need no resolver: a
             // missing one is reported by the lookups that need it.
             engine: engine_config(&args.network, false, false)?,
@@ -170,6 +173,7 @@ impl CheckPlan {
             expectation: args.method.cname().then(|| subject.expectation.clone()),
             domains: subject.domains.clone(),
             caa_issuers: caa_issuers(&args.ca),
+            account: args.caa.account.clone(),
             deadline: deadline(&args.network),
             ..DnsRequest::default()
         };
@@ -430,6 +434,31 @@ fn cname_targets_to_ascii(cnames: &[HostValue]) -> Result<Vec<HostValue>> {
             })
         })
         .collect()
+}
+
+/// `check-http`'s CAA questions: the CA may use the file only where the
+/// CAA authorizes it (RFC 8657). Names pinned with `--resolve` are checked
+/// without DNS, so their CAA is left to `check`/`check-dns`; wildcards are
+/// skipped by the file method anyway.
+fn http_caa_request(subject: &Subject, args: &CheckHttpArgs) -> DnsRequest {
+    let pinned = |name: &DnsName| {
+        args.http
+            .resolve
+            .iter()
+            .any(|o| o.host == "*" || o.host.trim_end_matches('.') == name.as_str())
+    };
+    DnsRequest {
+        domains: subject
+            .domains
+            .iter()
+            .filter(|d| !d.is_wildcard() && !pinned(d))
+            .cloned()
+            .collect(),
+        caa_issuers: caa_issuers(&args.ca),
+        account: args.caa.account.clone(),
+        deadline: deadline(&args.network),
+        ..DnsRequest::default()
+    }
 }
 
 /// The CAA issuer names of the selected CA profile.

@@ -50,14 +50,18 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
         .cloned()
         .chain(plan.rejected.iter().map(CheckResult::invalid_name))
         .collect();
+    // A method the CAA does not authorize fails (RFC 8657, BR 4.2.2.1).
+    // check-http lists its file results first and the CAA that governs them after.
+    let mut checked: Vec<CheckResult> = if plan.dns.expectation.is_none() && !plan.http.is_empty() {
+        http.chain(dns).collect()
+    } else {
+        dns.into_iter().chain(http).collect()
+    };
+    crate::authorize::apply(&mut checked);
     let mut report = match plan.verdicts {
-        None => CheckReport::new(inputs.into_iter().chain(dns).chain(http).collect()),
+        None => CheckReport::new(inputs.into_iter().chain(checked).collect()),
         Some(method) => {
-            let results = by_name(
-                &inputs,
-                &plan.dns.domains,
-                dns.into_iter().chain(http).collect(),
-            );
+            let results = by_name(&inputs, &plan.dns.domains, checked);
             let verdicts = verdicts(&plan.dns.domains, &results, method);
             CheckReport::with_verdicts(results, verdicts)
         }

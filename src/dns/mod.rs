@@ -231,6 +231,8 @@ pub struct DnsRequest {
     pub deadline: Duration,
     /// `--persist ISSUER=ACCOUNTURI`: the persistent TXT check per domain.
     pub persist: Option<crate::persist::PersistExpect>,
+    /// `--account URI`: the CA account CAA `accounturi` is compared with.
+    pub account: Option<String>,
 }
 
 impl Default for DnsRequest {
@@ -243,6 +245,7 @@ impl Default for DnsRequest {
             caa_issuers: Vec::new(),
             deadline: Duration::from_secs(30),
             persist: None,
+            account: None,
         }
     }
 }
@@ -277,7 +280,7 @@ pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
             }
             Some(
                 within(deadline, d.as_str(), CheckKind::Caa, "CAA", async {
-                    caa::caa_check(engine, d, &req.caa_issuers).await
+                    caa::caa_check(engine, d, &req.caa_issuers, req.account.as_deref()).await
                 })
                 .await,
             )
