@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::artifacts::{CnamePlacement, HexDigest};
-use crate::ca::{CaProfile, CaTag};
+use crate::ca::CaTag;
 pub use crate::dns::HostValue;
 
 const EXIT_CODES: &str = "\
@@ -236,9 +236,15 @@ pub struct CsrOptions {
 /// The CA the artifacts are for.
 #[derive(Debug, Args)]
 pub struct CaOptions {
-    /// CA profile: sets the tag and the CAA issuer names
-    #[arg(long, value_enum, default_value_t = CaProfile::Sectigo)]
-    pub ca: CaProfile,
+    /// CA profile (`dcv profiles` lists them): sets the tag, the CAA issuer
+    /// names and the methods' forms
+    #[arg(long, value_name = "NAME", default_value = "sectigo")]
+    pub ca: String,
+
+    /// A profile file (the format of `dcv profiles --json`, see
+    /// docs/profiles.md) that adds or overrides profiles (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub ca_profile: Vec<PathBuf>,
 
     /// Override the CA tag (e.g. a reseller API that hands back another)
     #[arg(long, value_name = "DOMAIN")]

@@ -27,6 +27,7 @@ pub mod persist;
 pub mod perspective;
 pub mod plan;
 pub mod preflight;
+pub mod profile;
 pub mod report;
 pub mod runner;
 pub mod text;

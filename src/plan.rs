@@ -30,6 +30,7 @@ use crate::output::Output;
 use crate::persist::PersistExpect;
 use crate::perspective::{About, SubjectKey, default_perspective};
 use crate::preflight::{self, Finding, Severity};
+use crate::profile::{Profile, Profiles};
 use crate::report::{CheckKind, CheckResult, Status};
 
 /// Everything one round of a check command does.
@@ -70,7 +71,7 @@ impl CheckPlan {
         let mut dns = DnsRequest {
             cnames: cname_targets_to_ascii(&args.cname)?,
             txts: args.txt.clone(),
-            caa_issuers: caa_issuers(&args.ca),
+            caa_issuers: caa_issuers(&args.ca)?,
             account: args.caa.account.clone(),
             ..DnsRequest::default()
         };
@@ -142,7 +143,7 @@ impl CheckPlan {
             };
             let rows = file_rows(&subject, &args.http);
             key = subject_key(Some(&subject), Vec::new());
-            dns = http_caa_request(&subject, args);
+            dns = http_caa_request(&subject, args)?;
             (subject.rejected, rows)
         };
         let plan = CheckPlan {
@@ -172,7 +173,7 @@ impl CheckPlan {
         let dns = DnsRequest {
             expectation: args.method.cname().then(|| subject.expectation.clone()),
             domains: subject.domains.clone(),
-            caa_issuers: caa_issuers(&args.ca),
+            caa_issuers: caa_issuers(&args.ca)?,
             account: args.caa.account.clone(),
             deadline: deadline(&args.network),
             ..DnsRequest::default()
@@ -280,13 +281,66 @@ impl Subject {
 
 /// The expectation for a CA profile, tag override and token.
 pub fn expectation(hashes: Hashes, ca: &CaOptions) -> Result<Expectation> {
+    let tag = match &ca.ca_tag {
+        Some(t) => t.as_str().to_owned(),
+        None => {
+            let p = profile(ca)?;
+            p.tag.clone().ok_or_else(|| Error::Flag {
+                flag: "--ca",
+                value: p.name.clone(),
+                problem: format!(
+                    "{} has no method built from the CSR's hashes (no tag); check its random value with --random-value",
+                    p.ca
+                ),
+            })?
+        }
+    };
     Ok(Expectation {
         hashes,
-        tag: ca
-            .ca_tag
-            .as_ref()
-            .map_or_else(|| ca.ca.tag().to_owned(), |t| t.as_str().to_owned()),
+        tag,
         token: token(ca)?,
+    })
+}
+
+/// Every profile: the built-in file, then the `--ca-profile` files.
+pub fn profiles(ca: &CaOptions) -> Result<Profiles> {
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for path in &ca.ca_profile {
+        let shown = path.display().to_string();
+        let bad = |problem: String| Error::Flag {
+            flag: "--ca-profile",
+            value: shown.clone(),
+            problem,
+        };
+        let meta = std::fs::metadata(path).map_err(|e| bad(input::io_problem(&e)))?;
+        // A profile file is small; refuse to read a huge one.
+        if meta.len() > 1 << 20 {
+            return Err(bad("larger than 1 MiB".into()));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| bad(input::io_problem(&e)))?;
+        texts.push((shown, text));
+    }
+    let files = std::iter::once(("built-in profiles", crate::profile::BUILT_IN))
+        .chain(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+    Profiles::parse(files).map_err(|problem| Error::Flag {
+        flag: "--ca-profile",
+        value: ca
+            .ca_profile
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        problem,
+    })
+}
+
+/// The `--ca` profile.
+pub fn profile(ca: &CaOptions) -> Result<Profile> {
+    let all = profiles(ca)?;
+    all.get(&ca.ca).cloned().ok_or_else(|| Error::Flag {
+        flag: "--ca",
+        value: ca.ca.clone(),
+        problem: format!("unknown CA profile (known: {})", all.names().join(", ")),
     })
 }
 
@@ -440,34 +494,30 @@ fn cname_targets_to_ascii(cnames: &[HostValue]) -> Result<Vec<HostValue>> {
 /// CAA authorizes it (RFC 8657). Names pinned with `--resolve` are checked
 /// without DNS, so their CAA is left to `check`/`check-dns`; wildcards are
 /// skipped by the file method anyway.
-fn http_caa_request(subject: &Subject, args: &CheckHttpArgs) -> DnsRequest {
+fn http_caa_request(subject: &Subject, args: &CheckHttpArgs) -> Result<DnsRequest> {
     let pinned = |name: &DnsName| {
         args.http
             .resolve
             .iter()
             .any(|o| o.host == "*" || o.host.trim_end_matches('.') == name.as_str())
     };
-    DnsRequest {
+    Ok(DnsRequest {
         domains: subject
             .domains
             .iter()
             .filter(|d| !d.is_wildcard() && !pinned(d))
             .cloned()
             .collect(),
-        caa_issuers: caa_issuers(&args.ca),
+        caa_issuers: caa_issuers(&args.ca)?,
         account: args.caa.account.clone(),
         deadline: deadline(&args.network),
         ..DnsRequest::default()
-    }
+    })
 }
 
 /// The CAA issuer names of the selected CA profile.
-fn caa_issuers(ca: &CaOptions) -> Vec<String> {
-    ca.ca
-        .caa_issuers()
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect()
+fn caa_issuers(ca: &CaOptions) -> Result<Vec<String>> {
+    Ok(profile(ca)?.caa_issuers)
 }
 
 /// The engine configuration the network options ask for.
