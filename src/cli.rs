@@ -69,18 +69,28 @@ impl Cli {
                 }
             }
             Command::CheckDns(a) => {
-                let generic = !a.cname.is_empty() || !a.txt.is_empty() || a.persist.is_some();
+                let generic = !a.cname.is_empty()
+                    || !a.txt.is_empty()
+                    || a.persist.is_some()
+                    || a.random_value.is_some();
                 normalize_check(&mut a.source, &mut a.network, generic)?;
             }
             Command::CheckHttp(a) => {
-                normalize_check(&mut a.source, &mut a.network, !a.url.is_empty())?;
+                let generic = !a.url.is_empty() || a.random_value.is_some();
+                normalize_check(&mut a.source, &mut a.network, generic)?;
                 warnings.extend(drop_unfetched_ports(&mut a.http));
             }
             Command::Check(a) => {
                 normalize_check(&mut a.source, &mut a.network, false)?;
                 warnings.extend(drop_unfetched_ports(&mut a.http));
             }
+            Command::Txt(a) => {
+                if a.csr.is_none() && a.domains.first().is_some_and(|d| is_csr_path(d)) {
+                    a.csr = Some(a.domains.remove(0));
+                }
+            }
             Command::Token
+            | Command::Profiles(_)
             | Command::Completions { .. }
             | Command::Man
             | Command::Persist(_)
@@ -173,6 +183,18 @@ pub enum Command {
         after_help = "Examples:\n  dcv cname request.csr\n  dcv cname request.csr --at fqdn --format zone >> /var/lib/knot/example.com.zone"
     )]
     Cname(CnameArgs),
+
+    /// Render the random-value DNS TXT record(s) in the --ca profile's form
+    #[command(
+        after_help = "Examples:\n  dcv txt --random-value 'QCw6C+nYGM6BSxgW0gd3Ig==' www.example.com example.com\n  dcv txt --random-value 'QCw6C+nYGM6BSxgW0gd3Ig==' --csr request.csr --format zone\n  dcv txt --ca digicert --random-value 2024abcdef example.com\n\nSectigo: _pki-validation.<ADN> TXT \"<VALUE>\"; one record at each registrable domain\ncovers every name below it (--at fqdn: one per name).\nCheck it with: dcv check-dns --random-value VALUE DOMAIN...\nExit codes: 0 rendered, 1 a name was invalid, 2 bad usage"
+    )]
+    Txt(TxtArgs),
+
+    /// List the CA profiles: tag, CAA issuers, methods and their sources
+    #[command(
+        after_help = "Examples:\n  dcv profiles\n  dcv profiles --json > my-profiles.json   (edit, then --ca-profile my-profiles.json)"
+    )]
+    Profiles(ProfilesArgs),
 
     /// List the approver email addresses for every ADN of each name
     #[command(
@@ -293,6 +315,25 @@ pub struct CaaOptions {
     pub account: Option<String>,
 }
 
+/// A CA portal's random value: checked in the `--ca` profile's TXT form
+/// (Sectigo: `_pki-validation.<ADN> TXT "<VALUE>"`), or its file.
+pub fn parse_random_value(s: &str) -> Result<String, String> {
+    if s.starts_with(['"', '\'']) || s.ends_with(['"', '\'']) {
+        return Err(format!(
+            "{s:?}: give the value without quotes (the portal's value is what goes inside them)"
+        ));
+    }
+    let ok = (1..=255).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "{s:?} is not a random value (1-255 printable ASCII characters, no spaces, quotes or backslashes)"
+        ))
+    }
+}
+
 /// Where a check's hashes and names come from.
 #[derive(Debug, Args)]
 pub struct CheckSource {
@@ -373,6 +414,12 @@ pub struct CheckDnsArgs {
 
     #[command(flatten)]
     pub caa: CaaOptions,
+
+    /// The random value the CA portal handed out: checked in the --ca
+    /// profile's TXT form (Sectigo: _pki-validation.<ADN> TXT "<VALUE>") at
+    /// each ADN; with check-http, the profile's random-value file
+    #[arg(long, value_name = "VALUE", value_parser = parse_random_value)]
+    pub random_value: Option<String>,
 
     /// Expect a CNAME at HOST pointing to TARGET (repeatable; portal-issued values)
     #[arg(long, value_name = "HOST=TARGET")]
@@ -486,13 +533,19 @@ pub enum Method {
     Cname,
     /// The HTTP file only
     Http,
-    /// Either one (a name passes when one of them passes)
+    /// The random value's DNS TXT only (needs --random-value)
+    Txt,
+    /// Any of them (a name passes when one of them passes; the TXT with --random-value)
     Any,
 }
 
 impl Method {
     pub fn cname(self) -> bool {
         matches!(self, Method::Cname | Method::Any)
+    }
+
+    pub fn txt(self) -> bool {
+        matches!(self, Method::Txt | Method::Any)
     }
 
     pub fn http(self) -> bool {
@@ -510,6 +563,12 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub caa: CaaOptions,
+
+    /// The random value the CA portal handed out: checked in the --ca
+    /// profile's TXT form (Sectigo: _pki-validation.<ADN> TXT "<VALUE>") at
+    /// each ADN; with check-http, the profile's random-value file
+    #[arg(long, value_name = "VALUE", value_parser = parse_random_value)]
+    pub random_value: Option<String>,
 
     /// Validation method(s) a name may pass by
     #[arg(long, value_enum, default_value_t = Method::Any)]
@@ -539,6 +598,12 @@ pub struct CheckHttpArgs {
 
     #[command(flatten)]
     pub caa: CaaOptions,
+
+    /// The random value the CA portal handed out: checked in the --ca
+    /// profile's TXT form (Sectigo: _pki-validation.<ADN> TXT "<VALUE>") at
+    /// each ADN; with check-http, the profile's random-value file
+    #[arg(long, value_name = "VALUE", value_parser = parse_random_value)]
+    pub random_value: Option<String>,
 
     #[command(flatten)]
     pub http: HttpOptions,
@@ -716,6 +781,42 @@ pub struct PersistArgs {
     /// text: readable; zone: lines to paste into a zone file
     #[arg(long, value_enum, default_value_t = CnameFormat::Text)]
     pub format: CnameFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct TxtArgs {
+    /// Names to render the record for (U-labels are converted to A-labels)
+    #[arg(value_name = "DOMAIN", required_unless_present = "csr")]
+    pub domains: Vec<String>,
+
+    /// Take the names from this CSR
+    #[arg(long, value_name = "CSR")]
+    pub csr: Option<String>,
+
+    #[command(flatten)]
+    pub csr_options: CsrOptions,
+
+    #[command(flatten)]
+    pub ca: CaOptions,
+
+    /// The random value the CA portal handed out
+    #[arg(long, value_name = "VALUE", required = true, value_parser = parse_random_value)]
+    pub random_value: String,
+
+    /// base: one record per registrable domain; fqdn: one per name
+    #[arg(long, value_enum, default_value_t = CnamePlacement::Base)]
+    pub at: CnamePlacement,
+
+    /// text: readable; zone: lines to paste into a zone file
+    #[arg(long, value_enum, default_value_t = CnameFormat::Text)]
+    pub format: CnameFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// A profile file that adds or overrides profiles (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub ca_profile: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -51,6 +51,8 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
         Command::File(args) => commands::file::run(args, &mut out),
         Command::Cname(args) => commands::cname::run(args, &mut out),
         Command::Emails(args) => commands::emails::run(args, &mut out),
+        Command::Txt(args) => commands::txt::run(args, &mut out),
+        Command::Profiles(args) => commands::profiles::run(args, &mut out),
         Command::CheckDns(args) => commands::check::run_dns(args, &mut out),
         Command::CheckHttp(args) => commands::check::run_http(args, &mut out),
         Command::Check(args) => commands::check::run_all(args, &mut out),

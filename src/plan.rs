@@ -77,14 +77,21 @@ impl CheckPlan {
         };
         let rejected = match subject {
             Some(s) => {
+                if args.persist.is_none() && args.random_value.is_none() {
+                    need_tag(&s, &args.ca)?;
+                }
                 dns.expectation = Some(s.expectation);
                 dns.domains = s.domains;
                 s.rejected
             }
             None => {
-                if args.cname.is_empty() && args.txt.is_empty() && args.persist.is_none() {
+                if args.cname.is_empty()
+                    && args.txt.is_empty()
+                    && args.persist.is_none()
+                    && args.random_value.is_none()
+                {
                     return Err(Error::Usage(
-                        "check-dns needs --csr, --md5 with --sha256, --cname HOST=TARGET, --txt HOST=VALUE or --persist ISSUER=ACCOUNTURI".into(),
+                        "check-dns needs --csr, --md5 with --sha256, --random-value VALUE, --cname HOST=TARGET, --txt HOST=VALUE or --persist ISSUER=ACCOUNTURI".into(),
                     ));
                 }
                 let (domains, rejected) = domain_arguments(&args.source.domains);
@@ -97,7 +104,22 @@ impl CheckPlan {
         }
         dns.deadline = deadline(&args.network);
         if let Some(p) = &args.persist {
+            if args.random_value.is_some() {
+                return Err(Error::Usage(
+                    "--persist and --random-value are two methods: check one at a time".into(),
+                ));
+            }
             persist_request(&mut dns, p, &args.source)?;
+        }
+        if let Some(v) = &args.random_value {
+            dns.random_txt = Some((txt_form(&args.ca)?, v.clone()));
+            if dns.domains.is_empty() {
+                return Err(Error::Usage(
+                    "no names to check: with --random-value, name the domains (DOMAIN...) or give --csr".into(),
+                ));
+            }
+            // The portal's value replaces the CSR's CNAME (the CSR only names the domains).
+            dns.expectation = None;
         }
         Ok(CheckPlan {
             rejected,
@@ -116,7 +138,64 @@ impl CheckPlan {
     pub fn http(args: &CheckHttpArgs, out: &Output) -> Result<CheckPlan> {
         let mut key = SubjectKey::default();
         let mut dns = DnsRequest::default();
-        let (rejected, rows) = if !args.url.is_empty() {
+        let (rejected, rows) = if let Some(value) = &args.random_value {
+            if !args.url.is_empty() {
+                return Err(Error::Usage(
+                    "--url and --random-value: give one (--url URL --expect VALUE checks any file)"
+                        .into(),
+                ));
+            }
+            let profile = profile(&args.ca)?;
+            let Some(path) = profile.random_file_path() else {
+                return Err(Error::Flag {
+                    flag: "--random-value",
+                    value: value.clone(),
+                    problem: format!(
+                        "{} has no random-value file method (dcv profiles lists each CA's methods); check the value with check-dns",
+                        profile.ca
+                    ),
+                });
+            };
+            let (domains, rejected) = match check_subject(&args.source, &args.ca, out)? {
+                Some(s) => (s.domains, s.rejected),
+                None => domain_arguments(&args.source.domains),
+            };
+            if domains.is_empty() && rejected.is_empty() {
+                return Err(Error::Usage(
+                    "no names to check: with --random-value, name the domains (DOMAIN...) or give --csr".into(),
+                ));
+            }
+            key.expect = vec![format!("file {path} {value:?}")];
+            let expected = Expected::body(value);
+            let mut rows = Vec::new();
+            for name in &domains {
+                for &scheme in schemes(args.http.scheme) {
+                    rows.push(name_row(
+                        name,
+                        scheme,
+                        &args.http,
+                        &expected,
+                        path.trim_start_matches('/').to_owned(),
+                    ));
+                }
+            }
+            let subject = Subject {
+                expectation: Expectation {
+                    hashes: Hashes {
+                        md5: String::new(),
+                        sha256: String::new(),
+                    },
+                    tag: String::new(),
+                    token: None,
+                },
+                domains,
+                rejected: Vec::new(),
+                findings: Vec::new(),
+                csr_file: None,
+            };
+            dns = http_caa_request(&subject, args)?;
+            (rejected, rows)
+        } else if !args.url.is_empty() {
             if !args.source.domains.is_empty() {
                 return Err(Error::Usage(
                     "DOMAIN arguments do not apply to --url (the URL names its host)".into(),
@@ -141,6 +220,7 @@ impl CheckPlan {
                         .into(),
                 ));
             };
+            need_tag(&subject, &args.ca)?;
             let rows = file_rows(&subject, &args.http);
             key = subject_key(Some(&subject), Vec::new());
             dns = http_caa_request(&subject, args)?;
@@ -170,7 +250,20 @@ impl CheckPlan {
                 "give --csr CSR, or --md5 and --sha256 with DOMAIN names".into(),
             ));
         };
+        if args.method != Method::Txt {
+            need_tag(&subject, &args.ca)?;
+        }
+        if args.method == Method::Txt && args.random_value.is_none() {
+            return Err(Error::Usage(
+                "--method txt checks the CA portal's random value: give --random-value VALUE".into(),
+            ));
+        }
+        let random_txt = match (&args.random_value, args.method.txt()) {
+            (Some(v), true) => Some((txt_form(&args.ca)?, v.clone())),
+            _ => None,
+        };
         let dns = DnsRequest {
+            random_txt,
             expectation: args.method.cname().then(|| subject.expectation.clone()),
             domains: subject.domains.clone(),
             caa_issuers: caa_issuers(&args.ca)?,
@@ -279,21 +372,22 @@ impl Subject {
     }
 }
 
-/// The expectation for a CA profile, tag override and token.
+/// The expectation for a CA profile, tag override and token; the CA must
+/// have the methods built from the CSR's hashes (a tag).
 pub fn expectation(hashes: Hashes, ca: &CaOptions) -> Result<Expectation> {
+    let exp = lenient_expectation(hashes, ca)?;
+    if exp.tag.is_empty() {
+        return Err(no_tag(ca));
+    }
+    Ok(exp)
+}
+
+/// The expectation, with an empty tag for a CA without the CSR-hash
+/// methods (the CSR then only names the domains of a random-value check).
+fn lenient_expectation(hashes: Hashes, ca: &CaOptions) -> Result<Expectation> {
     let tag = match &ca.ca_tag {
         Some(t) => t.as_str().to_owned(),
-        None => {
-            let p = profile(ca)?;
-            p.tag.clone().ok_or_else(|| Error::Flag {
-                flag: "--ca",
-                value: p.name.clone(),
-                problem: format!(
-                    "{} has no method built from the CSR's hashes (no tag); check its random value with --random-value",
-                    p.ca
-                ),
-            })?
-        }
+        None => profile(ca)?.tag.unwrap_or_default(),
     };
     Ok(Expectation {
         hashes,
@@ -302,10 +396,33 @@ pub fn expectation(hashes: Hashes, ca: &CaOptions) -> Result<Expectation> {
     })
 }
 
+/// A CA profile without the CSR-hash methods was asked for them.
+fn no_tag(ca: &CaOptions) -> Error {
+    Error::Flag {
+        flag: "--ca",
+        value: ca.ca.clone(),
+        problem: "this CA has no method built from the CSR's hashes (no tag; dcv profiles lists its methods): check its random value with --random-value, or give --ca-tag".into(),
+    }
+}
+
+/// Fails unless the subject's CA has the CSR-hash methods.
+fn need_tag(subject: &Subject, ca: &CaOptions) -> Result<()> {
+    if subject.expectation.tag.is_empty() {
+        Err(no_tag(ca))
+    } else {
+        Ok(())
+    }
+}
+
 /// Every profile: the built-in file, then the `--ca-profile` files.
 pub fn profiles(ca: &CaOptions) -> Result<Profiles> {
+    profiles_from(&ca.ca_profile)
+}
+
+/// The built-in profiles, then those of these files (later ones override).
+pub fn profiles_from(paths: &[std::path::PathBuf]) -> Result<Profiles> {
     let mut texts: Vec<(String, String)> = Vec::new();
-    for path in &ca.ca_profile {
+    for path in paths {
         let shown = path.display().to_string();
         let bad = |problem: String| Error::Flag {
             flag: "--ca-profile",
@@ -324,13 +441,25 @@ pub fn profiles(ca: &CaOptions) -> Result<Profiles> {
         .chain(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())));
     Profiles::parse(files).map_err(|problem| Error::Flag {
         flag: "--ca-profile",
-        value: ca
-            .ca_profile
+        value: paths
             .iter()
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(", "),
         problem,
+    })
+}
+
+/// The `--ca` profile's random-value TXT form (`--random-value`).
+fn txt_form(ca: &CaOptions) -> Result<crate::profile::TxtForm> {
+    let p = profile(ca)?;
+    p.txt_form().ok_or_else(|| Error::Flag {
+        flag: "--ca",
+        value: p.name.clone(),
+        problem: format!(
+            "{} has no random-value DNS TXT method (dcv profiles lists each CA's methods)",
+            p.ca
+        ),
     })
 }
 
@@ -378,6 +507,7 @@ pub fn subject(source: &Source, ca: &CaOptions, out: &Output) -> Result<Subject>
         source.csr_options.no_verify_signature,
         ca,
         out,
+        false,
     )
 }
 
@@ -399,6 +529,7 @@ pub fn check_subject(
         source.csr_options.no_verify_signature,
         ca,
         out,
+        true,
     )
     .map(Some)
 }
@@ -410,6 +541,7 @@ fn resolve_subject(
     allow_bad_signature: bool,
     ca: &CaOptions,
     out: &Output,
+    lenient: bool,
 ) -> Result<Subject> {
     let mut findings = Vec::new();
     let mut csr_file = None;
@@ -464,7 +596,11 @@ fn resolve_subject(
         None => domains,
     };
     Ok(Subject {
-        expectation: expectation(hashes, ca)?,
+        expectation: if lenient {
+            lenient_expectation(hashes, ca)?
+        } else {
+            expectation(hashes, ca)?
+        },
         domains,
         rejected,
         findings,
@@ -824,6 +960,9 @@ fn dns_expects(args: &CheckDnsArgs) -> Vec<String> {
     if let Some(p) = &args.persist {
         out.push(format!("persist {}={}", p.issuer, p.accounturi));
     }
+    if let Some(v) = &args.random_value {
+        out.push(format!("txt random-value {v}"));
+    }
     out
 }
 
@@ -845,6 +984,7 @@ fn method_name(method: Method) -> &'static str {
     match method {
         Method::Cname => "cname",
         Method::Http => "http",
+        Method::Txt => "txt",
         Method::Any => "any",
     }
 }

@@ -23,6 +23,10 @@ pub const HASH_FILE_BODY: &str = "{SHA256}\n{TAG}[\n{TOKEN}]";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
+    /// Present in `dcv profiles --json` output, so that output is a profile file.
+    #[serde(default)]
+    #[allow(dead_code)]
+    schema_version: Option<u32>,
     profiles: Vec<Profile>,
 }
 
@@ -57,6 +61,14 @@ pub enum Redirects {
     Refuse,
 }
 
+impl Redirects {
+    pub fn label(self) -> &'static str {
+        match self {
+            Redirects::Refuse => "refuse (a redirect fails the HTTP check)",
+        }
+    }
+}
+
 /// Where a rule comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +86,24 @@ pub struct SourceRef {
 pub enum AdnRule {
     Walk,
     Fqdn,
+}
+
+impl AdnRule {
+    pub fn label(self) -> &'static str {
+        match self {
+            AdnRule::Walk => "walk",
+            AdnRule::Fqdn => "fqdn",
+        }
+    }
+}
+
+impl Match {
+    pub fn label(self) -> &'static str {
+        match self {
+            Match::Exact => "exact",
+            Match::Contains => "contains",
+        }
+    }
 }
 
 /// How a TXT record must hold the value.

@@ -199,6 +199,7 @@ fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec
             };
             let caa = of(&[CheckKind::Caa]);
             let cname = of(&[CheckKind::Cname]);
+            let txt = of(&[CheckKind::Txt]);
             let http = of(&[CheckKind::Http, CheckKind::Https]);
             let all_pass =
                 |rs: &[&CheckResult]| !rs.is_empty() && rs.iter().all(|r| r.status == Status::Pass);
@@ -206,6 +207,9 @@ fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec
             let mut validated_by = Vec::new();
             if method.cname() && all_pass(&cname) {
                 validated_by.push("cname");
+            }
+            if method.txt() && all_pass(&txt) {
+                validated_by.push("txt");
             }
             if method.http() && all_pass(&http) {
                 validated_by.push("http");
@@ -216,6 +220,7 @@ fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec
                 (None, []) => {
                     let why: Vec<String> = cname
                         .iter()
+                        .chain(&txt)
                         .chain(&http)
                         .filter(|r| r.status != Status::Pass)
                         .map(|r| format!("{}: {}", r.check.label(), r.detail))
@@ -225,12 +230,10 @@ fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec
                 (None, methods) => {
                     let words: Vec<&str> = methods
                         .iter()
-                        .map(|m| {
-                            if *m == "cname" {
-                                "the DNS CNAME"
-                            } else {
-                                "the HTTP file"
-                            }
+                        .map(|m| match *m {
+                            "cname" => "the DNS CNAME",
+                            "txt" => "the random value's DNS TXT",
+                            _ => "the HTTP file",
                         })
                         .collect();
                     format!("the CA can validate it by {}", words.join(" and by "))

@@ -20,6 +20,7 @@ pub mod findings;
 pub mod generic;
 pub mod observe;
 pub mod persist;
+pub mod random_txt;
 pub mod wire;
 
 pub use generic::HostValue;
@@ -233,6 +234,8 @@ pub struct DnsRequest {
     pub persist: Option<crate::persist::PersistExpect>,
     /// `--account URI`: the CA account CAA `accounturi` is compared with.
     pub account: Option<String>,
+    /// `--random-value VALUE`: the CA profile's random-value TXT per domain.
+    pub random_txt: Option<(crate::profile::TxtForm, String)>,
 }
 
 impl Default for DnsRequest {
@@ -246,6 +249,7 @@ impl Default for DnsRequest {
             deadline: Duration::from_secs(30),
             persist: None,
             account: None,
+            random_txt: None,
         }
     }
 }
@@ -310,9 +314,23 @@ pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
         })
         .buffered(NAMES_IN_FLIGHT)
         .collect::<Vec<_>>();
-    let (cnames, caas, gc, gt, ps) = futures::join!(cnames, caas, generic_c, generic_t, persists);
-    for ((c, a), p) in cnames.into_iter().zip(caas).zip(ps) {
+    let randoms = stream::iter(&req.domains)
+        .map(|d| async move {
+            let (form, value) = req.random_txt.as_ref()?;
+            Some(
+                within(deadline, d.as_str(), CheckKind::Txt, "TXT", async {
+                    random_txt::random_txt_check(engine, form, value, d).await
+                })
+                .await,
+            )
+        })
+        .buffered(NAMES_IN_FLIGHT)
+        .collect::<Vec<_>>();
+    let (cnames, caas, gc, gt, ps, rs) =
+        futures::join!(cnames, caas, generic_c, generic_t, persists, randoms);
+    for (((c, a), p), r) in cnames.into_iter().zip(caas).zip(ps).zip(rs) {
         results.extend(c);
+        results.extend(r);
         results.extend(p);
         results.extend(a);
     }
