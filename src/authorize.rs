@@ -15,24 +15,14 @@ pub const CAA_METHOD_NOT_AUTHORIZED: &str = "caa_method_not_authorized";
 /// without such a CAA verdict for their name (no CAA check, a timed-out or
 /// failed one, which fails on its own) are left as they are.
 pub fn apply(results: &mut [CheckResult]) {
-    let caas: Vec<(String, Vec<&'static str>, String, Option<String>, Vec<(String, String)>)> =
-        results
-            .iter()
-            // A failed CAA reports its own refusal; only a CAA that names
-            // the CA but restricts the methods turns a method down here.
-            .filter(|r| r.check == CheckKind::Caa && r.status == Status::Pass)
-            .filter_map(|r| {
-                r.authorizes.as_ref().map(|a| {
-                    (
-                        r.domain.clone(),
-                        a.clone(),
-                        r.detail.clone(),
-                        r.adn.clone(),
-                        r.caa_restricted_by.clone(),
-                    )
-                })
-            })
-            .collect();
+    // Each name's passing CAA verdict, copied out so the results can be edited.
+    let caas: Vec<CheckResult> = results
+        .iter()
+        // A failed CAA reports its own refusal; only a CAA that names the
+        // CA but restricts the methods turns a method down here.
+        .filter(|r| r.check == CheckKind::Caa && r.status == Status::Pass && r.authorizes.is_some())
+        .cloned()
+        .collect();
     for r in results.iter_mut() {
         let Some(method) = r.check.br_method() else {
             continue;
@@ -40,18 +30,18 @@ pub fn apply(results: &mut [CheckResult]) {
         if r.status != Status::Pass {
             continue;
         }
-        let Some((_, allowed, caa_detail, adn, restricted)) =
-            caas.iter().find(|(d, ..)| *d == r.domain)
-        else {
+        let Some(caa) = caas.iter().find(|c| c.domain == r.domain) else {
             continue;
         };
+        let allowed = caa.authorizes.as_deref().unwrap_or_default();
+        let restricted = &caa.caa_restricted_by;
         if allowed.contains(&method.label()) {
             continue;
         }
-        let at = adn.as_deref().unwrap_or(&r.domain);
+        let at = caa.adn.as_deref().unwrap_or(&r.domain);
         let by: Vec<&str> = restricted.iter().map(|(shown, _)| shown.as_str()).collect();
         let property = if by.is_empty() {
-            caa_detail.clone()
+            caa.detail.clone()
         } else {
             format!("CAA at {at}. {}", by.join(", "))
         };
@@ -125,7 +115,11 @@ mod tests {
         apply(&mut rs);
         assert_eq!(rs[1].status, Status::Fail);
         assert_eq!(rs[1].reason_code, Some(CAA_METHOD_NOT_AUTHORIZED));
-        assert!(rs[1].detail.contains("validationmethods=ca-tbr-18"), "{}", rs[1].detail);
+        assert!(
+            rs[1].detail.contains("validationmethods=ca-tbr-18"),
+            "{}",
+            rs[1].detail
+        );
         let hint = rs[1].hint.as_deref().unwrap();
         assert!(
             hint.contains("validationmethods=ca-tbr-18,ca-tbr-7"),

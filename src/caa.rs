@@ -243,7 +243,10 @@ fn valid_account_uri(value: &str) -> bool {
     match value.split_once(':') {
         Some((scheme, rest)) => {
             !rest.is_empty()
-                && scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+                && scheme
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphabetic())
                 && scheme
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
@@ -328,7 +331,9 @@ pub fn evaluate(
                     account_other.push(uri.to_owned());
                     continue;
                 }
-                Some(_) => notes.push(format!("restricted to the CA account {uri} (RFC 8657), which is --account")),
+                Some(_) => notes.push(format!(
+                    "restricted to the CA account {uri} (RFC 8657), which is --account"
+                )),
             }
         }
         let methods: Vec<BrMethod> = match param("validationmethods") {
@@ -341,7 +346,9 @@ pub fn evaluate(
                     ));
                     continue;
                 };
-                notes.push(format!("restricted to the validation methods {list} (RFC 8657)"));
+                notes.push(format!(
+                    "restricted to the validation methods {list} (RFC 8657)"
+                ));
                 BrMethod::ALL
                     .into_iter()
                     .filter(|m| labels.iter().any(|l| m.named_by(l)))
@@ -475,7 +482,12 @@ mod tests {
         assert!(evaluate(&[rec(0, "issue", "sectigo.com")], true, SECTIGO, None).allows());
         // Only iodef: nothing restricts issuance.
         assert!(matches!(
-            evaluate(&[rec(0, "iodef", "mailto:x@example.com")], false, SECTIGO, None),
+            evaluate(
+                &[rec(0, "iodef", "mailto:x@example.com")],
+                false,
+                SECTIGO,
+                None
+            ),
             Verdict::NotGoverned { .. }
         ));
         // Critical unknown tag forbids; non-critical unknown is ignored.
@@ -498,7 +510,12 @@ mod tests {
             .allows()
         );
         // A repeated or malformed parameter makes that property unsatisfiable.
-        let v = evaluate(&[rec(0, "issue", "sectigo.com; a=1; a=2")], false, SECTIGO, None);
+        let v = evaluate(
+            &[rec(0, "issue", "sectigo.com; a=1; a=2")],
+            false,
+            SECTIGO,
+            None,
+        );
         assert!(
             matches!(&v, Verdict::Forbidden { reason, .. } if reason.contains("more than once")),
             "{v:?}"

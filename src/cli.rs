@@ -324,7 +324,8 @@ pub fn parse_random_value(s: &str) -> Result<String, String> {
         ));
     }
     let ok = (1..=255).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+        && s.bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
     if ok {
         Ok(s.to_owned())
     } else {

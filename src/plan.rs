@@ -255,7 +255,8 @@ impl CheckPlan {
         }
         if args.method == Method::Txt && args.random_value.is_none() {
             return Err(Error::Usage(
-                "--method txt checks the CA portal's random value: give --random-value VALUE".into(),
+                "--method txt checks the CA portal's random value: give --random-value VALUE"
+                    .into(),
             ));
         }
         let random_txt = match (&args.random_value, args.method.txt()) {

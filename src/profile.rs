@@ -305,9 +305,8 @@ impl Profile {
                             .strip_prefix("/.well-known/pki-validation/")
                             .is_some_and(|f| {
                                 !f.is_empty()
-                                    && f.bytes().all(|b| {
-                                        b.is_ascii_alphanumeric() || b"._-".contains(&b)
-                                    })
+                                    && f.bytes()
+                                        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
                             });
                     if !hash && !random {
                         return bad(format!(
@@ -342,7 +341,13 @@ impl Profile {
                 }
             }
         }
-        if self.methods.iter().filter(|m| matches!(m, MethodForm::Txt { .. })).count() > 1 {
+        if self
+            .methods
+            .iter()
+            .filter(|m| matches!(m, MethodForm::Txt { .. }))
+            .count()
+            > 1
+        {
             return bad("more than one txt form".into());
         }
         Ok(())
@@ -358,11 +363,12 @@ pub struct Profiles {
 
 impl Profiles {
     /// Parses profile file texts in order (`(name, text)`: the name for errors).
-    pub fn parse<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Profiles, String> {
+    pub fn parse<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Profiles, String> {
         let mut list: Vec<Profile> = Vec::new();
         for (origin, text) in files {
-            let file: File =
-                serde_json::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+            let file: File = serde_json::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
             for p in file.profiles {
                 p.validate().map_err(|e| format!("{origin}: {e}"))?;
                 match list.iter_mut().find(|q| q.name == p.name) {
@@ -398,8 +404,14 @@ mod tests {
         let p = Profiles::parse([("built-in", BUILT_IN)]).unwrap();
         assert!(p.list.iter().all(|x| !x.sources.is_empty()));
         // SPEC section 1's table, unchanged.
-        assert_eq!(p.get("sectigo").unwrap().tag.as_deref(), Some("sectigo.com"));
-        assert_eq!(p.get("comodo").unwrap().tag.as_deref(), Some("comodoca.com"));
+        assert_eq!(
+            p.get("sectigo").unwrap().tag.as_deref(),
+            Some("sectigo.com")
+        );
+        assert_eq!(
+            p.get("comodo").unwrap().tag.as_deref(),
+            Some("comodoca.com")
+        );
         assert_eq!(p.get("sslcom").unwrap().tag.as_deref(), Some("ssl.com"));
         assert_eq!(
             p.get("sectigo").unwrap().caa_issuers,
@@ -464,7 +476,9 @@ mod tests {
                 "{bad}"
             );
         }
-        let ok = with(r#"{"method": "file", "path": "/.well-known/pki-validation/fileauth.txt", "body": "{RANDOM}", "adn": "fqdn"}"#);
+        let ok = with(
+            r#"{"method": "file", "path": "/.well-known/pki-validation/fileauth.txt", "body": "{RANDOM}", "adn": "fqdn"}"#,
+        );
         assert!(Profiles::parse([("f", ok.as_str())]).is_ok());
         let unsourced = with("").replace(
             r#"[{"url": "https://x.example/", "read": "2026-01-02", "covers": "all"}]"#,

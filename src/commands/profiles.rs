@@ -71,8 +71,6 @@ impl Report for ProfilesReport {
 
 pub fn run(args: &ProfilesArgs, out: &mut Output) -> Result<ExitCode> {
     let all = crate::plan::profiles_from(&args.ca_profile)?;
-    out.emit(&ProfilesReport {
-        profiles: all.list,
-    })?;
+    out.emit(&ProfilesReport { profiles: all.list })?;
     Ok(ExitCode::Success)
 }

@@ -117,9 +117,7 @@ pub fn run(args: &TxtArgs, out: &mut Output) -> Result<ExitCode> {
         Some(arg) => {
             let loaded = crate::plan::load_csr(arg, args.csr_options.no_verify_signature, out)?;
             if !args.domains.is_empty() {
-                return Err(Error::Usage(
-                    "give DOMAIN names or --csr, not both".into(),
-                ));
+                return Err(Error::Usage("give DOMAIN names or --csr, not both".into()));
             }
             (loaded.csr.domains, loaded.csr.rejected)
         }

@@ -63,15 +63,15 @@ pub async fn random_txt_check(
     .await;
     let lookups: Vec<Lookup> = walks.iter().filter_map(|w| w.last().cloned()).collect();
     let mut result = txt_result(engine, form, value, domain, &candidates, &walks, &lookups);
-    if result.status == Status::Fail && result.reason_code == Some(TXT_MISSING) {
-        if let Some((d, code, adn)) =
+    if result.status == Status::Fail
+        && result.reason_code == Some(TXT_MISSING)
+        && let Some((d, code, adn)) =
             look_for_mistakes(engine, form, value, &candidates, &walks, &lookups).await
-        {
-            result.detail = d.reason;
-            result.hint = Some(d.hint);
-            result.reason_code = Some(code);
-            result.adn = Some(adn);
-        }
+    {
+        result.detail = d.reason;
+        result.hint = Some(d.hint);
+        result.reason_code = Some(code);
+        result.adn = Some(adn);
     }
     let relied: Vec<Lookup> = relied_on(&result, &candidates, &walks)
         .iter()
@@ -183,7 +183,10 @@ fn txt_result(
         hint.push_str(&diagnose::negative_caching(&zone, ttl));
     }
     fail(
-        format!("no TXT with the random value at any ADN: {}", parts.join(", ")),
+        format!(
+            "no TXT with the random value at any ADN: {}",
+            parts.join(", ")
+        ),
         hint,
         TXT_MISSING,
     )
@@ -257,7 +260,8 @@ async fn look_for_mistakes(
                 Diagnosis {
                     reason: format!(
                         "{}. is a CNAME to {}., where the TXT record belongs; the name it points to holds no TXT with the value",
-                        w[0].name, w[w.len() - 1].name
+                        w[0].name,
+                        w[w.len() - 1].name
                     ),
                     hint: format!(
                         "delete the CNAME and create the TXT record: {}",
@@ -307,7 +311,11 @@ async fn look_for_mistakes(
     // The zone appended twice: `_pki-validation.example.com.example.com`.
     let mut doubled: Vec<(usize, String, String)> = Vec::new();
     for (i, l) in lookups.iter().enumerate() {
-        let mut zones: Vec<String> = l.observations.iter().filter_map(|o| o.zone.clone()).collect();
+        let mut zones: Vec<String> = l
+            .observations
+            .iter()
+            .filter_map(|o| o.zone.clone())
+            .collect();
         zones.push(candidates[i].clone());
         zones.sort();
         zones.dedup();

@@ -480,7 +480,8 @@ fn caa_cases() {
 fn caa_validationmethods_decide_whether_the_cname_counts() {
     let c = csr("rsa2048_multi.pem");
     // (CAA issue value, exit, cname status, caa status, authorizes, words)
-    let cases: Vec<(&str, i32, &str, &str, Vec<&str>, Vec<&str>)> = vec![
+    type Case<'a> = (&'a str, i32, &'a str, &'a str, Vec<&'a str>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
         (
             "sectigo.com; validationmethods=ca-tbr-7",
             0,
