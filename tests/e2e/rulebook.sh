@@ -129,4 +129,47 @@ run 1 '(.names[] | select(.domain == "www.example.com")).ok == false' \
     '(.results[] | select(.check == "cname" and .domain == "www.example.com")).status == "fail"' \
     -- check --csr "$csr" www.example.com --http-port 9 --resolve www.example.com:127.0.0.1
 
+# 4. The random-value TXT (Sectigo's _pki-validation form), the line
+#    `dcv txt --format zone` prints pasted as is.
+value='QCw6C+nYGM6BSxgW0gd3Ig=='
+txt='(.results[] | select(.check == "txt" and .domain == "www.example.com"))'
+line=$("$DCV" txt --random-value "$value" www.example.com --format zone | grep -v '^;')
+grep -Fq "_pki-validation.example.com." <<<"$line" || fail "dcv txt printed: $line"
+tcheck() { # WANT_EXIT FILTER... (check-dns --random-value for www.example.com)
+    local want=$1; shift
+    run "$want" "$@" -- check-dns --random-value "$value" www.example.com "${extra[@]}"
+}
+extra=()
+printf '%s\n' "$line" | write_zone
+tcheck 0 "$txt.status == \"pass\"" "$txt.adn == \"example.com\"" "$txt.br_label == \"ca-tbr-7\""
+# Mistakes: quotes pasted into the value, the bare name, the zone twice,
+# a CNAME where the TXT belongs, another order's value, nothing at all.
+printf '_pki-validation TXT "\\"%s\\""\n' "$value" | write_zone
+tcheck 1 "$txt.detail | contains(\"quotation marks\")"
+printf '@ TXT "%s"\n' "$value" | write_zone
+tcheck 1 "$txt.detail | contains(\"instead of _pki-validation.example.com\")"
+printf '_pki-validation.example.com TXT "%s"\n' "$value" | write_zone
+tcheck 1 "$txt.detail | contains(\"appended twice\")"
+printf '_pki-validation CNAME dcv.example.com.\n' | write_zone
+tcheck 1 "$txt.detail | contains(\"CNAME\")"
+printf '_pki-validation TXT "AAAAotherorder0000000=="\n' | write_zone
+tcheck 1 "$txt.detail | contains(\"another value\")"
+printf '' | write_zone
+tcheck 1 "$txt.detail | contains(\"NXDOMAIN\")" "$txt.hint | contains(\"120s\")"
+# A CAA that allows only the file fails the TXT; dcv check counts the TXT.
+printf '%s\n@ CAA 0 issue "sectigo.com; validationmethods=ca-tbr-18"\n' "$line" | write_zone
+tcheck 1 "$txt.status == \"fail\"" "$txt.detail | contains(\"ca-tbr-7\")"
+printf '%s\n' "$line" | write_zone
+run 0 '([.names[].validated_by] | all(. == ["txt"]))' \
+    -- check --csr "$csr" --method txt --random-value "$value" www.example.com example.com
+
+# 5. DigiCert's TXT form (the value in a TXT record at the domain), as dcv txt renders it.
+extra=(--ca digicert)
+dline=$("$DCV" txt --ca digicert --random-value "$value" www.example.com --format zone | grep -v '^;')
+grep -Eq '^example\.com\.' <<<"$dline" || fail "dcv txt --ca digicert printed: $dline"
+printf '%s\n' "$dline" | write_zone
+tcheck 0 "$txt.status == \"pass\""
+printf '@ TXT "2024 other"\n' | write_zone
+tcheck 1 "$txt.status == \"fail\""
+
 say "all passed"
