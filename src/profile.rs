@@ -27,6 +27,9 @@ struct File {
     #[serde(default)]
     #[allow(dead_code)]
     schema_version: Option<u32>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    ok: Option<bool>,
     profiles: Vec<Profile>,
 }
 

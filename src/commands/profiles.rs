@@ -14,6 +14,7 @@ use crate::profile::{MethodForm, Profile};
 
 #[derive(Serialize)]
 pub struct ProfilesReport {
+    ok: bool,
     profiles: Vec<Profile>,
 }
 
@@ -71,6 +72,9 @@ impl Report for ProfilesReport {
 
 pub fn run(args: &ProfilesArgs, out: &mut Output) -> Result<ExitCode> {
     let all = crate::plan::profiles_from(&args.ca_profile)?;
-    out.emit(&ProfilesReport { profiles: all.list })?;
+    out.emit(&ProfilesReport {
+        ok: true,
+        profiles: all.list,
+    })?;
     Ok(ExitCode::Success)
 }
