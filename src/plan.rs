@@ -544,6 +544,8 @@ fn resolve_subject(
     out: &Output,
     lenient: bool,
 ) -> Result<Subject> {
+    // An unknown --ca is bad usage, said before any file is read.
+    profile(ca)?;
     let mut findings = Vec::new();
     let mut csr_file = None;
     let (hashes, csr_names, mut rejected) = match (csr, hashes) {
