@@ -8,15 +8,12 @@ use serde::Serialize;
 
 use crate::artifacts::CnamePlacement;
 use crate::cli::{CnameFormat, TxtArgs};
-use crate::commands::cname::covers_summary;
+use crate::commands::cname::{RecordLine, write_records};
 use crate::error::{Error, Result};
 use crate::exit_codes::ExitCode;
 use crate::names::{DnsName, Rejection};
 use crate::output::{Output, Render, Report};
 use crate::profile::TxtForm;
-
-/// TTL written in zone format: short, so a corrected record is seen soon.
-const ZONE_TTL: u32 = 300;
 
 /// One record to publish.
 #[derive(Debug, Clone, Serialize)]
@@ -70,36 +67,25 @@ pub fn plan_txts(
 
 impl Report for TxtReport {
     fn human(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
-        let p = cx.paint;
-        match self.format {
-            CnameFormat::Zone => {
-                for r in &self.records {
-                    writeln!(out, "; covers {}", covers_summary(&r.covers))?;
-                    // The value holds no quote or backslash (checked when parsed).
-                    writeln!(out, "{}\t{ZONE_TTL}\tIN\tTXT\t\"{}\"", r.name, r.value)?;
-                }
-                for r in &self.rejected {
-                    writeln!(out, "; rejected {}: {}", r.name, r.reason)?;
-                }
-            }
-            CnameFormat::Text => {
-                for r in &self.records {
-                    writeln!(out, "{} TXT \"{}\"", r.name, r.value)?;
-                    writeln!(
-                        out,
-                        "  {}",
-                        p.dim(&format!(
-                            "covers {} (enter the value without quotes in a provider's form)",
-                            covers_summary(&r.covers)
-                        ))
-                    )?;
-                }
-                for r in &self.rejected {
-                    writeln!(out, "{} {}: {}", p.bad("Rejected"), r.name, r.reason)?;
-                }
-            }
-        }
-        Ok(())
+        // The value holds no quote or backslash (checked when parsed).
+        let lines: Vec<RecordLine> = self
+            .records
+            .iter()
+            .map(|r| RecordLine {
+                name: &r.name,
+                rtype: "TXT",
+                rdata: format!("\"{}\"", r.value),
+                covers: &r.covers,
+            })
+            .collect();
+        write_records(
+            out,
+            cx,
+            self.format,
+            &lines,
+            &self.rejected,
+            " (enter the value without quotes in a provider's form)",
+        )
     }
 }
 

@@ -11,10 +11,10 @@ use futures::future::join_all;
 use super::diagnose::{self, Diagnosis};
 use super::engine::{Engine, Lookup};
 use super::findings::STALE_SECONDARY_HINT;
-use super::generic::{shown_txts, txt_with_alias, txts_of};
+use super::generic::{shown_txts, txt_with_alias, txts_of, wrong_txts};
 use super::observe::{
-    Seen, attempts, classify_walk, differing, first_negative, holds, lookups_security, relied_on,
-    server_failures, servers_line, walk_attempts,
+    attempts, classify_walk, differing, first_negative, holds, lookups_security, misses,
+    partly_held, relied_on, server_failures, servers_line, walk_attempts,
 };
 use super::{Answer, RType};
 use crate::names::DnsName;
@@ -62,7 +62,7 @@ pub async fn random_txt_check(
     }))
     .await;
     let lookups: Vec<Lookup> = walks.iter().filter_map(|w| w.last().cloned()).collect();
-    let mut result = txt_result(engine, form, value, domain, &candidates, &walks, &lookups);
+    let mut result = txt_result(engine, form, value, domain, &candidates, &lookups);
     if result.status == Status::Fail
         && result.reason_code == Some(TXT_MISSING)
         && let Some((d, code, adn)) =
@@ -87,7 +87,6 @@ fn txt_result(
     value: &str,
     domain: &DnsName,
     candidates: &[String],
-    walks: &[Vec<Lookup>],
     lookups: &[Lookup],
 ) -> CheckResult {
     let mode = engine.config().mode;
@@ -130,13 +129,11 @@ fn txt_result(
             .with_reason_code(code)
     };
     // 1. On some servers only: a stale nameserver.
-    if let Some(i) = (0..lookups.len()).find(|&i| seen[i].contains(&Seen::Match)) {
-        let n_ok = seen[i].iter().filter(|s| **s == Seen::Match).count();
+    if let Some((i, n_ok, asked)) = partly_held(&seen) {
         return fail(
             format!(
-                "{}. has the random value on {n_ok} of {} servers only; {}",
+                "{}. has the random value on {n_ok} of {asked} servers only; {}",
                 lookups[i].name,
-                seen[i].len(),
                 differing(&lookups[i], &seen[i])
             ),
             STALE_SECONDARY_HINT.into(),
@@ -146,7 +143,7 @@ fn txt_result(
     }
     // 2. TXT records without the value: the closest one explained.
     for (i, l) in lookups.iter().enumerate() {
-        let Some(txts) = wrong_records(l, &seen[i]) else {
+        let Some(txts) = wrong_txts(l, &seen[i]) else {
             continue;
         };
         let (d, code) = wrong_value(form, value, &txts, &record(&candidates[i]));
@@ -157,23 +154,7 @@ fn txt_result(
         return fail(detail, hint, "server_failure");
     }
     // 4. Nothing at any candidate (the caller looks for the usual mistakes).
-    let parts: Vec<String> = lookups
-        .iter()
-        .zip(&seen)
-        .zip(walks)
-        .map(|((l, s), w)| {
-            let kind = if s.iter().all(|x| matches!(x, Seen::NxDomain(_))) {
-                "NXDOMAIN"
-            } else {
-                "NODATA"
-            };
-            if w.len() > 1 {
-                format!("{}. (alias of {}.) {kind}", l.name, w[0].name)
-            } else {
-                format!("{}. {kind}", l.name)
-            }
-        })
-        .collect();
+    let parts = misses(lookups, &seen);
     let mut hint = format!(
         "publish {}",
         record(candidates.last().map(String::as_str).unwrap_or(""))
@@ -337,18 +318,6 @@ async fn look_for_mistakes(
         }
     }
     None
-}
-
-/// The TXT set a server returned when it was judged wrong.
-fn wrong_records(l: &Lookup, seen: &[Seen]) -> Option<Vec<String>> {
-    l.observations.iter().zip(seen).find_map(|(o, s)| match s {
-        Seen::Wrong(_) => o
-            .result
-            .as_ref()
-            .ok()
-            .map(|a| txts_of(a, &l.name).into_iter().cloned().collect()),
-        _ => None,
-    })
 }
 
 #[cfg(test)]
