@@ -20,28 +20,6 @@ csr="$here/tests/fixtures/rsa2048_multi.pem"
 need knotd:knot jq:jq
 find_dcv
 
-mkdir -p "$tmp/zones" "$tmp/db" "$tmp/run"
-cat >"$tmp/knot.conf" <<CONF
-server:
-    rundir: "$tmp/run"
-    listen: 127.0.0.1@$port
-database:
-    storage: "$tmp/db"
-control:
-    listen: "$tmp/run/knot.sock"
-log:
-  - target: "$tmp/knot.log"
-    any: info
-template:
-  - id: default
-    storage: "$tmp/zones"
-    zonefile-sync: -1
-    journal-content: none
-zone:
-  - domain: example.com
-    file: example.com.zone
-CONF
-
 serial=1
 write_zone() { # extra lines on stdin
     {
@@ -55,21 +33,14 @@ write_zone() { # extra lines on stdin
     serial=$((serial + 1))
     knotc -b zone-reload example.com >/dev/null || fail "zone-reload"
 }
-knotc() { command knotc -c "$tmp/knot.conf" "$@"; }
 
-echo "" >"$tmp/zones/example.com.zone"
+mkdir -p "$tmp/zones"
 {
     echo "\$ORIGIN example.com."
     echo "@ SOA ns1.example.com. hostmaster.example.com. 0 3600 600 86400 120"
     echo "@ NS ns1.example.com."
 } >"$tmp/zones/example.com.zone"
-knotd -c "$tmp/knot.conf" &
-knot_pid=$!
-for _ in $(seq 50); do
-    knotc zone-status example.com >/dev/null 2>&1 && break
-    sleep 0.1
-done
-knotc zone-status example.com >/dev/null 2>&1 || { cat "$tmp/knot.log" >&2; fail "knotd did not start"; }
+knot_start "127.0.0.1@$port" example.com
 say "knotd $(knotd --version | awk '{print $NF}') on 127.0.0.1:$port"
 
 # run WANT_EXIT JQ_FILTER... -- DCV_ARGS...: every filter must print true.
