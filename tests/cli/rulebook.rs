@@ -323,3 +323,84 @@ fn the_random_value_file_is_fetched_at_the_profile_path() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// check-http asks the CAA of the names it resolves: the file (ca-tbr-18)
+/// fails when the CAA lets the CA use only the DNS methods.
+#[test]
+fn check_http_fails_a_file_the_caa_does_not_authorize() {
+    let csr = "rsa2048_multi.pem";
+    let r = crate::support::recorded(csr);
+    let path = format!("/.well-known/pki-validation/{}.txt", r.md5);
+    let body = format!("{}\nsectigo.com", r.sha256);
+    let web = TestServer::http("127.0.0.1", move |q: &Request| {
+        if q.path == path {
+            Reply::ok(body.clone())
+        } else {
+            Reply::status(404)
+        }
+    });
+    let run = |caa: &str| {
+        let dns = DnsServer::start(vec![zone().a("www.example.com", Ipv4Addr::LOCALHOST).caa(
+            "example.com",
+            0,
+            "issue",
+            caa,
+        )]);
+        let out = dcv()
+            .args(["--json", "check-http", "--timeout", "3", "-4", "--csr"])
+            .arg(fixture(csr))
+            .args(["--resolver", &dns.addr.to_string()])
+            .args(["--http-port", &web.port().to_string(), "www.example.com"])
+            .output()
+            .unwrap();
+        (out.status.code().unwrap(), json(&out))
+    };
+    let (code, doc) = run("sectigo.com; validationmethods=ca-tbr-7");
+    assert_eq!(code, 1, "{doc:#}");
+    let http = result(&doc, "www.example.com", "http");
+    assert_eq!(http["status"], "fail");
+    assert!(
+        detail(http).contains("validationmethods=ca-tbr-7,ca-tbr-18"),
+        "{http:#}"
+    );
+    assert_eq!(result(&doc, "www.example.com", "caa")["status"], "pass");
+    let (code, doc) = run("sectigo.com; validationmethods=ca-tbr-18");
+    assert_eq!(code, 0, "{doc:#}");
+}
+
+/// -v names each method's BR label, as the CA logs it; the default form does not.
+#[test]
+fn verbose_output_names_the_br_label() {
+    let s = DnsServer::start(vec![zone().txt("_pki-validation.example.com", &[V])]);
+    let human = |verbose: bool| {
+        let mut cmd = dcv();
+        if verbose {
+            cmd.arg("-v");
+        }
+        let out = cmd
+            .args([
+                "--color",
+                "never",
+                "check-dns",
+                "--recursive",
+                "--timeout",
+                "2",
+            ])
+            .args([
+                "--resolver",
+                &s.addr.to_string(),
+                "--random-value",
+                V,
+                "www.example.com",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let v = human(true);
+    assert!(
+        v.contains("PASS txt   www.example.com (at example.com) [ca-tbr-7]:"),
+        "{v}"
+    );
+    assert!(!human(false).contains("[ca-tbr-7]"));
+}
