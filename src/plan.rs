@@ -272,7 +272,14 @@ impl CheckPlan {
             deadline: deadline(&args.network),
             ..DnsRequest::default()
         };
-        let key = subject_key(Some(&subject), Vec::new());
+        // The random value is part of what the report is of (corroborate matches it).
+        let expect = args
+            .random_value
+            .iter()
+            .filter(|_| args.method.txt())
+            .map(|v| format!("txt random-value {v}"))
+            .collect();
+        let key = subject_key(Some(&subject), expect);
         let http = if args.method.http() {
             file_rows(&subject, &args.http)
         } else {

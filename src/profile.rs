@@ -383,12 +383,6 @@ impl Profiles {
         Ok(Profiles { list })
     }
 
-    /// The built-in profiles only.
-    pub fn built_in() -> Profiles {
-        Profiles::parse([("built-in profiles", BUILT_IN)])
-            .unwrap_or_else(|e| unreachable!("the built-in profile file is checked by tests: {e}"))
-    }
-
     pub fn get(&self, name: &str) -> Option<&Profile> {
         self.list.iter().find(|p| p.name.eq_ignore_ascii_case(name))
     }
