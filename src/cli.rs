@@ -202,10 +202,10 @@ pub enum Command {
     )]
     Emails(EmailsArgs),
 
-    /// Check the DNS CNAME (or --cname/--txt values) and CAA on the authoritative servers
+    /// Check the DNS CNAME (or --random-value, --cname/--txt values) and CAA on the authoritative servers
     #[command(
         name = "check-dns",
-        after_help = "Examples:\n  dcv check-dns --csr request.csr\n  dcv check-dns --csr request.csr --wait 10m www.example.com\n  dcv check-dns --txt _dnsauth.example.com=2024abcdef example.com\n\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
+        after_help = "Examples:\n  dcv check-dns --csr request.csr\n  dcv check-dns --csr request.csr --wait 10m www.example.com\n  dcv check-dns --txt _dnsauth.example.com=2024abcdef example.com\n  dcv check-dns --random-value 'QCw6C+nYGM6BSxgW0gd3Ig==' www.example.com\n\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
     )]
     CheckDns(CheckDnsArgs),
 
@@ -216,9 +216,9 @@ pub enum Command {
     )]
     CheckHttp(CheckHttpArgs),
 
-    /// Everything at once: input, CAA, DNS CNAME and HTTP file, one verdict per name
+    /// Everything at once: input, CAA, DNS CNAME (or random-value TXT) and HTTP file, one verdict per name
     #[command(
-        after_help = "Examples:\n  dcv check --csr request.csr\n  dcv check --csr request.csr --method cname --wait 15m\n  dcv check --csr request.csr --json www.example.com\n\nA name passes when its CAA allows the CA and one selected method (--method) passes.\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
+        after_help = "Examples:\n  dcv check --csr request.csr\n  dcv check --csr request.csr --method cname --wait 15m\n  dcv check --csr request.csr --json www.example.com\n\nA name passes when its CAA allows the CA and one selected method (--method) that the CAA\nauthorizes (validationmethods) passes.\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
     )]
     Check(CheckArgs),
 
