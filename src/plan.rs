@@ -955,6 +955,11 @@ fn persist_request(dns: &mut DnsRequest, p: &PersistExpect, source: &CheckSource
     dns.expectation = None;
     dns.persist = Some(p.clone());
     dns.caa_issuers = vec![p.issuer.clone()];
+    // The record names the account: a CAA accounturi is compared with it
+    // unless --account says otherwise.
+    if dns.account.is_none() {
+        dns.account = Some(p.accounturi.clone());
+    }
     Ok(())
 }
 

@@ -126,7 +126,7 @@ fn caa_result(
                     CheckKind::Caa,
                     Status::Fail,
                     format!(
-                        "CAA at {name}. names {} ({}) only for validation methods the CA's DCV methods are not: {} (ca-tbr-7 is the CNAME/TXT, ca-tbr-18 the HTTP file; ACME's dns-01/http-01 are other mechanisms)",
+                        "CAA at {name}. names {} ({}) only for other validation methods: {} (the CNAME and TXT are ca-tbr-7, the HTTP file ca-tbr-18, the persistent TXT ca-tbr-22; ACME's dns-01 and http-01 are other mechanisms)",
                         g.issuer,
                         g.tag,
                         listed.join(", ")

@@ -404,3 +404,35 @@ fn verbose_output_names_the_br_label() {
     );
     assert!(!human(false).contains("[ca-tbr-7]"));
 }
+
+/// --persist names the account: a CAA accounturi is compared with it, and
+/// ca-tbr-22 (or ACME's dns-persist-01) must be allowed.
+#[test]
+fn persist_takes_its_account_and_label_to_the_caa() {
+    let acct = "https://ca.example/acct/1";
+    let run = |caa: &str| {
+        let s = DnsServer::start(vec![
+            zone()
+                .txt(
+                    "_validation-persist.example.com",
+                    &[&format!("ca.example; accounturi={acct}")],
+                )
+                .caa("example.com", 0, "issue", caa),
+        ]);
+        check(
+            &s,
+            &["--persist", &format!("ca.example={acct}"), "example.com"],
+        )
+    };
+    let (code, doc) = run(&format!("ca.example; accounturi={acct}"));
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        result(&doc, "example.com", "persist")["br_label"],
+        "ca-tbr-22"
+    );
+    let (code, _) = run("ca.example; validationmethods=dns-persist-01");
+    assert_eq!(code, 0);
+    let (code, doc) = run("ca.example; validationmethods=ca-tbr-7");
+    assert_eq!(code, 1);
+    assert_eq!(result(&doc, "example.com", "persist")["status"], "fail");
+}
