@@ -166,19 +166,7 @@ impl CheckPlan {
                 ));
             }
             key.expect = vec![format!("file {path} {value:?}")];
-            let expected = Expected::body(value);
-            let mut rows = Vec::new();
-            for name in &domains {
-                for &scheme in schemes(args.http.scheme) {
-                    rows.push(name_row(
-                        name,
-                        scheme,
-                        &args.http,
-                        &expected,
-                        path.trim_start_matches('/').to_owned(),
-                    ));
-                }
-            }
+            let rows = random_file_rows(&domains, &args.http, path, value);
             let subject = Subject {
                 expectation: Expectation {
                     hashes: Hashes {
@@ -250,7 +238,11 @@ impl CheckPlan {
                 "give --csr CSR, or --md5 and --sha256 with DOMAIN names".into(),
             ));
         };
-        if args.method != Method::Txt {
+        // A CA without the CSR-hash methods (DigiCert) is checked by its
+        // random-value methods only: --method txt, or any with --random-value.
+        let hashless = subject.expectation.tag.is_empty();
+        if args.method != Method::Txt && (args.random_value.is_none() || args.method != Method::Any)
+        {
             need_tag(&subject, &args.ca)?;
         }
         if args.method == Method::Txt && args.random_value.is_none() {
@@ -265,7 +257,7 @@ impl CheckPlan {
         };
         let dns = DnsRequest {
             random_txt,
-            expectation: args.method.cname().then(|| subject.expectation.clone()),
+            expectation: (args.method.cname() && !hashless).then(|| subject.expectation.clone()),
             domains: subject.domains.clone(),
             caa_issuers: caa_issuers(&args.ca)?,
             account: args.caa.account.clone(),
@@ -280,10 +272,16 @@ impl CheckPlan {
             .map(|v| format!("txt random-value {v}"))
             .collect();
         let key = subject_key(Some(&subject), expect);
-        let http = if args.method.http() {
-            file_rows(&subject, &args.http)
-        } else {
-            Vec::new()
+        let http = match (&args.random_value, args.method.http()) {
+            (_, false) => Vec::new(),
+            (Some(value), true) if hashless => {
+                let p = profile(&args.ca)?;
+                match p.random_file_path() {
+                    Some(path) => random_file_rows(&subject.domains, &args.http, path, value),
+                    None => Vec::new(),
+                }
+            }
+            (_, true) => file_rows(&subject, &args.http),
         };
         let plan = CheckPlan {
             preflight: preflight_results(&subject),
@@ -826,6 +824,25 @@ fn file_rows(subject: &Subject, http: &HttpOptions) -> Vec<Row> {
     for name in &subject.domains {
         for &scheme in schemes(http.scheme) {
             rows.push(name_row(name, scheme, http, &expected, exp.file_path()));
+        }
+    }
+    rows
+}
+
+/// A CA's random-value file (its profile's path, the value as the body) on
+/// every name and selected scheme.
+fn random_file_rows(domains: &[DnsName], http: &HttpOptions, path: &str, value: &str) -> Vec<Row> {
+    let expected = Expected::body(value);
+    let mut rows = Vec::new();
+    for name in domains {
+        for &scheme in schemes(http.scheme) {
+            rows.push(name_row(
+                name,
+                scheme,
+                http,
+                &expected,
+                path.trim_start_matches('/').to_owned(),
+            ));
         }
     }
     rows

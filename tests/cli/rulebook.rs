@@ -436,3 +436,53 @@ fn persist_takes_its_account_and_label_to_the_caa() {
     assert_eq!(code, 1);
     assert_eq!(result(&doc, "example.com", "persist")["status"], "fail");
 }
+
+/// A CA without the CSR-hash methods (DigiCert) is checked by `dcv check`
+/// through its random-value methods: the TXT and fileauth.txt.
+#[test]
+fn check_uses_the_random_value_methods_of_a_hashless_profile() {
+    let s = DnsServer::start(vec![zone().txt("example.com", &["2024abcdef"])]);
+    let web = TestServer::http("127.0.0.1", |q: &Request| {
+        if q.path == "/.well-known/pki-validation/fileauth.txt" {
+            Reply::ok("2024abcdef")
+        } else {
+            Reply::status(404)
+        }
+    });
+    let run = |extra: &[&str]| {
+        let out = dcv()
+            .args([
+                "--json",
+                "check",
+                "--recursive",
+                "--timeout",
+                "2",
+                "--ca",
+                "digicert",
+            ])
+            .arg("--csr")
+            .arg(fixture("ec256_wildcard.pem"))
+            .args(["--resolver", &s.addr.to_string()])
+            .args(["--resolve", "example.com:127.0.0.1"])
+            .args(["--http-port", &web.port().to_string()])
+            .args(extra)
+            .output()
+            .unwrap();
+        (out.status.code().unwrap(), json(&out))
+    };
+    let (code, doc) = run(&["--random-value", "2024abcdef"]);
+    assert_eq!(code, 0, "{doc:#}");
+    let names = doc["names"].as_array().unwrap();
+    let plain = names.iter().find(|n| n["domain"] == "example.com").unwrap();
+    assert_eq!(plain["validated_by"], serde_json::json!(["txt", "http"]));
+    let wild = names
+        .iter()
+        .find(|n| n["domain"] == "*.example.com")
+        .unwrap();
+    assert_eq!(wild["validated_by"], serde_json::json!(["txt"]));
+    // The CSR-hash methods do not exist for this CA: bad usage.
+    let (code, _) = run(&["--method", "cname"]);
+    assert_eq!(code, 2);
+    let (code, _) = run(&[]);
+    assert_eq!(code, 2);
+}
