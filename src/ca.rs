@@ -1,56 +1,21 @@
-//! CA profiles and the values a requester chooses: the tag that names the CA
-//! and the optional uniqueValue token.
+//! The values a requester chooses: the tag that names the CA and the
+//! optional uniqueValue token (the CA profiles are data: [`crate::profile`]).
 
 use std::fmt;
 use std::str::FromStr;
 
-use clap::ValueEnum;
 use thiserror::Error;
 
-/// CA profiles from SPEC section 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum CaProfile {
-    /// Sectigo (tag sectigo.com)
-    #[default]
-    Sectigo,
-    /// Comodo / legacy reseller APIs (tag comodoca.com)
-    Comodo,
-    /// SSL.com (tag ssl.com)
-    Sslcom,
-}
-
-const SECTIGO_ISSUERS: &[&str] = &[
-    "sectigo.com",
-    "comodoca.com",
-    "comodo.com",
-    "usertrust.com",
-    "trust-provider.com",
-];
-
-impl CaProfile {
-    /// The domain that ends the CNAME target and the second line of the file.
-    pub fn tag(self) -> &'static str {
-        match self {
-            CaProfile::Sectigo => "sectigo.com",
-            CaProfile::Comodo => "comodoca.com",
-            CaProfile::Sslcom => "ssl.com",
-        }
-    }
-
-    /// CAA issuer domain names that authorize this CA (RFC 8659 `issue`).
-    pub fn caa_issuers(self) -> &'static [&'static str] {
-        match self {
-            CaProfile::Sectigo | CaProfile::Comodo => SECTIGO_ISSUERS,
-            CaProfile::Sslcom => &["ssl.com"],
-        }
-    }
-}
+/// Sectigo's current tag and the legacy Comodo one (the `sectigo` and
+/// `comodo` profiles' tags).
+pub const SECTIGO_TAG: &str = "sectigo.com";
+pub const COMODO_TAG: &str = "comodoca.com";
 
 /// True when `found` is the other one of Sectigo's two tags (the current
 /// `sectigo.com` and the legacy Comodo `comodoca.com`), either way round:
 /// a reseller API and the CA's portal often disagree on which to use.
 pub fn is_sectigo_tag_swap(expected: &str, found: &str) -> bool {
-    let pair = [CaProfile::Sectigo.tag(), CaProfile::Comodo.tag()];
+    let pair = [SECTIGO_TAG, COMODO_TAG];
     expected != found && pair.contains(&expected) && pair.contains(&found)
 }
 
@@ -185,12 +150,5 @@ mod tests {
         );
         assert!("bad tag".parse::<CaTag>().is_err());
         assert!("".parse::<CaTag>().is_err());
-    }
-
-    #[test]
-    fn profiles() {
-        assert_eq!(CaProfile::default().tag(), "sectigo.com");
-        assert_eq!(CaProfile::Comodo.tag(), "comodoca.com");
-        assert_eq!(CaProfile::Sslcom.caa_issuers(), &["ssl.com"]);
     }
 }

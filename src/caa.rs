@@ -105,6 +105,53 @@ pub fn parse_issue_value(raw: &[u8]) -> Result<IssueValue, IssueValueError> {
     Ok(IssueValue { issuer, parameters })
 }
 
+/// A validation method dcv checks, named by its Baseline Requirements
+/// section 3.2.2.4.N: what a CA must log and what a CAA `validationmethods`
+/// parameter lists as `ca-tbr-<N>` (BR 4.2.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BrMethod {
+    /// 3.2.2.4.7 DNS Change: the CNAME and the random-value TXT.
+    Dns,
+    /// 3.2.2.4.18 Agreed-Upon Change to Website v2: the HTTP file.
+    File,
+    /// 3.2.2.4.22 DNS TXT Record with Persistent Value.
+    Persist,
+}
+
+impl BrMethod {
+    pub const ALL: [BrMethod; 3] = [BrMethod::Dns, BrMethod::File, BrMethod::Persist];
+
+    /// The `validationmethods` label of the BR section (BR 4.2.2.1).
+    pub fn label(self) -> &'static str {
+        match self {
+            BrMethod::Dns => "ca-tbr-7",
+            BrMethod::File => "ca-tbr-18",
+            BrMethod::Persist => "ca-tbr-22",
+        }
+    }
+
+    /// The method in words, for details and hints.
+    pub fn words(self) -> &'static str {
+        match self {
+            BrMethod::Dns => "the DNS methods (CNAME, TXT; BR 3.2.2.4.7)",
+            BrMethod::File => "the HTTP file (BR 3.2.2.4.18)",
+            BrMethod::Persist => "the persistent TXT (BR 3.2.2.4.22)",
+        }
+    }
+
+    /// Whether a `validationmethods` label names this method. Labels are
+    /// compared case-insensitively (BR 4.2.2.1 allows it; dcv documents
+    /// it). ACME's `dns-01` and `http-01` are other mechanisms (the
+    /// `_acme-challenge` TXT; BR 3.2.2.4.19 for `http-01`), so they do not
+    /// authorize a CNAME or the `.well-known/pki-validation` file; the
+    /// persistent TXT is also ACME's `dns-persist-01`, which the BR say a
+    /// CA should accept as the same mechanism.
+    pub fn named_by(self, label: &str) -> bool {
+        label.eq_ignore_ascii_case(self.label())
+            || (self == BrMethod::Persist && label.eq_ignore_ascii_case("dns-persist-01"))
+    }
+}
+
 /// The decision for one name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -114,15 +161,61 @@ pub enum Verdict {
     NotGoverned {
         tag: &'static str,
     },
-    /// A property names one of the issuers.
-    Authorized {
-        tag: &'static str,
-        issuer: String,
-        notes: Vec<String>,
-    },
+    /// A property names one of the issuers (and the account, if it names one).
+    Authorized(Grant),
     Forbidden {
         reason: String,
+        why: Refusal,
     },
+}
+
+/// What the authorizing properties allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub tag: &'static str,
+    pub issuer: String,
+    pub notes: Vec<String>,
+    /// The methods the properties authorize, together (a union: any one
+    /// authorizing property is enough). May be empty: a property that lists
+    /// only methods dcv does not check (e.g. `dns-01`).
+    pub methods: Vec<BrMethod>,
+    /// The authorizing properties that carry `validationmethods`, as shown
+    /// in a zone, with their value (for a hint that edits them).
+    pub restricted_by: Vec<(String, String)>,
+}
+
+/// Why no property authorizes, for the reason code of the failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// `caa_forbids`: no property names the CA (or `;`, or a critical tag).
+    Forbids,
+    /// `caa_account_required`: properties name the CA for an account only,
+    /// and no `--account` was given.
+    AccountRequired,
+    /// `caa_account_mismatch`: they name another account.
+    AccountMismatch,
+}
+
+impl Refusal {
+    /// The stable reason code of a CAA failure (SPEC section 7 `code`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::Forbids => "caa_forbids",
+            Refusal::AccountRequired => "caa_account_required",
+            Refusal::AccountMismatch => "caa_account_mismatch",
+        }
+    }
+}
+
+impl Verdict {
+    /// The methods this verdict lets the CA use.
+    pub fn methods(&self) -> Vec<BrMethod> {
+        match self {
+            Verdict::Unrestricted | Verdict::NotGoverned { .. } => BrMethod::ALL.to_vec(),
+            Verdict::Authorized(g) => g.methods.clone(),
+            Verdict::Forbidden { .. } => Vec::new(),
+        }
+    }
 }
 
 fn show(r: &CaaRecord) -> String {
@@ -134,9 +227,43 @@ fn show(r: &CaaRecord) -> String {
     )
 }
 
+/// `validationmethods` value: `label *("," label)`, label = 1*(alnum / "-")
+/// (RFC 8657 section 4). `None` when malformed: the property then
+/// authorizes nothing.
+fn parse_methods(value: &str) -> Option<Vec<&str>> {
+    let labels: Vec<&str> = value.split(',').collect();
+    labels
+        .iter()
+        .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .then_some(labels)
+}
+
+/// An `accounturi` value must be a URI (RFC 8657 section 3: scheme ":" ...).
+fn valid_account_uri(value: &str) -> bool {
+    match value.split_once(':') {
+        Some((scheme, rest)) => {
+            !rest.is_empty()
+                && scheme
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphabetic())
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        }
+        None => false,
+    }
+}
+
 /// Evaluates the relevant RRset for a name (`wildcard` for `*.x`) against
-/// the CA's issuer domain names.
-pub fn evaluate(set: &[CaaRecord], wildcard: bool, issuers: &[&str]) -> Verdict {
+/// the CA's issuer domain names and, for `accounturi`, the account the
+/// order is placed from (`--account`).
+pub fn evaluate(
+    set: &[CaaRecord],
+    wildcard: bool,
+    issuers: &[&str],
+    account: Option<&str>,
+) -> Verdict {
     if set.is_empty() {
         return Verdict::Unrestricted;
     }
@@ -148,6 +275,7 @@ pub fn evaluate(set: &[CaaRecord], wildcard: bool, issuers: &[&str]) -> Verdict 
                 "the record {} has the critical flag on a tag no CA understands, which forbids issuance",
                 show(r)
             ),
+            why: Refusal::Forbids,
         };
     }
     let has = |t: &str| set.iter().any(|r| r.tag.eq_ignore_ascii_case(t));
@@ -164,40 +292,133 @@ pub fn evaluate(set: &[CaaRecord], wildcard: bool, issuers: &[&str]) -> Verdict 
         return Verdict::NotGoverned { tag };
     }
     let mut problems = Vec::new();
+    let mut grant: Option<Grant> = None;
+    let mut account_needed: Vec<String> = Vec::new();
+    let mut account_other: Vec<String> = Vec::new();
     for r in &props {
-        match parse_issue_value(&r.value) {
-            Ok(v) => {
-                let Some(issuer) = v.issuer else { continue };
-                if issuers.iter().any(|i| i.eq_ignore_ascii_case(&issuer)) {
-                    let notes = v
-                        .parameters
-                        .iter()
-                        .map(|(k, val)| match k.as_str() {
-                            "accounturi" => {
-                                format!("restricted to the CA account {val} (RFC 8657)")
-                            }
-                            "validationmethods" => {
-                                format!("restricted to the validation methods {val} (RFC 8657)")
-                            }
-                            _ => format!("parameter {k}={val}"),
-                        })
-                        .collect();
-                    return Verdict::Authorized { tag, issuer, notes };
-                }
+        let v = match parse_issue_value(&r.value) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!("{} is unusable: {e}", show(r)));
+                continue;
             }
-            Err(e) => problems.push(format!("{} is unusable: {e}", show(r))),
+        };
+        let Some(issuer) = v.issuer else { continue };
+        if !issuers.iter().any(|i| i.eq_ignore_ascii_case(&issuer)) {
+            continue;
+        }
+        let param = |k: &str| {
+            v.parameters
+                .iter()
+                .find(|(x, _)| x == k)
+                .map(|(_, val)| val.as_str())
+        };
+        let mut notes = Vec::new();
+        if let Some(uri) = param("accounturi") {
+            if !valid_account_uri(uri) {
+                problems.push(format!(
+                    "{} is unusable: accounturi {uri:?} is not a URI (RFC 8657)",
+                    show(r)
+                ));
+                continue;
+            }
+            match account {
+                None => {
+                    account_needed.push(uri.to_owned());
+                    continue;
+                }
+                Some(a) if a != uri => {
+                    account_other.push(uri.to_owned());
+                    continue;
+                }
+                Some(_) => notes.push(format!(
+                    "restricted to the CA account {uri} (RFC 8657), which is --account"
+                )),
+            }
+        }
+        let methods: Vec<BrMethod> = match param("validationmethods") {
+            None => BrMethod::ALL.to_vec(),
+            Some(list) => {
+                let Some(labels) = parse_methods(list) else {
+                    problems.push(format!(
+                        "{} is unusable: validationmethods {list:?} is not a comma-separated list of method labels (RFC 8657)",
+                        show(r)
+                    ));
+                    continue;
+                };
+                notes.push(format!(
+                    "restricted to the validation methods {list} (RFC 8657)"
+                ));
+                BrMethod::ALL
+                    .into_iter()
+                    .filter(|m| labels.iter().any(|l| m.named_by(l)))
+                    .collect()
+            }
+        };
+        for (k, val) in &v.parameters {
+            if k != "accounturi" && k != "validationmethods" {
+                notes.push(format!("parameter {k}={val}"));
+            }
+        }
+        let g = grant.get_or_insert_with(|| Grant {
+            tag,
+            issuer: issuer.clone(),
+            notes: Vec::new(),
+            methods: Vec::new(),
+            restricted_by: Vec::new(),
+        });
+        if let Some(list) = param("validationmethods") {
+            g.restricted_by.push((show(r), list.to_owned()));
+        }
+        for n in notes {
+            if !g.notes.contains(&n) {
+                g.notes.push(n);
+            }
+        }
+        for m in methods {
+            if !g.methods.contains(&m) {
+                g.methods.push(m);
+            }
         }
     }
+    if let Some(mut g) = grant {
+        g.methods.sort();
+        return Verdict::Authorized(g);
+    }
     let listed: Vec<String> = props.iter().map(|r| show(r)).collect();
-    let mut reason = format!(
-        "no {tag} property names {}; found: {}",
-        issuers.join(", "),
-        listed.join(", ")
-    );
+    let (mut reason, why) = if !account_needed.is_empty() {
+        (
+            format!(
+                "the {tag} property names {} only for the CA account {} (accounturi, RFC 8657), and no --account was given",
+                issuers.first().copied().unwrap_or(""),
+                account_needed.join(", ")
+            ),
+            Refusal::AccountRequired,
+        )
+    } else if !account_other.is_empty() {
+        (
+            format!(
+                "the {tag} property names {} only for the CA account {}, not for --account {}",
+                issuers.first().copied().unwrap_or(""),
+                account_other.join(", "),
+                account.unwrap_or("")
+            ),
+            Refusal::AccountMismatch,
+        )
+    } else {
+        (
+            format!(
+                "no {tag} property names {}; found: {}",
+                issuers.join(", "),
+                listed.join(", ")
+            ),
+            Refusal::Forbids,
+        )
+    };
     if !problems.is_empty() {
         reason.push_str(&format!(" ({})", problems.join("; ")));
     }
-    Verdict::Forbidden { reason }
+    Verdict::Forbidden { reason, why }
 }
 
 #[cfg(test)]
@@ -249,19 +470,24 @@ mod tests {
 
     #[test]
     fn rules() {
-        assert_eq!(evaluate(&[], false, SECTIGO), Verdict::Unrestricted);
-        assert!(evaluate(&[rec(0, "issue", "sectigo.com")], false, SECTIGO).allows());
-        assert!(evaluate(&[rec(0, "ISSUE", "Comodoca.COM")], false, SECTIGO).allows());
-        assert!(!evaluate(&[rec(0, "issue", "letsencrypt.org")], false, SECTIGO).allows());
-        assert!(!evaluate(&[rec(0, "issue", ";")], false, SECTIGO).allows());
+        assert_eq!(evaluate(&[], false, SECTIGO, None), Verdict::Unrestricted);
+        assert!(evaluate(&[rec(0, "issue", "sectigo.com")], false, SECTIGO, None).allows());
+        assert!(evaluate(&[rec(0, "ISSUE", "Comodoca.COM")], false, SECTIGO, None).allows());
+        assert!(!evaluate(&[rec(0, "issue", "letsencrypt.org")], false, SECTIGO, None).allows());
+        assert!(!evaluate(&[rec(0, "issue", ";")], false, SECTIGO, None).allows());
         // issuewild governs wildcards when present, issue otherwise.
         let set = [rec(0, "issue", "sectigo.com"), rec(0, "issuewild", ";")];
-        assert!(evaluate(&set, false, SECTIGO).allows());
-        assert!(!evaluate(&set, true, SECTIGO).allows());
-        assert!(evaluate(&[rec(0, "issue", "sectigo.com")], true, SECTIGO).allows());
+        assert!(evaluate(&set, false, SECTIGO, None).allows());
+        assert!(!evaluate(&set, true, SECTIGO, None).allows());
+        assert!(evaluate(&[rec(0, "issue", "sectigo.com")], true, SECTIGO, None).allows());
         // Only iodef: nothing restricts issuance.
         assert!(matches!(
-            evaluate(&[rec(0, "iodef", "mailto:x@example.com")], false, SECTIGO),
+            evaluate(
+                &[rec(0, "iodef", "mailto:x@example.com")],
+                false,
+                SECTIGO,
+                None
+            ),
             Verdict::NotGoverned { .. }
         ));
         // Critical unknown tag forbids; non-critical unknown is ignored.
@@ -269,7 +495,8 @@ mod tests {
             !evaluate(
                 &[rec(128, "tbs", "x"), rec(0, "issue", "sectigo.com")],
                 false,
-                SECTIGO
+                SECTIGO,
+                None
             )
             .allows()
         );
@@ -277,17 +504,23 @@ mod tests {
             evaluate(
                 &[rec(0, "tbs", "x"), rec(0, "issue", "sectigo.com")],
                 false,
-                SECTIGO
+                SECTIGO,
+                None
             )
             .allows()
         );
         // A repeated or malformed parameter makes that property unsatisfiable.
-        let v = evaluate(&[rec(0, "issue", "sectigo.com; a=1; a=2")], false, SECTIGO);
+        let v = evaluate(
+            &[rec(0, "issue", "sectigo.com; a=1; a=2")],
+            false,
+            SECTIGO,
+            None,
+        );
         assert!(
-            matches!(&v, Verdict::Forbidden { reason } if reason.contains("more than once")),
+            matches!(&v, Verdict::Forbidden { reason, .. } if reason.contains("more than once")),
             "{v:?}"
         );
-        assert!(!evaluate(&[rec(0, "issue", "sectigo.com; =x")], false, SECTIGO).allows());
+        assert!(!evaluate(&[rec(0, "issue", "sectigo.com; =x")], false, SECTIGO, None).allows());
         // ...but another, good property still authorizes.
         assert!(
             evaluate(
@@ -296,15 +529,120 @@ mod tests {
                     rec(0, "issue", "comodoca.com")
                 ],
                 false,
-                SECTIGO
+                SECTIGO,
+                None
             )
             .allows()
         );
+    }
+
+    fn methods(v: &Verdict) -> Vec<&'static str> {
+        v.methods().into_iter().map(BrMethod::label).collect()
+    }
+
+    #[test]
+    fn validationmethods_restrict_to_the_listed_br_labels() {
+        let one = |value: &str| evaluate(&[rec(0, "issue", value)], false, SECTIGO, None);
+        // RFC 8657 section 4 with BR 4.2.2.1's ca-tbr-<N> labels.
+        assert_eq!(
+            methods(&one("sectigo.com; validationmethods=ca-tbr-7")),
+            ["ca-tbr-7"]
+        );
+        assert_eq!(
+            methods(&one("sectigo.com; validationmethods=ca-tbr-18")),
+            ["ca-tbr-18"]
+        );
+        assert_eq!(
+            methods(&one("sectigo.com; validationmethods=CA-TBR-18,ca-tbr-7")),
+            ["ca-tbr-7", "ca-tbr-18"]
+        );
+        // ACME's labels name other mechanisms: nothing dcv checks.
+        assert!(methods(&one("sectigo.com; validationmethods=dns-01")).is_empty());
+        assert!(methods(&one("sectigo.com; validationmethods=http-01")).is_empty());
+        assert_eq!(
+            methods(&one("sectigo.com; validationmethods=dns-persist-01")),
+            ["ca-tbr-22"]
+        );
+        // No parameter: every method.
+        assert_eq!(
+            methods(&one("sectigo.com")),
+            ["ca-tbr-7", "ca-tbr-18", "ca-tbr-22"]
+        );
+        // Malformed list: the property authorizes nothing (RFC 8657).
+        assert!(matches!(
+            one("sectigo.com; validationmethods=ca-tbr-7,,http-01"),
+            Verdict::Forbidden {
+                why: Refusal::Forbids,
+                ..
+            }
+        ));
+        assert!(matches!(
+            one("sectigo.com; validationmethods=ca_tbr_7"),
+            Verdict::Forbidden { .. }
+        ));
+        // Two properties: the union of what they allow.
         let v = evaluate(
-            &[rec(0, "issue", "sectigo.com; accounturi=https://acme/1")],
+            &[
+                rec(0, "issue", "sectigo.com; validationmethods=ca-tbr-18"),
+                rec(0, "issue", "comodoca.com; validationmethods=ca-tbr-7"),
+            ],
             false,
             SECTIGO,
+            None,
         );
-        assert!(matches!(&v, Verdict::Authorized { notes, .. } if notes[0].contains("account")));
+        assert_eq!(methods(&v), ["ca-tbr-7", "ca-tbr-18"]);
+        // A restriction on another CA's property does not bind this one.
+        let v = evaluate(
+            &[
+                rec(0, "issue", "letsencrypt.org; validationmethods=dns-01"),
+                rec(0, "issue", "sectigo.com"),
+            ],
+            false,
+            SECTIGO,
+            None,
+        );
+        assert_eq!(methods(&v).len(), 3);
+    }
+
+    #[test]
+    fn accounturi_needs_the_matching_account() {
+        let set = [rec(
+            0,
+            "issue",
+            "sectigo.com; accounturi=https://acme.example/acct/1",
+        )];
+        let v = evaluate(&set, false, SECTIGO, None);
+        assert!(
+            matches!(&v, Verdict::Forbidden { why: Refusal::AccountRequired, reason } if reason.contains("--account")),
+            "{v:?}"
+        );
+        let v = evaluate(&set, false, SECTIGO, Some("https://acme.example/acct/1"));
+        assert!(matches!(&v, Verdict::Authorized(g) if g.notes[0].contains("account")));
+        let v = evaluate(&set, false, SECTIGO, Some("https://acme.example/acct/2"));
+        assert!(matches!(
+            v,
+            Verdict::Forbidden {
+                why: Refusal::AccountMismatch,
+                ..
+            }
+        ));
+        // Not a URI: unusable whatever the account.
+        let bad = [rec(0, "issue", "sectigo.com; accounturi=nocolon")];
+        assert!(matches!(
+            evaluate(&bad, false, SECTIGO, Some("nocolon")),
+            Verdict::Forbidden {
+                why: Refusal::Forbids,
+                ..
+            }
+        ));
+        // An account-free property next to it still authorizes.
+        let both = [
+            set[0].clone(),
+            rec(0, "issue", "sectigo.com; validationmethods=ca-tbr-18"),
+        ];
+        assert_eq!(
+            methods(&evaluate(&both, false, SECTIGO, None)),
+            ["ca-tbr-18"]
+        );
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::artifacts::{CnamePlacement, HexDigest};
-use crate::ca::{CaProfile, CaTag};
+use crate::ca::CaTag;
 pub use crate::dns::HostValue;
 
 const EXIT_CODES: &str = "\
@@ -69,18 +69,28 @@ impl Cli {
                 }
             }
             Command::CheckDns(a) => {
-                let generic = !a.cname.is_empty() || !a.txt.is_empty() || a.persist.is_some();
+                let generic = !a.cname.is_empty()
+                    || !a.txt.is_empty()
+                    || a.persist.is_some()
+                    || a.random_value.is_some();
                 normalize_check(&mut a.source, &mut a.network, generic)?;
             }
             Command::CheckHttp(a) => {
-                normalize_check(&mut a.source, &mut a.network, !a.url.is_empty())?;
+                let generic = !a.url.is_empty() || a.random_value.is_some();
+                normalize_check(&mut a.source, &mut a.network, generic)?;
                 warnings.extend(drop_unfetched_ports(&mut a.http));
             }
             Command::Check(a) => {
                 normalize_check(&mut a.source, &mut a.network, false)?;
                 warnings.extend(drop_unfetched_ports(&mut a.http));
             }
+            Command::Txt(a) => {
+                if a.csr.is_none() && a.domains.first().is_some_and(|d| is_csr_path(d)) {
+                    a.csr = Some(a.domains.remove(0));
+                }
+            }
             Command::Token
+            | Command::Profiles(_)
             | Command::Completions { .. }
             | Command::Man
             | Command::Persist(_)
@@ -174,16 +184,28 @@ pub enum Command {
     )]
     Cname(CnameArgs),
 
+    /// Render the random-value DNS TXT record(s) in the --ca profile's form
+    #[command(
+        after_help = "Examples:\n  dcv txt --random-value 'QCw6C+nYGM6BSxgW0gd3Ig==' www.example.com example.com\n  dcv txt --random-value 'QCw6C+nYGM6BSxgW0gd3Ig==' --csr request.csr --format zone\n  dcv txt --ca digicert --random-value 2024abcdef example.com\n\nSectigo: _pki-validation.<ADN> TXT \"<VALUE>\"; one record at each registrable domain\ncovers every name below it (--at fqdn: one per name).\nCheck it with: dcv check-dns --random-value VALUE DOMAIN...\nExit codes: 0 rendered, 1 a name was invalid, 2 bad usage"
+    )]
+    Txt(TxtArgs),
+
+    /// List the CA profiles: tag, CAA issuers, methods and their sources
+    #[command(
+        after_help = "Examples:\n  dcv profiles\n  dcv profiles --json > my-profiles.json   (edit, then --ca-profile my-profiles.json)"
+    )]
+    Profiles(ProfilesArgs),
+
     /// List the approver email addresses for every ADN of each name
     #[command(
         after_help = "Examples:\n  dcv emails www.example.com\n  dcv emails --csr request.csr"
     )]
     Emails(EmailsArgs),
 
-    /// Check the DNS CNAME (or --cname/--txt values) and CAA on the authoritative servers
+    /// Check the DNS CNAME (or --random-value, --cname/--txt values) and CAA on the authoritative servers
     #[command(
         name = "check-dns",
-        after_help = "Examples:\n  dcv check-dns --csr request.csr\n  dcv check-dns --csr request.csr --wait 10m www.example.com\n  dcv check-dns --txt _dnsauth.example.com=2024abcdef example.com\n\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
+        after_help = "Examples:\n  dcv check-dns --csr request.csr\n  dcv check-dns --csr request.csr --wait 10m www.example.com\n  dcv check-dns --txt _dnsauth.example.com=2024abcdef example.com\n  dcv check-dns --random-value 'QCw6C+nYGM6BSxgW0gd3Ig==' www.example.com\n\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
     )]
     CheckDns(CheckDnsArgs),
 
@@ -194,9 +216,9 @@ pub enum Command {
     )]
     CheckHttp(CheckHttpArgs),
 
-    /// Everything at once: input, CAA, DNS CNAME and HTTP file, one verdict per name
+    /// Everything at once: input, CAA, DNS CNAME (or random-value TXT) and HTTP file, one verdict per name
     #[command(
-        after_help = "Examples:\n  dcv check --csr request.csr\n  dcv check --csr request.csr --method cname --wait 15m\n  dcv check --csr request.csr --json www.example.com\n\nA name passes when its CAA allows the CA and one selected method (--method) passes.\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
+        after_help = "Examples:\n  dcv check --csr request.csr\n  dcv check --csr request.csr --method cname --wait 15m\n  dcv check --csr request.csr --json www.example.com\n\nA name passes when its CAA allows the CA and one selected method (--method) that the CAA\nauthorizes (validationmethods) passes.\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
     )]
     Check(CheckArgs),
 
@@ -236,9 +258,15 @@ pub struct CsrOptions {
 /// The CA the artifacts are for.
 #[derive(Debug, Args)]
 pub struct CaOptions {
-    /// CA profile: sets the tag and the CAA issuer names
-    #[arg(long, value_enum, default_value_t = CaProfile::Sectigo)]
-    pub ca: CaProfile,
+    /// CA profile (`dcv profiles` lists them): sets the tag, the CAA issuer
+    /// names and the methods' forms
+    #[arg(long, value_name = "NAME", default_value = "sectigo")]
+    pub ca: String,
+
+    /// A profile file (the format of `dcv profiles --json`, see
+    /// docs/profiles.md) that adds or overrides profiles (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub ca_profile: Vec<PathBuf>,
 
     /// Override the CA tag (e.g. a reseller API that hands back another)
     #[arg(long, value_name = "DOMAIN")]
@@ -276,6 +304,35 @@ pub struct Source {
 
     #[command(flatten)]
     pub csr_options: CsrOptions,
+}
+
+/// What the CAA is compared with besides the CA's issuer names.
+#[derive(Debug, Args)]
+pub struct CaaOptions {
+    /// Your account URI at the CA: a CAA property with accounturi (RFC 8657)
+    /// authorizes only that account; without --account it authorizes none
+    #[arg(long, value_name = "URI")]
+    pub account: Option<String>,
+}
+
+/// A CA portal's random value: checked in the `--ca` profile's TXT form
+/// (Sectigo: `_pki-validation.<ADN> TXT "<VALUE>"`), or its file.
+pub fn parse_random_value(s: &str) -> Result<String, String> {
+    if s.starts_with(['"', '\'']) || s.ends_with(['"', '\'']) {
+        return Err(format!(
+            "{s:?}: give the value without quotes (the portal's value is what goes inside them)"
+        ));
+    }
+    let ok = (1..=255).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "{s:?} is not a random value (1-255 printable ASCII characters, no spaces, quotes or backslashes)"
+        ))
+    }
 }
 
 /// Where a check's hashes and names come from.
@@ -355,6 +412,15 @@ pub struct CheckDnsArgs {
 
     #[command(flatten)]
     pub ca: CaOptions,
+
+    #[command(flatten)]
+    pub caa: CaaOptions,
+
+    /// The random value the CA portal handed out: checked in the --ca
+    /// profile's TXT form (Sectigo: _pki-validation.<ADN> TXT "<VALUE>") at
+    /// each ADN; with check-http, the profile's random-value file
+    #[arg(long, value_name = "VALUE", value_parser = parse_random_value)]
+    pub random_value: Option<String>,
 
     /// Expect a CNAME at HOST pointing to TARGET (repeatable; portal-issued values)
     #[arg(long, value_name = "HOST=TARGET")]
@@ -468,13 +534,19 @@ pub enum Method {
     Cname,
     /// The HTTP file only
     Http,
-    /// Either one (a name passes when one of them passes)
+    /// The random value's DNS TXT only (needs --random-value)
+    Txt,
+    /// Any of them (a name passes when one of them passes; the TXT with --random-value)
     Any,
 }
 
 impl Method {
     pub fn cname(self) -> bool {
         matches!(self, Method::Cname | Method::Any)
+    }
+
+    pub fn txt(self) -> bool {
+        matches!(self, Method::Txt | Method::Any)
     }
 
     pub fn http(self) -> bool {
@@ -489,6 +561,15 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub ca: CaOptions,
+
+    #[command(flatten)]
+    pub caa: CaaOptions,
+
+    /// The random value the CA portal handed out: checked in the --ca
+    /// profile's TXT form (Sectigo: _pki-validation.<ADN> TXT "<VALUE>") at
+    /// each ADN; with check-http, the profile's random-value file
+    #[arg(long, value_name = "VALUE", value_parser = parse_random_value)]
+    pub random_value: Option<String>,
 
     /// Validation method(s) a name may pass by
     #[arg(long, value_enum, default_value_t = Method::Any)]
@@ -515,6 +596,15 @@ pub struct CheckHttpArgs {
 
     #[command(flatten)]
     pub ca: CaOptions,
+
+    #[command(flatten)]
+    pub caa: CaaOptions,
+
+    /// The random value the CA portal handed out: checked in the --ca
+    /// profile's TXT form (Sectigo: _pki-validation.<ADN> TXT "<VALUE>") at
+    /// each ADN; with check-http, the profile's random-value file
+    #[arg(long, value_name = "VALUE", value_parser = parse_random_value)]
+    pub random_value: Option<String>,
 
     #[command(flatten)]
     pub http: HttpOptions,
@@ -692,6 +782,42 @@ pub struct PersistArgs {
     /// text: readable; zone: lines to paste into a zone file
     #[arg(long, value_enum, default_value_t = CnameFormat::Text)]
     pub format: CnameFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct TxtArgs {
+    /// Names to render the record for (U-labels are converted to A-labels)
+    #[arg(value_name = "DOMAIN", required_unless_present = "csr")]
+    pub domains: Vec<String>,
+
+    /// Take the names from this CSR
+    #[arg(long, value_name = "CSR")]
+    pub csr: Option<String>,
+
+    #[command(flatten)]
+    pub csr_options: CsrOptions,
+
+    #[command(flatten)]
+    pub ca: CaOptions,
+
+    /// The random value the CA portal handed out
+    #[arg(long, value_name = "VALUE", required = true, value_parser = parse_random_value)]
+    pub random_value: String,
+
+    /// base: one record per registrable domain; fqdn: one per name
+    #[arg(long, value_enum, default_value_t = CnamePlacement::Base)]
+    pub at: CnamePlacement,
+
+    /// text: readable; zone: lines to paste into a zone file
+    #[arg(long, value_enum, default_value_t = CnameFormat::Text)]
+    pub format: CnameFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// A profile file that adds or overrides profiles (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub ca_profile: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@
 //! the file I/O. `main.rs` only parses, calls [`run`] and maps the exit code.
 
 pub mod artifacts;
+pub mod authorize;
 pub mod ca;
 pub mod caa;
 pub mod cli;
@@ -26,6 +27,7 @@ pub mod persist;
 pub mod perspective;
 pub mod plan;
 pub mod preflight;
+pub mod profile;
 pub mod report;
 pub mod resolver;
 pub mod runner;
@@ -50,6 +52,8 @@ pub fn run(mut cli: Cli) -> Result<ExitCode> {
         Command::File(args) => commands::file::run(args, &mut out),
         Command::Cname(args) => commands::cname::run(args, &mut out),
         Command::Emails(args) => commands::emails::run(args, &mut out),
+        Command::Txt(args) => commands::txt::run(args, &mut out),
+        Command::Profiles(args) => commands::profiles::run(args, &mut out),
         Command::CheckDns(args) => commands::check::run_dns(args, &mut out),
         Command::CheckHttp(args) => commands::check::run_http(args, &mut out),
         Command::Check(args) => commands::check::run_all(args, &mut out),

@@ -28,6 +28,7 @@ use crate::output::Output;
 use crate::persist::PersistExpect;
 use crate::perspective::{About, SubjectKey, default_perspective};
 use crate::preflight::{self, Finding, Severity};
+use crate::profile::{Profile, Profiles};
 use crate::report::{CheckKind, CheckResult, Status};
 use crate::resolver::TrustAnchors;
 use crate::resolver::{Config, Mode};
@@ -70,19 +71,27 @@ impl CheckPlan {
         let mut dns = DnsRequest {
             cnames: cname_targets_to_ascii(&args.cname)?,
             txts: args.txt.clone(),
-            caa_issuers: caa_issuers(&args.ca),
+            caa_issuers: caa_issuers(&args.ca)?,
+            account: args.caa.account.clone(),
             ..DnsRequest::default()
         };
         let rejected = match subject {
             Some(s) => {
+                if args.persist.is_none() && args.random_value.is_none() {
+                    need_tag(&s, &args.ca)?;
+                }
                 dns.expectation = Some(s.expectation);
                 dns.domains = s.domains;
                 s.rejected
             }
             None => {
-                if args.cname.is_empty() && args.txt.is_empty() && args.persist.is_none() {
+                if args.cname.is_empty()
+                    && args.txt.is_empty()
+                    && args.persist.is_none()
+                    && args.random_value.is_none()
+                {
                     return Err(Error::Usage(
-                        "check-dns needs --csr, --md5 with --sha256, --cname HOST=TARGET, --txt HOST=VALUE or --persist ISSUER=ACCOUNTURI".into(),
+                        "check-dns needs --csr, --md5 with --sha256, --random-value VALUE, --cname HOST=TARGET, --txt HOST=VALUE or --persist ISSUER=ACCOUNTURI".into(),
                     ));
                 }
                 let (domains, rejected) = domain_arguments(&args.source.domains);
@@ -95,7 +104,22 @@ impl CheckPlan {
         }
         dns.deadline = deadline(&args.network);
         if let Some(p) = &args.persist {
+            if args.random_value.is_some() {
+                return Err(Error::Usage(
+                    "--persist and --random-value are two methods: check one at a time".into(),
+                ));
+            }
             persist_request(&mut dns, p, &args.source)?;
+        }
+        if let Some(v) = &args.random_value {
+            dns.random_txt = Some((txt_form(&args.ca)?, v.clone()));
+            if dns.domains.is_empty() {
+                return Err(Error::Usage(
+                    "no names to check: with --random-value, name the domains (DOMAIN...) or give --csr".into(),
+                ));
+            }
+            // The portal's value replaces the CSR's CNAME (the CSR only names the domains).
+            dns.expectation = None;
         }
         Ok(CheckPlan {
             rejected,
@@ -113,7 +137,53 @@ impl CheckPlan {
     /// `dcv check-http`.
     pub fn http(args: &CheckHttpArgs, out: &Output) -> Result<CheckPlan> {
         let mut key = SubjectKey::default();
-        let (rejected, rows) = if !args.url.is_empty() {
+        let mut dns = DnsRequest::default();
+        let (rejected, rows) = if let Some(value) = &args.random_value {
+            if !args.url.is_empty() {
+                return Err(Error::Usage(
+                    "--url and --random-value: give one (--url URL --expect VALUE checks any file)"
+                        .into(),
+                ));
+            }
+            let profile = profile(&args.ca)?;
+            let Some(path) = profile.random_file_path() else {
+                return Err(Error::Flag {
+                    flag: "--random-value",
+                    value: value.clone(),
+                    problem: format!(
+                        "{} has no random-value file method (dcv profiles lists each CA's methods); check the value with check-dns",
+                        profile.ca
+                    ),
+                });
+            };
+            let (domains, rejected) = match check_subject(&args.source, &args.ca, out)? {
+                Some(s) => (s.domains, s.rejected),
+                None => domain_arguments(&args.source.domains),
+            };
+            if domains.is_empty() && rejected.is_empty() {
+                return Err(Error::Usage(
+                    "no names to check: with --random-value, name the domains (DOMAIN...) or give --csr".into(),
+                ));
+            }
+            key.expect = vec![format!("file {path} {value:?}")];
+            let rows = random_file_rows(&domains, &args.http, path, value);
+            let subject = Subject {
+                expectation: Expectation {
+                    hashes: Hashes {
+                        md5: String::new(),
+                        sha256: String::new(),
+                    },
+                    tag: String::new(),
+                    token: None,
+                },
+                domains,
+                rejected: Vec::new(),
+                findings: Vec::new(),
+                csr_file: None,
+            };
+            dns = http_caa_request(&subject, args)?;
+            (rejected, rows)
+        } else if !args.url.is_empty() {
             if !args.source.domains.is_empty() {
                 return Err(Error::Usage(
                     "DOMAIN arguments do not apply to --url (the URL names its host)".into(),
@@ -138,14 +208,16 @@ impl CheckPlan {
                         .into(),
                 ));
             };
+            need_tag(&subject, &args.ca)?;
             let rows = file_rows(&subject, &args.http);
             key = subject_key(Some(&subject), Vec::new());
+            dns = http_caa_request(&subject, args)?;
             (subject.rejected, rows)
         };
         let plan = CheckPlan {
             rejected,
             preflight: Vec::new(),
-            dns: DnsRequest::default(),
+            dns,
             // Names pinned with --resolve or IP URLs need no resolver: a
             // missing one is reported by the lookups that need it.
             engine: engine_config(&args.network, false, false)?,
@@ -166,18 +238,50 @@ impl CheckPlan {
                 "give --csr CSR, or --md5 and --sha256 with DOMAIN names".into(),
             ));
         };
+        // A CA without the CSR-hash methods (DigiCert) is checked by its
+        // random-value methods only: --method txt, or any with --random-value.
+        let hashless = subject.expectation.tag.is_empty();
+        if args.method != Method::Txt && (args.random_value.is_none() || args.method != Method::Any)
+        {
+            need_tag(&subject, &args.ca)?;
+        }
+        if args.method == Method::Txt && args.random_value.is_none() {
+            return Err(Error::Usage(
+                "--method txt checks the CA portal's random value: give --random-value VALUE"
+                    .into(),
+            ));
+        }
+        let random_txt = match (&args.random_value, args.method.txt()) {
+            (Some(v), true) => Some((txt_form(&args.ca)?, v.clone())),
+            _ => None,
+        };
         let dns = DnsRequest {
-            expectation: args.method.cname().then(|| subject.expectation.clone()),
+            random_txt,
+            expectation: (args.method.cname() && !hashless).then(|| subject.expectation.clone()),
             domains: subject.domains.clone(),
-            caa_issuers: caa_issuers(&args.ca),
+            caa_issuers: caa_issuers(&args.ca)?,
+            account: args.caa.account.clone(),
             deadline: deadline(&args.network),
             ..DnsRequest::default()
         };
-        let key = subject_key(Some(&subject), Vec::new());
-        let http = if args.method.http() {
-            file_rows(&subject, &args.http)
-        } else {
-            Vec::new()
+        // The random value is part of what the report is of (corroborate matches it).
+        let expect = args
+            .random_value
+            .iter()
+            .filter(|_| args.method.txt())
+            .map(|v| format!("txt random-value {v}"))
+            .collect();
+        let key = subject_key(Some(&subject), expect);
+        let http = match (&args.random_value, args.method.http()) {
+            (_, false) => Vec::new(),
+            (Some(value), true) if hashless => {
+                let p = profile(&args.ca)?;
+                match p.random_file_path() {
+                    Some(path) => random_file_rows(&subject.domains, &args.http, path, value),
+                    None => Vec::new(),
+                }
+            }
+            (_, true) => file_rows(&subject, &args.http),
         };
         let plan = CheckPlan {
             preflight: preflight_results(&subject),
@@ -274,15 +378,104 @@ impl Subject {
     }
 }
 
-/// The expectation for a CA profile, tag override and token.
+/// The expectation for a CA profile, tag override and token; the CA must
+/// have the methods built from the CSR's hashes (a tag).
 pub fn expectation(hashes: Hashes, ca: &CaOptions) -> Result<Expectation> {
+    let exp = lenient_expectation(hashes, ca)?;
+    if exp.tag.is_empty() {
+        return Err(no_tag(ca));
+    }
+    Ok(exp)
+}
+
+/// The expectation, with an empty tag for a CA without the CSR-hash
+/// methods (the CSR then only names the domains of a random-value check).
+fn lenient_expectation(hashes: Hashes, ca: &CaOptions) -> Result<Expectation> {
+    let tag = match &ca.ca_tag {
+        Some(t) => t.as_str().to_owned(),
+        None => profile(ca)?.tag.unwrap_or_default(),
+    };
     Ok(Expectation {
         hashes,
-        tag: ca
-            .ca_tag
-            .as_ref()
-            .map_or_else(|| ca.ca.tag().to_owned(), |t| t.as_str().to_owned()),
+        tag,
         token: token(ca)?,
+    })
+}
+
+/// A CA profile without the CSR-hash methods was asked for them.
+fn no_tag(ca: &CaOptions) -> Error {
+    Error::Flag {
+        flag: "--ca",
+        value: ca.ca.clone(),
+        problem: "this CA has no method built from the CSR's hashes (no tag; dcv profiles lists its methods): check its random value with --random-value, or give --ca-tag".into(),
+    }
+}
+
+/// Fails unless the subject's CA has the CSR-hash methods.
+fn need_tag(subject: &Subject, ca: &CaOptions) -> Result<()> {
+    if subject.expectation.tag.is_empty() {
+        Err(no_tag(ca))
+    } else {
+        Ok(())
+    }
+}
+
+/// Every profile: the built-in file, then the `--ca-profile` files.
+pub fn profiles(ca: &CaOptions) -> Result<Profiles> {
+    profiles_from(&ca.ca_profile)
+}
+
+/// The built-in profiles, then those of these files (later ones override).
+pub fn profiles_from(paths: &[std::path::PathBuf]) -> Result<Profiles> {
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for path in paths {
+        let shown = path.display().to_string();
+        let bad = |problem: String| Error::Flag {
+            flag: "--ca-profile",
+            value: shown.clone(),
+            problem,
+        };
+        let meta = std::fs::metadata(path).map_err(|e| bad(input::io_problem(&e)))?;
+        // A profile file is small; refuse to read a huge one.
+        if meta.len() > 1 << 20 {
+            return Err(bad("larger than 1 MiB".into()));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| bad(input::io_problem(&e)))?;
+        texts.push((shown, text));
+    }
+    let files = std::iter::once(("built-in profiles", crate::profile::BUILT_IN))
+        .chain(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+    Profiles::parse(files).map_err(|problem| Error::Flag {
+        flag: "--ca-profile",
+        value: paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        problem,
+    })
+}
+
+/// The `--ca` profile's random-value TXT form (`--random-value`).
+fn txt_form(ca: &CaOptions) -> Result<crate::profile::TxtForm> {
+    let p = profile(ca)?;
+    p.txt_form().ok_or_else(|| Error::Flag {
+        flag: "--ca",
+        value: p.name.clone(),
+        problem: format!(
+            "{} has no random-value DNS TXT method (dcv profiles lists each CA's methods)",
+            p.ca
+        ),
+    })
+}
+
+/// The `--ca` profile.
+pub fn profile(ca: &CaOptions) -> Result<Profile> {
+    let all = profiles(ca)?;
+    all.get(&ca.ca).cloned().ok_or_else(|| Error::Flag {
+        flag: "--ca",
+        value: ca.ca.clone(),
+        problem: format!("unknown CA profile (known: {})", all.names().join(", ")),
     })
 }
 
@@ -320,6 +513,7 @@ pub fn subject(source: &Source, ca: &CaOptions, out: &Output) -> Result<Subject>
         source.csr_options.no_verify_signature,
         ca,
         out,
+        false,
     )
 }
 
@@ -341,6 +535,7 @@ pub fn check_subject(
         source.csr_options.no_verify_signature,
         ca,
         out,
+        true,
     )
     .map(Some)
 }
@@ -352,7 +547,10 @@ fn resolve_subject(
     allow_bad_signature: bool,
     ca: &CaOptions,
     out: &Output,
+    lenient: bool,
 ) -> Result<Subject> {
+    // An unknown --ca is bad usage, said before any file is read.
+    profile(ca)?;
     let mut findings = Vec::new();
     let mut csr_file = None;
     let (hashes, csr_names, mut rejected) = match (csr, hashes) {
@@ -406,7 +604,11 @@ fn resolve_subject(
         None => domains,
     };
     Ok(Subject {
-        expectation: expectation(hashes, ca)?,
+        expectation: if lenient {
+            lenient_expectation(hashes, ca)?
+        } else {
+            expectation(hashes, ca)?
+        },
         domains,
         rejected,
         findings,
@@ -432,13 +634,34 @@ fn cname_targets_to_ascii(cnames: &[HostValue]) -> Result<Vec<HostValue>> {
         .collect()
 }
 
+/// `check-http`'s CAA questions: the CA may use the file only where the
+/// CAA authorizes it (RFC 8657). Names pinned with `--resolve` are checked
+/// without DNS, so their CAA is left to `check`/`check-dns`; wildcards are
+/// skipped by the file method anyway.
+fn http_caa_request(subject: &Subject, args: &CheckHttpArgs) -> Result<DnsRequest> {
+    let pinned = |name: &DnsName| {
+        args.http
+            .resolve
+            .iter()
+            .any(|o| o.host == "*" || o.host.trim_end_matches('.') == name.as_str())
+    };
+    Ok(DnsRequest {
+        domains: subject
+            .domains
+            .iter()
+            .filter(|d| !d.is_wildcard() && !pinned(d))
+            .cloned()
+            .collect(),
+        caa_issuers: caa_issuers(&args.ca)?,
+        account: args.caa.account.clone(),
+        deadline: deadline(&args.network),
+        ..DnsRequest::default()
+    })
+}
+
 /// The CAA issuer names of the selected CA profile.
-fn caa_issuers(ca: &CaOptions) -> Vec<String> {
-    ca.ca
-        .caa_issuers()
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect()
+fn caa_issuers(ca: &CaOptions) -> Result<Vec<String>> {
+    Ok(profile(ca)?.caa_issuers)
 }
 
 /// The engine configuration the network options ask for.
@@ -606,6 +829,25 @@ fn file_rows(subject: &Subject, http: &HttpOptions) -> Vec<Row> {
     rows
 }
 
+/// A CA's random-value file (its profile's path, the value as the body) on
+/// every name and selected scheme.
+fn random_file_rows(domains: &[DnsName], http: &HttpOptions, path: &str, value: &str) -> Vec<Row> {
+    let expected = Expected::body(value);
+    let mut rows = Vec::new();
+    for name in domains {
+        for &scheme in schemes(http.scheme) {
+            rows.push(name_row(
+                name,
+                scheme,
+                http,
+                &expected,
+                path.trim_start_matches('/').to_owned(),
+            ));
+        }
+    }
+    rows
+}
+
 fn name_row(
     name: &DnsName,
     scheme: HttpScheme,
@@ -730,6 +972,11 @@ fn persist_request(dns: &mut DnsRequest, p: &PersistExpect, source: &CheckSource
     dns.expectation = None;
     dns.persist = Some(p.clone());
     dns.caa_issuers = vec![p.issuer.clone()];
+    // The record names the account: a CAA accounturi is compared with it
+    // unless --account says otherwise.
+    if dns.account.is_none() {
+        dns.account = Some(p.accounturi.clone());
+    }
     Ok(())
 }
 
@@ -744,6 +991,9 @@ fn dns_expects(args: &CheckDnsArgs) -> Vec<String> {
     out.extend(pairs("txt", &args.txt));
     if let Some(p) = &args.persist {
         out.push(format!("persist {}={}", p.issuer, p.accounturi));
+    }
+    if let Some(v) = &args.random_value {
+        out.push(format!("txt random-value {v}"));
     }
     out
 }
@@ -766,6 +1016,7 @@ fn method_name(method: Method) -> &'static str {
     match method {
         Method::Cname => "cname",
         Method::Http => "http",
+        Method::Txt => "txt",
         Method::Any => "any",
     }
 }

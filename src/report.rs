@@ -28,6 +28,17 @@ pub enum CheckKind {
 }
 
 impl CheckKind {
+    /// The BR 3.2.2.4 method this check is of (none for `caa`, `input`).
+    pub fn br_method(self) -> Option<crate::caa::BrMethod> {
+        use crate::caa::BrMethod;
+        match self {
+            CheckKind::Cname | CheckKind::Txt => Some(BrMethod::Dns),
+            CheckKind::Http | CheckKind::Https => Some(BrMethod::File),
+            CheckKind::Persist => Some(BrMethod::Persist),
+            CheckKind::Caa | CheckKind::Input => None,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             CheckKind::Cname => "cname",
@@ -102,6 +113,25 @@ pub struct CheckResult {
     /// The proof (insecure), cause (bogus) or reason (indeterminate).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dnssec_detail: Option<String>,
+    /// The BR 3.2.2.4 label of the method checked (`ca-tbr-7` for the CNAME
+    /// and TXT, `ca-tbr-18` for the HTTP file, `ca-tbr-22` for the
+    /// persistent TXT), as CAs log it; absent for `caa` and `input`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub br_label: Option<&'static str>,
+    /// `caa` results: the BR labels of the methods the CAA lets the CA use
+    /// (every one when the CAA does not restrict methods; none when it
+    /// forbids the CA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizes: Option<Vec<&'static str>>,
+    /// `caa` results: the properties that restrict the methods, as shown in
+    /// a zone, with their `validationmethods` value (for a hint).
+    #[serde(skip)]
+    pub caa_restricted_by: Vec<(String, String)>,
+    /// The reason code of a failure found by the CA rulebook
+    /// (`caa_forbids`, `caa_method_not_authorized`, `caa_account_required`,
+    /// `caa_account_mismatch`, `txt_*`), for SPEC section 7's `code`.
+    #[serde(skip)]
+    pub reason_code: Option<&'static str>,
 }
 
 impl CheckResult {
@@ -121,7 +151,22 @@ impl CheckResult {
             attempts: Vec::new(),
             dnssec: None,
             dnssec_detail: None,
+            br_label: check.br_method().map(crate::caa::BrMethod::label),
+            authorizes: None,
+            caa_restricted_by: Vec::new(),
+            reason_code: None,
         }
+    }
+
+    /// A `caa` result's authorized methods.
+    pub fn with_authorizes(mut self, labels: &[&'static str]) -> Self {
+        self.authorizes = Some(labels.to_vec());
+        self
+    }
+
+    pub fn with_reason_code(mut self, code: &'static str) -> Self {
+        self.reason_code = Some(code);
+        self
     }
 
     /// The `input` result of a name that failed validation: reported, never
@@ -417,9 +462,14 @@ impl CheckReport {
                 .as_ref()
                 .map(|a| format!(" (at {})", safe(a)))
                 .unwrap_or_default();
+            // -v names the method's BR label, as the CA logs it.
+            let br = match (cx.verbose, r.br_label) {
+                (true, Some(l)) => format!(" [{l}]"),
+                _ => String::new(),
+            };
             writeln!(
                 out,
-                "{tag} {:<5} {}{at}: {}",
+                "{tag} {:<5} {}{at}{br}: {}",
                 r.check.label(),
                 p.bold(&safe(&r.domain)),
                 safe(&r.detail)

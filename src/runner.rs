@@ -50,14 +50,18 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
         .cloned()
         .chain(plan.rejected.iter().map(CheckResult::invalid_name))
         .collect();
+    // A method the CAA does not authorize fails (RFC 8657, BR 4.2.2.1).
+    // check-http lists its file results first and the CAA that governs them after.
+    let mut checked: Vec<CheckResult> = if plan.dns.expectation.is_none() && !plan.http.is_empty() {
+        http.chain(dns).collect()
+    } else {
+        dns.into_iter().chain(http).collect()
+    };
+    crate::authorize::apply(&mut checked);
     let mut report = match plan.verdicts {
-        None => CheckReport::new(inputs.into_iter().chain(dns).chain(http).collect()),
+        None => CheckReport::new(inputs.into_iter().chain(checked).collect()),
         Some(method) => {
-            let results = by_name(
-                &inputs,
-                &plan.dns.domains,
-                dns.into_iter().chain(http).collect(),
-            );
+            let results = by_name(&inputs, &plan.dns.domains, checked);
             let verdicts = verdicts(&plan.dns.domains, &results, method);
             CheckReport::with_verdicts(results, verdicts)
         }
@@ -195,6 +199,7 @@ fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec
             };
             let caa = of(&[CheckKind::Caa]);
             let cname = of(&[CheckKind::Cname]);
+            let txt = of(&[CheckKind::Txt]);
             let http = of(&[CheckKind::Http, CheckKind::Https]);
             let all_pass =
                 |rs: &[&CheckResult]| !rs.is_empty() && rs.iter().all(|r| r.status == Status::Pass);
@@ -202,6 +207,9 @@ fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec
             let mut validated_by = Vec::new();
             if method.cname() && all_pass(&cname) {
                 validated_by.push("cname");
+            }
+            if method.txt() && all_pass(&txt) {
+                validated_by.push("txt");
             }
             if method.http() && all_pass(&http) {
                 validated_by.push("http");
@@ -212,6 +220,7 @@ fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec
                 (None, []) => {
                     let why: Vec<String> = cname
                         .iter()
+                        .chain(&txt)
                         .chain(&http)
                         .filter(|r| r.status != Status::Pass)
                         .map(|r| format!("{}: {}", r.check.label(), r.detail))
@@ -221,12 +230,10 @@ fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec
                 (None, methods) => {
                     let words: Vec<&str> = methods
                         .iter()
-                        .map(|m| {
-                            if *m == "cname" {
-                                "the DNS CNAME"
-                            } else {
-                                "the HTTP file"
-                            }
+                        .map(|m| match *m {
+                            "cname" => "the DNS CNAME",
+                            "txt" => "the random value's DNS TXT",
+                            _ => "the HTTP file",
                         })
                         .collect();
                     format!("the CA can validate it by {}", words.join(" and by "))

@@ -27,5 +27,7 @@ mod persist;
 mod props;
 #[path = "cli/render.rs"]
 mod render;
+#[path = "cli/rulebook.rs"]
+mod rulebook;
 #[path = "cli/schema.rs"]
 mod schema;

@@ -26,33 +26,65 @@ pub struct CnameReport {
 
 impl Report for CnameReport {
     fn human(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
-        let p = cx.paint;
-        match self.format {
-            CnameFormat::Zone => {
-                for r in &self.records {
-                    writeln!(out, "; covers {}", covers_summary(&r.covers))?;
-                    writeln!(out, "{}\t{ZONE_TTL}\tIN\tCNAME\t{}", r.name, r.target)?;
-                }
-                for r in &self.rejected {
-                    writeln!(out, "; rejected {}: {}", r.name, r.reason)?;
-                }
+        let lines: Vec<RecordLine> = self
+            .records
+            .iter()
+            .map(|r| RecordLine {
+                name: &r.name,
+                rtype: "CNAME",
+                rdata: r.target.clone(),
+                covers: &r.covers,
+            })
+            .collect();
+        write_records(out, cx, self.format, &lines, &self.rejected, "")
+    }
+}
+
+/// One record of a render command, as it is printed.
+pub(crate) struct RecordLine<'a> {
+    pub name: &'a str,
+    pub rtype: &'a str,
+    /// The record data in zone-file form (a TXT value with its quotes).
+    pub rdata: String,
+    pub covers: &'a [String],
+}
+
+/// Records (and the rejected names) as readable lines or zone-file lines;
+/// `note` follows the covered names in the readable form.
+pub(crate) fn write_records(
+    out: &mut dyn Write,
+    cx: &Render,
+    format: CnameFormat,
+    records: &[RecordLine],
+    rejected: &[Rejection],
+    note: &str,
+) -> io::Result<()> {
+    let p = cx.paint;
+    match format {
+        CnameFormat::Zone => {
+            for r in records {
+                writeln!(out, "; covers {}", covers_summary(r.covers))?;
+                writeln!(out, "{}\t{ZONE_TTL}\tIN\t{}\t{}", r.name, r.rtype, r.rdata)?;
             }
-            CnameFormat::Text => {
-                for r in &self.records {
-                    writeln!(out, "{} CNAME {}", r.name, r.target)?;
-                    writeln!(
-                        out,
-                        "  {}",
-                        p.dim(&format!("covers {}", covers_summary(&r.covers)))
-                    )?;
-                }
-                for r in &self.rejected {
-                    writeln!(out, "{} {}: {}", p.bad("Rejected"), r.name, r.reason)?;
-                }
+            for r in rejected {
+                writeln!(out, "; rejected {}: {}", r.name, r.reason)?;
             }
         }
-        Ok(())
+        CnameFormat::Text => {
+            for r in records {
+                writeln!(out, "{} {} {}", r.name, r.rtype, r.rdata)?;
+                writeln!(
+                    out,
+                    "  {}",
+                    p.dim(&format!("covers {}{note}", covers_summary(r.covers)))
+                )?;
+            }
+            for r in rejected {
+                writeln!(out, "{} {}: {}", p.bad("Rejected"), r.name, r.reason)?;
+            }
+        }
     }
+    Ok(())
 }
 
 /// Names a record covers, shortened past a handful so 120 SANs stay one line.

@@ -9,8 +9,10 @@ pub mod emails;
 pub mod file;
 pub mod hash;
 pub mod persist;
+pub mod profiles;
 pub mod shell;
 pub mod token;
+pub mod txt;
 
 use crate::error::{Error, Result};
 

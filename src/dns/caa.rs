@@ -4,7 +4,7 @@
 
 use futures::future::join_all;
 
-use crate::caa::{self, CaaRecord, Verdict};
+use crate::caa::{self, BrMethod, CaaRecord, Refusal, Verdict};
 use crate::names::DnsName;
 use crate::report::{CheckKind, CheckResult, Status};
 use crate::resolver::Engine;
@@ -13,10 +13,15 @@ use crate::resolver::{Answer, Data, QueryError, RType, Rcode, normalize, parent}
 
 /// CAA for one name: the relevant RRset is the first non-empty one walking
 /// up from the name (RFC 8659 section 3); the resolvers chase aliases.
-pub async fn caa_check(engine: &Engine, domain: &DnsName, issuers: &[String]) -> CheckResult {
+pub async fn caa_check(
+    engine: &Engine,
+    domain: &DnsName,
+    issuers: &[String],
+    account: Option<&str>,
+) -> CheckResult {
     let climb = climb(domain);
     let answers = join_all(climb.iter().map(|n| engine.ask_resolvers(n, RType::Caa))).await;
-    let result = caa_result(domain, &climb, &answers, issuers);
+    let result = caa_result(domain, &climb, &answers, issuers, account);
     // Every step up to the relevant RRset is relied on: a bogus "no CAA
     // here" is a failed lookup for the CA, which refuses (RFC 8659).
     let steps = match &result.adn {
@@ -57,6 +62,7 @@ fn caa_result(
     climb: &[String],
     answers: &[Result<Answer, QueryError>],
     issuers: &[String],
+    account: Option<&str>,
 ) -> CheckResult {
     let d = domain.to_string();
     let issuers: Vec<&str> = issuers.iter().map(String::as_str).collect();
@@ -77,6 +83,7 @@ fn caa_result(
                 continue;
             }
             return CheckResult::new(&d, CheckKind::Caa, Status::Fail, format!("CAA lookup at {name}. failed: {why}"))
+                .with_authorizes(&[])
                 .with_hint("a CA treats a failed CAA lookup as a refusal (RFC 8659 section 3); fix the zone's servers");
         }
         let Ok(a) = answer else { continue };
@@ -100,13 +107,47 @@ fn caa_result(
         } else {
             ""
         };
-        return match caa::evaluate(&set, domain.is_wildcard(), &issuers) {
-            Verdict::Authorized { tag, issuer, notes } => {
-                let mut detail = format!("CAA at {name}. authorizes {issuer} ({tag})");
-                if !notes.is_empty() {
-                    detail.push_str(&format!("; {}", notes.join("; ")));
+        let verdict = caa::evaluate(&set, domain.is_wildcard(), &issuers, account);
+        let methods = verdict.methods();
+        let property = if domain.is_wildcard() {
+            "issuewild"
+        } else {
+            "issue"
+        };
+        let mut r = match verdict {
+            Verdict::Authorized(g) if g.methods.is_empty() => {
+                let listed: Vec<String> = g
+                    .restricted_by
+                    .iter()
+                    .map(|(shown, _)| shown.clone())
+                    .collect();
+                CheckResult::new(
+                    &d,
+                    CheckKind::Caa,
+                    Status::Fail,
+                    format!(
+                        "CAA at {name}. names {} ({}) only for other validation methods: {} (the CNAME and TXT are ca-tbr-7, the HTTP file ca-tbr-18, the persistent TXT ca-tbr-22; ACME's dns-01 and http-01 are other mechanisms)",
+                        g.issuer,
+                        g.tag,
+                        listed.join(", ")
+                    ),
+                )
+                .with_adn(name)
+                .with_reason_code(METHOD_NOT_AUTHORIZED)
+                .with_hint(format!(
+                    "add the label of the method you use to validationmethods, e.g. {name}. CAA 0 {property} \"{}; validationmethods=ca-tbr-7,ca-tbr-18\"",
+                    g.issuer
+                ))
+            }
+            Verdict::Authorized(g) => {
+                let mut detail = format!("CAA at {name}. authorizes {} ({})", g.issuer, g.tag);
+                if !g.notes.is_empty() {
+                    detail.push_str(&format!("; {}", g.notes.join("; ")));
                 }
-                CheckResult::new(&d, CheckKind::Caa, Status::Pass, detail).with_adn(name)
+                let mut r =
+                    CheckResult::new(&d, CheckKind::Caa, Status::Pass, detail).with_adn(name);
+                r.caa_restricted_by = g.restricted_by;
+                r
             }
             Verdict::NotGoverned { tag } => CheckResult::new(
                 &d,
@@ -116,26 +157,38 @@ fn caa_result(
             )
             .with_adn(name),
             Verdict::Unrestricted => unreachable_unrestricted(&d),
-            Verdict::Forbidden { reason } => CheckResult::new(
-                &d,
-                CheckKind::Caa,
-                Status::Fail,
-                format!(
-                    "CAA at {name}. forbids issuance by {}: {reason}",
-                    issuers.join("/")
-                ),
-            )
-            .with_adn(name)
-            .with_hint(format!(
-                "add {name}. CAA 0 {} \"{}\"",
-                if domain.is_wildcard() {
-                    "issuewild"
-                } else {
-                    "issue"
-                },
-                issuers.first().copied().unwrap_or("")
-            )),
+            Verdict::Forbidden { reason, why } => {
+                let hint = match why {
+                    Refusal::AccountRequired => format!(
+                        "the CAA lets only one account of the CA issue: pass --account URI (the account URI your CA gives you) to check as that account, or add {name}. CAA 0 {property} \"{}\" without accounturi",
+                        issuers.first().copied().unwrap_or("")
+                    ),
+                    Refusal::AccountMismatch => format!(
+                        "order from the account the CAA names, or add your account: {name}. CAA 0 {property} \"{}; accounturi={}\"",
+                        issuers.first().copied().unwrap_or(""),
+                        account.unwrap_or("")
+                    ),
+                    Refusal::Forbids => format!(
+                        "add {name}. CAA 0 {property} \"{}\"",
+                        issuers.first().copied().unwrap_or("")
+                    ),
+                };
+                CheckResult::new(
+                    &d,
+                    CheckKind::Caa,
+                    Status::Fail,
+                    format!(
+                        "CAA at {name}. forbids issuance by {}: {reason}",
+                        issuers.join("/")
+                    ),
+                )
+                .with_adn(name)
+                .with_reason_code(why.code())
+                .with_hint(hint)
+            }
         };
+        r.authorizes = Some(methods.into_iter().map(BrMethod::label).collect());
+        return r;
     }
     let mut r = unreachable_unrestricted(&d);
     if !notes.is_empty() {
@@ -145,10 +198,15 @@ fn caa_result(
 }
 
 fn unreachable_unrestricted(d: &str) -> CheckResult {
-    CheckResult::new(
+    let mut r = CheckResult::new(
         d,
         CheckKind::Caa,
         Status::Pass,
         "no CAA records up the tree: any CA may issue",
-    )
+    );
+    r.authorizes = Some(BrMethod::ALL.iter().map(|m| m.label()).collect());
+    r
 }
+
+/// Reason code: the CAA names the CA, but not for the method checked.
+pub const METHOD_NOT_AUTHORIZED: &str = "caa_method_not_authorized";

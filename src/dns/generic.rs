@@ -219,6 +219,19 @@ pub(super) fn txts_of<'a>(a: &'a Answer, qname: &str) -> Vec<&'a String> {
         .collect()
 }
 
+/// The TXT set a server returned when it was judged wrong (the first such
+/// server's: the servers usually agree).
+pub(super) fn wrong_txts(l: &Lookup, seen: &[Seen]) -> Option<Vec<String>> {
+    l.observations.iter().zip(seen).find_map(|(o, s)| match s {
+        Seen::Wrong(_) => o
+            .result
+            .as_ref()
+            .ok()
+            .map(|a| txts_of(a, &l.name).into_iter().cloned().collect()),
+        _ => None,
+    })
+}
+
 /// TXT records shown in a mismatch: a hostile or busy name can hold
 /// hundreds, so at most [`SHOWN_TXTS`] of at most 100 characters each.
 pub(super) fn shown_txts(txts: &[&String]) -> String {

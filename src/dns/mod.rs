@@ -16,6 +16,7 @@ pub mod findings;
 pub mod generic;
 pub mod observe;
 pub mod persist;
+pub mod random_txt;
 
 pub use generic::HostValue;
 
@@ -47,6 +48,10 @@ pub struct DnsRequest {
     pub deadline: Duration,
     /// `--persist ISSUER=ACCOUNTURI`: the persistent TXT check per domain.
     pub persist: Option<crate::persist::PersistExpect>,
+    /// `--account URI`: the CA account CAA `accounturi` is compared with.
+    pub account: Option<String>,
+    /// `--random-value VALUE`: the CA profile's random-value TXT per domain.
+    pub random_txt: Option<(crate::profile::TxtForm, String)>,
 }
 
 impl Default for DnsRequest {
@@ -59,6 +64,8 @@ impl Default for DnsRequest {
             caa_issuers: Vec::new(),
             deadline: Duration::from_secs(30),
             persist: None,
+            account: None,
+            random_txt: None,
         }
     }
 }
@@ -93,7 +100,7 @@ pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
             }
             Some(
                 within(deadline, d.as_str(), CheckKind::Caa, "CAA", async {
-                    caa::caa_check(engine, d, &req.caa_issuers).await
+                    caa::caa_check(engine, d, &req.caa_issuers, req.account.as_deref()).await
                 })
                 .await,
             )
@@ -123,9 +130,23 @@ pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
         })
         .buffered(NAMES_IN_FLIGHT)
         .collect::<Vec<_>>();
-    let (cnames, caas, gc, gt, ps) = futures::join!(cnames, caas, generic_c, generic_t, persists);
-    for ((c, a), p) in cnames.into_iter().zip(caas).zip(ps) {
+    let randoms = stream::iter(&req.domains)
+        .map(|d| async move {
+            let (form, value) = req.random_txt.as_ref()?;
+            Some(
+                within(deadline, d.as_str(), CheckKind::Txt, "TXT", async {
+                    random_txt::random_txt_check(engine, form, value, d).await
+                })
+                .await,
+            )
+        })
+        .buffered(NAMES_IN_FLIGHT)
+        .collect::<Vec<_>>();
+    let (cnames, caas, gc, gt, ps, rs) =
+        futures::join!(cnames, caas, generic_c, generic_t, persists, randoms);
+    for (((c, a), p), r) in cnames.into_iter().zip(caas).zip(ps).zip(rs) {
         results.extend(c);
+        results.extend(r);
         results.extend(p);
         results.extend(a);
     }

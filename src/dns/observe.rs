@@ -269,6 +269,33 @@ pub fn first_negative(seen: &[Vec<Seen>]) -> Option<(String, u32)> {
     seen.iter().flatten().find_map(|s| s.negative().cloned())
 }
 
+/// The first candidate of an ADN walk whose record some servers hold and
+/// others do not (a stale server): its index, how many hold it, how many
+/// were asked.
+pub fn partly_held(seen: &[Vec<Seen>]) -> Option<(usize, usize, usize)> {
+    seen.iter().enumerate().find_map(|(i, s)| {
+        let n_ok = s.iter().filter(|x| **x == Seen::Match).count();
+        (n_ok > 0).then_some((i, n_ok, s.len()))
+    })
+}
+
+/// Each candidate of a walk that found nothing, in words: `NAME. NXDOMAIN`
+/// when every server said so, else `NAME. NODATA`.
+pub fn misses(lookups: &[Lookup], seen: &[Vec<Seen>]) -> Vec<String> {
+    lookups
+        .iter()
+        .zip(seen)
+        .map(|(l, s)| {
+            let kind = if s.iter().all(|x| x.is_nxdomain()) {
+                "NXDOMAIN"
+            } else {
+                "NODATA"
+            };
+            format!("{}. {kind}", l.name)
+        })
+        .collect()
+}
+
 /// What every server said for each lookup of an ADN walk.
 pub fn classify_walk(mode: Mode, lookups: &[Lookup], pick: &Picker) -> Vec<Vec<Seen>> {
     lookups

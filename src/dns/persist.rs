@@ -10,10 +10,10 @@ use futures::future::join_all;
 
 use super::diagnose;
 use super::findings::STALE_SECONDARY_HINT;
-use super::generic::{shown_txts, txt_with_alias, txts_of};
+use super::generic::{shown_txts, txt_with_alias, txts_of, wrong_txts};
 use super::observe::{
-    Seen, attempts, classify_walk, differing, first_negative, holds, lookups_security, relied_on,
-    server_failures, servers_line, walk_attempts,
+    attempts, classify_walk, differing, first_negative, holds, lookups_security, misses,
+    partly_held, relied_on, server_failures, servers_line, walk_attempts,
 };
 use crate::names::DnsName;
 use crate::persist::{self, PersistExpect};
@@ -102,13 +102,11 @@ fn persist_result(
             .with_attempts(all_attempts.clone())
     };
     // 1. A good record on some servers only: a stale nameserver.
-    if let Some(i) = (0..lookups.len()).find(|&i| seen[i].contains(&Seen::Match)) {
-        let n_ok = seen[i].iter().filter(|s| **s == Seen::Match).count();
+    if let Some((i, n_ok, asked)) = partly_held(&seen) {
         return fail(
             format!(
-                "{}. has the expected TXT on {n_ok} of {} servers only; {}",
+                "{}. has the expected TXT on {n_ok} of {asked} servers only; {}",
                 lookups[i].name,
-                seen[i].len(),
                 differing(&lookups[i], &seen[i])
             ),
             STALE_SECONDARY_HINT.into(),
@@ -117,7 +115,7 @@ fn persist_result(
     }
     // 2. Records that do not satisfy the CA: the closest one explained.
     for (i, l) in lookups.iter().enumerate() {
-        let Some(txts) = wrong_records(l, &seen[i]) else {
+        let Some(txts) = wrong_txts(l, &seen[i]) else {
             continue;
         };
         let strs: Vec<&str> = txts.iter().map(String::as_str).collect();
@@ -136,18 +134,7 @@ fn persist_result(
         return fail(detail, hint);
     }
     // 4. No record at any candidate.
-    let parts: Vec<String> = lookups
-        .iter()
-        .zip(&seen)
-        .map(|(l, s)| {
-            let kind = if s.iter().all(|x| x.is_nxdomain()) {
-                "NXDOMAIN"
-            } else {
-                "NODATA"
-            };
-            format!("{}. {kind}", l.name)
-        })
-        .collect();
+    let parts = misses(lookups, &seen);
     let mut hint = format!("publish {owner} TXT {}", persist::zone_txt(&wanted));
     let negative = first_negative(&seen);
     if let Some((zone, ttl)) = &negative {
@@ -158,17 +145,4 @@ fn persist_result(
         format!("no persistent TXT at any ADN: {}", parts.join(", ")),
         hint,
     )
-}
-
-/// The TXT set a server returned when it was judged wrong (the first such
-/// server's, all servers usually agreeing).
-fn wrong_records(l: &Lookup, seen: &[Seen]) -> Option<Vec<String>> {
-    l.observations.iter().zip(seen).find_map(|(o, s)| match s {
-        Seen::Wrong(_) => o
-            .result
-            .as_ref()
-            .ok()
-            .map(|a| txts_of(a, &l.name).into_iter().cloned().collect()),
-        _ => None,
-    })
 }

@@ -213,3 +213,54 @@ fn csr_preflight_findings_are_input_results_and_errors_fail_the_check() {
         "{input:#}"
     );
 }
+
+/// RFC 8657 `validationmethods`: `dcv check` passes a name only through a
+/// method that passed and that the CAA authorizes (ca-tbr-7 is the CNAME,
+/// ca-tbr-18 the HTTP file, BR 4.2.2.1).
+#[test]
+fn check_passes_only_through_a_method_the_caa_authorizes() {
+    let zone = |value: &str| {
+        DnsServer::start(vec![
+            Zone::new("example.com")
+                .cname(&cname_name(), &cname_target())
+                .caa("example.com", 0, "issue", value),
+        ])
+    };
+    let web = web(true);
+    // Both in place, the CAA allows only the file: example.com by http;
+    // the wildcard has no method left (the file cannot validate it).
+    let dns = zone("sectigo.com; validationmethods=ca-tbr-18");
+    let (code, doc) = run(&dns, &web, &["example.com", "*.example.com"]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(verdict(&doc, "example.com")["ok"], true);
+    assert_eq!(
+        verdict(&doc, "example.com")["validated_by"],
+        serde_json::json!(["http"])
+    );
+    assert_eq!(verdict(&doc, "*.example.com")["ok"], false);
+    let cname = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "cname" && r["domain"] == "example.com")
+        .unwrap();
+    assert_eq!(cname["status"], "fail", "{doc:#}");
+    assert!(
+        cname["detail"]
+            .as_str()
+            .unwrap()
+            .contains("validationmethods=ca-tbr-18")
+    );
+    // The CAA allows only the DNS methods: both names by cname, not http.
+    let dns = zone("sectigo.com; validationmethods=ca-tbr-7");
+    let (code, doc) = run(&dns, &web, &[]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        verdict(&doc, "example.com")["validated_by"],
+        serde_json::json!(["cname"])
+    );
+    // --method http with a CAA that allows only the DNS methods: no pass.
+    let (code, doc) = run(&dns, &web, &["--method", "http"]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(verdict(&doc, "example.com")["ok"], false);
+}

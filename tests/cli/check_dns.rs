@@ -450,9 +450,11 @@ fn caa_cases() {
                 "issue",
                 "comodoca.com; accounturi=https://acme.example/1",
             )),
-            "pass",
-            "pass",
-            vec![],
+            // RFC 8657: a property for one account authorizes no other;
+            // without --account dcv cannot tell, so it does not pass.
+            "fail",
+            "fail",
+            vec!["--account"],
         ),
     ];
     for (zone, wild, plain, words) in cases {
@@ -469,6 +471,128 @@ fn caa_cases() {
             assert!(detail(w).contains(word), "{word:?} in {w:#}");
         }
     }
+}
+
+/// RFC 8657 `validationmethods` with BR 4.2.2.1's `ca-tbr-<N>` labels: the
+/// CNAME is BR 3.2.2.4.7 (`ca-tbr-7`); ACME's `dns-01`/`http-01` are other
+/// mechanisms; labels compare case-insensitively.
+#[test]
+fn caa_validationmethods_decide_whether_the_cname_counts() {
+    let c = csr("rsa2048_multi.pem");
+    // (CAA issue value, exit, cname status, caa status, authorizes, words)
+    type Case<'a> = (&'a str, i32, &'a str, &'a str, Vec<&'a str>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
+        (
+            "sectigo.com; validationmethods=ca-tbr-7",
+            0,
+            "pass",
+            "pass",
+            vec!["ca-tbr-7"],
+            vec![],
+        ),
+        (
+            "sectigo.com; validationmethods=CA-TBR-7",
+            0,
+            "pass",
+            "pass",
+            vec!["ca-tbr-7"],
+            vec![],
+        ),
+        (
+            "sectigo.com; validationmethods=ca-tbr-18,ca-tbr-7",
+            0,
+            "pass",
+            "pass",
+            vec!["ca-tbr-7", "ca-tbr-18"],
+            vec![],
+        ),
+        (
+            "sectigo.com; validationmethods=ca-tbr-18",
+            1,
+            "fail",
+            "pass",
+            vec!["ca-tbr-18"],
+            vec!["validationmethods=ca-tbr-18,ca-tbr-7", "HTTP file"],
+        ),
+        (
+            "sectigo.com; validationmethods=dns-01",
+            1,
+            "pass",
+            "fail",
+            vec![],
+            vec!["dns-01"],
+        ),
+        (
+            "sectigo.com; validationmethods=http-01",
+            1,
+            "pass",
+            "fail",
+            vec![],
+            vec!["http-01"],
+        ),
+        (
+            "sectigo.com; validationmethods=ca-tbr-7,,x",
+            1,
+            "pass",
+            "fail",
+            vec![],
+            vec!["not a comma-separated list"],
+        ),
+    ];
+    for (value, exit, cname, caa, authorizes, words) in cases {
+        let s = DnsServer::start(vec![
+            base_zone()
+                .cname(&c.name("example.com"), &c.target("sectigo.com"))
+                .caa("example.com", 0, "issue", value),
+        ]);
+        let (code, doc) = check(&s, &["--csr", &c.path(), "example.com"]);
+        assert_eq!(code, exit, "{value}: {doc:#}");
+        let rc = result(&doc, "example.com", "cname");
+        let ra = result(&doc, "example.com", "caa");
+        assert_eq!(rc["status"], cname, "{value}: {doc:#}");
+        assert_eq!(rc["br_label"], "ca-tbr-7");
+        assert_eq!(ra["status"], caa, "{value}: {doc:#}");
+        assert_eq!(ra["authorizes"], serde_json::json!(authorizes), "{value}");
+        let text = format!("{} {}", detail(rc), detail(ra));
+        for w in words {
+            assert!(text.contains(w), "{value}: {w:?} in {text}");
+        }
+    }
+}
+
+#[test]
+fn caa_accounturi_is_compared_with_account() {
+    let c = csr("rsa2048_multi.pem");
+    let s = DnsServer::start(vec![
+        base_zone()
+            .cname(&c.name("example.com"), &c.target("sectigo.com"))
+            .caa(
+                "example.com",
+                0,
+                "issue",
+                "sectigo.com; accounturi=https://acme.sectigo.com/acct/42",
+            ),
+    ]);
+    let base = ["--csr", &c.path(), "example.com"];
+    let (code, doc) = check(&s, &base);
+    assert_eq!(code, 1);
+    let caa = result(&doc, "example.com", "caa");
+    assert_eq!(caa["status"], "fail");
+    assert!(detail(caa).contains("--account URI"), "{caa:#}");
+    let with = |account: &str| {
+        let mut args = base.to_vec();
+        args.extend(["--account", account]);
+        check(&s, &args)
+    };
+    let (code, doc) = with("https://acme.sectigo.com/acct/42");
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        result(&doc, "example.com", "caa")["authorizes"],
+        serde_json::json!(["ca-tbr-7", "ca-tbr-18", "ca-tbr-22"])
+    );
+    let (code, doc) = with("https://acme.sectigo.com/acct/43");
+    assert_eq!(code, 1);
+    assert!(detail(result(&doc, "example.com", "caa")).contains("acct/43"));
 }
 
 #[test]

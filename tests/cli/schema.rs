@@ -210,3 +210,74 @@ fn persist_and_corroborate_match_their_schemas() {
     assert_eq!(docs[0]["ok"], true, "{:#}", docs[0]);
     assert!(!schema("corroborate").is_valid(&serde_json::json!({"schema_version":1,"ok":true})));
 }
+
+#[test]
+fn txt_profiles_and_the_rulebook_fields_match_their_schemas() {
+    holds(
+        "txt",
+        &[
+            "txt",
+            "--random-value",
+            "QCw6C+nYGM6BSxgW0gd3Ig==",
+            "www.example.com",
+            "a b.example.com",
+        ],
+    );
+    holds(
+        "txt",
+        &[
+            "txt",
+            "--ca",
+            "digicert",
+            "--random-value",
+            "v",
+            "--csr",
+            &path("rsa2048_multi.pem"),
+        ],
+    );
+    holds("profiles", &["profiles"]);
+    // The shipped profile file is a document of the same schema.
+    let file: Value = serde_json::from_str(dcv::profile::BUILT_IN).unwrap();
+    assert!(schema("profiles").is_valid(&file));
+    assert!(!schema("profiles").is_valid(&serde_json::json!({"profiles": [{"name": "x"}]})));
+    // br_label, authorizes and validated_by "txt" in a check report.
+    let dns = DnsServer::start(vec![
+        Zone::new("example.com")
+            .txt("_pki-validation.example.com", &["v1"])
+            .caa(
+                "example.com",
+                0,
+                "issue",
+                "sectigo.com; validationmethods=ca-tbr-7",
+            ),
+    ]);
+    let docs = holds(
+        "check",
+        &[
+            "check",
+            "--csr",
+            &path("ec256_wildcard.pem"),
+            "--recursive",
+            "--timeout",
+            "2",
+            "--resolver",
+            &dns.addr.to_string(),
+            "--method",
+            "txt",
+            "--random-value",
+            "v1",
+        ],
+    );
+    let results = docs[0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["br_label"] == "ca-tbr-7"));
+    assert!(
+        results
+            .iter()
+            .any(|r| r["authorizes"] == serde_json::json!(["ca-tbr-7"]))
+    );
+    let broken = serde_json::json!({"schema_version":1,"ok":true,"results":[
+        {"domain":"a","check":"cname","status":"pass","detail":"","br_label":"ca-tbr-99"}],
+        "rejected":[],"perspective":"p","checked_at":"2026-11-25T08:00:00Z","command":"check",
+        "method":"txt","subject":{}});
+    assert!(!schema("check").is_valid(&broken));
+}

@@ -35,3 +35,42 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+
+# knot_start LISTEN ZONE: starts a knotd of our own (config, database and
+# control socket in $tmp) listening on LISTEN (Knot syntax, e.g.
+# 127.0.0.1@5353 or "[ 127.0.0.1@5353, 127.0.0.2@53 ]") and serving the
+# unsigned zone ZONE from $tmp/zones/ZONE.zone (written beforehand); waits
+# until the zone is loaded. knotc talks to it; cleanup stops it.
+knot_start() {
+    local listen=$1 zone=$2
+    mkdir -p "$tmp/zones" "$tmp/db" "$tmp/run"
+    cat >"$tmp/knot.conf" <<CONF
+server:
+    rundir: "$tmp/run"
+    listen: $listen
+database:
+    storage: "$tmp/db"
+control:
+    listen: "$tmp/run/knot.sock"
+log:
+  - target: "$tmp/knot.log"
+    any: info
+template:
+  - id: default
+    storage: "$tmp/zones"
+    zonefile-sync: -1
+    journal-content: none
+zone:
+  - domain: $zone
+    file: $zone.zone
+CONF
+    knotd -c "$tmp/knot.conf" &
+    knot_pid=$!
+    for _ in $(seq 50); do
+        knotc zone-status "$zone" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    cat "$tmp/knot.log" >&2
+    fail "knotd did not start"
+}
+knotc() { command knotc -c "$tmp/knot.conf" "$@"; }

@@ -29,28 +29,7 @@ if ! ss -Hlun | awk '{print $4}' | grep -Eq "^(0\.0\.0\.0|\*|\[::\]|$auth_ip):53
 fi
 listen="$listen ]"
 
-mkdir -p "$tmp/zones" "$tmp/db" "$tmp/run"
-cat >"$tmp/knot.conf" <<CONF
-server:
-    rundir: "$tmp/run"
-    listen: $listen
-database:
-    storage: "$tmp/db"
-control:
-    listen: "$tmp/run/knot.sock"
-log:
-  - target: "$tmp/knot.log"
-    any: info
-template:
-  - id: default
-    storage: "$tmp/zones"
-    zonefile-sync: -1
-    journal-content: none
-zone:
-  - domain: example.com
-    file: example.com.zone
-CONF
-
+mkdir -p "$tmp/zones"
 serial=1
 write_zone() { # extra lines on stdin
     {
@@ -65,17 +44,10 @@ write_zone() { # extra lines on stdin
     } >"$tmp/zones/example.com.zone"
     serial=$((serial + 1))
 }
-knotc() { command knotc -c "$tmp/knot.conf" "$@"; }
 reload() { knotc -b zone-reload example.com >/dev/null || fail "zone-reload"; }
 
 write_zone </dev/null
-knotd -c "$tmp/knot.conf" &
-knot_pid=$!
-for _ in $(seq 50); do
-    knotc zone-status example.com >/dev/null 2>&1 && break
-    sleep 0.1
-done
-knotc zone-status example.com >/dev/null 2>&1 || { cat "$tmp/knot.log" >&2; fail "knotd did not start"; }
+knot_start "$listen" example.com
 say "knotd $(knotd --version | awk '{print $NF}') on 127.0.0.1:$port (authoritative path on $auth_ip:53: $auth)"
 
 # check NAME MODE EXPECTED_EXIT JQ_FILTER...: every filter must print true.

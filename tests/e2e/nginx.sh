@@ -54,6 +54,8 @@ mv "$WORK/other/.well-known/pki-validation/"*.txt "$WORK/other/$FILE"
 printf '%s\nsectigo.com\n' "$SHA" >"$WORK/newline/$FILE"
 echo '<!doctype html><html><head><title>My Shop</title></head><body>Welcome</body></html>' >"$WORK/spa/index.html"
 test "$(cat "$WORK/good/$FILE")" = "$(printf '%s\nsectigo.com' "$SHA")"
+# DigiCert's random-value file (its docs: .well-known/pki-validation/fileauth.txt).
+printf '2024abcdef' >"$WORK/good/.well-known/pki-validation/fileauth.txt"
 
 TLS_SERVERS=""
 if command -v openssl >/dev/null 2>&1; then
@@ -145,6 +147,14 @@ check "whole CSR: every name checked, two pass and two fail" 1 \
   '([.results[] | .status] | sort) == ["fail", "fail", "pass", "pass"]' \
   "${pin[@]}" --http-port "$HTTP"
 
+check "DigiCert's fileauth.txt with the random value passes (profile digicert)" 0 \
+  '.ok and .results[0].br_label == "ca-tbr-18" and (.results[0].attempts[0].url | endswith("/.well-known/pki-validation/fileauth.txt"))' \
+  "${pin[@]}" --http-port "$HTTP" --ca digicert --random-value 2024abcdef www.example.com
+
+check "DigiCert's fileauth.txt with another value fails" 1 \
+  '.results[0].status == "fail"' \
+  "${pin[@]}" --http-port "$HTTP" --ca digicert --random-value 2024other www.example.com
+
 if [ -n "$TLS_SERVERS" ]; then
   check "HTTPS passes without verification, noting the self-signed certificate" 0 \
     '.results[0].check == "https" and .results[0].status == "pass" and (.results[0].detail | contains("self-signed"))' \
@@ -161,7 +171,8 @@ fi
 
 # The access log shows what nginx was asked: never a path outside pki-validation.
 # (The TLS ClientHello sent to the plain port is logged as a 400.)
-unexpected=$(grep -v "GET /$FILE HTTP/1.1" "$WORK/access.log" | grep -v '" 400 ' || true)
+unexpected=$(grep -v "GET /$FILE HTTP/1.1" "$WORK/access.log" | grep -v '" 400 ' |
+  grep -v "GET /.well-known/pki-validation/fileauth.txt HTTP/1.1" || true)
 if [ -n "$unexpected" ]; then
   echo "FAIL: unexpected requests:"; echo "$unexpected"; failures=$((failures + 1))
 fi
