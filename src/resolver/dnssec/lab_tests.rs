@@ -462,10 +462,6 @@ fn an_unsigned_child_without_a_proof_is_bogus() {
     ));
 }
 
-fn nsec3_of(owner_name: &str, zone: &str, next_of: &str, types: &[RecordType]) -> Record {
-    nsec3_iterated(owner_name, zone, next_of, types, 1)
-}
-
 fn nsec3_iterated(
     owner_name: &str,
     zone: &str,
@@ -500,9 +496,11 @@ fn nsec3_iterated(
     )
 }
 
-#[test]
-fn an_nsec3_nxdomain_proof_is_checked() {
-    let k = key();
+/// example.org, signed with `k` and anchored, whose two names (the apex
+/// and www) have NSEC3s of `iterations` forming a ring that covers every
+/// other hash: the closest encloser (the apex), the next closer name and
+/// the wildcard are all proven. Returns the lab and the two signed NSEC3s.
+fn nsec3_ring(k: &Key, iterations: u16) -> (Lab, Vec<Record>, Vec<Record>) {
     let mut lab = Lab {
         zones: vec!["example.org.".into()],
         ..Lab::default()
@@ -510,30 +508,40 @@ fn an_nsec3_nxdomain_proof_is_checked() {
     lab.answer(
         "example.org.",
         RecordType::DNSKEY,
-        dnskey_rr("example.org.", &k),
+        dnskey_rr("example.org.", k),
     );
-    // Two names exist (the apex and www): their NSEC3s form a ring that
-    // covers every other hash, so the closest encloser (the apex), the next
-    // closer name and the wildcard are all proven.
-    let apex = nsec3_of(
+    let apex = nsec3_iterated(
         "example.org.",
         "example.org.",
         "www.example.org.",
         &[RecordType::SOA],
+        iterations,
     );
-    let www = nsec3_of(
+    let www = nsec3_iterated(
         "www.example.org.",
         "example.org.",
         "example.org.",
         &[RecordType::A],
+        iterations,
     );
+    (
+        lab,
+        signed(vec![apex], "example.org.", k),
+        signed(vec![www], "example.org.", k),
+    )
+}
+
+#[test]
+fn an_nsec3_nxdomain_proof_is_checked() {
+    let k = key();
+    let (mut lab, apex, www) = nsec3_ring(&k, 1);
     let mut authority = signed(vec![soa("example.org.")], "example.org.", &k);
-    authority.extend(signed(vec![apex.clone()], "example.org.", &k));
-    authority.extend(signed(vec![www], "example.org.", &k));
+    authority.extend(apex.clone());
+    authority.extend(www);
     lab.negative("_x.example.org.", RecordType::CNAME, true, authority);
     // Without the ring's second half the proof does not hold.
     let mut broken = signed(vec![soa("example.org.")], "example.org.", &k);
-    broken.extend(signed(vec![apex], "example.org.", &k));
+    broken.extend(apex);
     lab.negative("_y.example.org.", RecordType::CNAME, true, broken);
     let e = engine(lab, anchor("example.org.", &k));
     assert_eq!(verdict(&e, "_x.example.org"), Security::Secure);
@@ -1105,32 +1113,10 @@ fn an_nsec3_chain_of_more_than_150_iterations_is_insecure() {
     // Item 7: RFC 9276 section 3.2, as BIND and Unbound do.
     for (iterations, secure) in [(150, true), (151, false), (2_501, false)] {
         let k = key();
-        let mut lab = Lab {
-            zones: vec!["example.org.".into()],
-            ..Lab::default()
-        };
-        lab.answer(
-            "example.org.",
-            RecordType::DNSKEY,
-            dnskey_rr("example.org.", &k),
-        );
-        let apex = nsec3_iterated(
-            "example.org.",
-            "example.org.",
-            "www.example.org.",
-            &[RecordType::SOA],
-            iterations,
-        );
-        let www = nsec3_iterated(
-            "www.example.org.",
-            "example.org.",
-            "example.org.",
-            &[RecordType::A],
-            iterations,
-        );
+        let (mut lab, apex, www) = nsec3_ring(&k, iterations);
         let mut authority = signed(vec![soa("example.org.")], "example.org.", &k);
-        authority.extend(signed(vec![apex], "example.org.", &k));
-        authority.extend(signed(vec![www], "example.org.", &k));
+        authority.extend(apex);
+        authority.extend(www);
         lab.negative("_x.example.org.", RecordType::CNAME, true, authority);
         let e = engine(lab, anchor("example.org.", &k));
         let v = verdict(&e, "_x.example.org");
