@@ -26,6 +26,7 @@ pub mod persist;
 pub mod perspective;
 pub mod plan;
 pub mod preflight;
+pub mod reason;
 pub mod report;
 pub mod runner;
 pub mod text;

@@ -8,9 +8,11 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::dns::dnssec::Security;
+use crate::dns::recording::Health;
 use crate::exit_codes::ExitCode;
 use crate::names::Rejection;
 use crate::output::{Painter, Render, Report};
+use crate::reason::Code;
 use crate::text;
 
 /// What was checked (SPEC section 4 `check`).
@@ -102,6 +104,10 @@ pub struct CheckResult {
     /// The proof (insecure), cause (bogus) or reason (indeterminate).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dnssec_detail: Option<String>,
+    /// Why the result is not `pass`: a stable snake_case reason (SPEC
+    /// section 7), chosen by the typed failure that also chose the hint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<Code>,
 }
 
 impl CheckResult {
@@ -121,6 +127,7 @@ impl CheckResult {
             attempts: Vec::new(),
             dnssec: None,
             dnssec_detail: None,
+            code: None,
         }
     }
 
@@ -134,6 +141,12 @@ impl CheckResult {
             format!("not a valid host name: {}", rejection.reason),
         )
         .with_hint("the CA refuses an order with an invalid name: leave it out of the CSR and make a new one")
+        .with_code(Code::InvalidName)
+    }
+
+    pub fn with_code(mut self, code: Code) -> Self {
+        self.code = Some(code);
+        self
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -180,6 +193,7 @@ impl CheckResult {
                     self.detail
                 );
                 self.hint = Some(b.hint());
+                self.code = Some(Code::DnssecBogus);
             } else {
                 self.detail
                     .push_str(&format!("; DNSSEC validation fails too: {b}"));
@@ -187,6 +201,7 @@ impl CheckResult {
                     Some(h) => format!("{h}. Also: {}", b.hint()),
                     None => b.hint(),
                 });
+                self.code.get_or_insert(Code::DnssecBogus);
             }
             self.status = Status::Fail;
         }
@@ -219,6 +234,17 @@ pub struct WaitSummary {
     pub interrupted: bool,
 }
 
+/// A resolver dcv was given that could not be used at all (exit 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnusableResolver {
+    /// `IP:PORT`.
+    pub address: String,
+    /// `refused`, `unreachable` or `timed_out`.
+    pub problem: &'static str,
+    /// What happened, in words.
+    pub detail: String,
+}
+
 /// The report of a check command. `ok` is true exactly when it exits 0.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
@@ -240,6 +266,10 @@ pub struct CheckReport {
     /// `checked_at`, `command`, `method`, `subject`; `dcv corroborate` reads them).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub about: Option<crate::perspective::About>,
+    /// Every resolver dcv was given, when none of them could be used: the
+    /// check was not carried out (exit 3, SPEC section 7).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unusable_resolvers: Vec<UnusableResolver>,
 }
 
 impl CheckReport {
@@ -259,6 +289,7 @@ impl CheckReport {
             wait: None,
             dnssec_off: false,
             about: None,
+            unusable_resolvers: Vec::new(),
         }
     }
 
@@ -280,6 +311,7 @@ impl CheckReport {
             wait: None,
             dnssec_off: false,
             about: None,
+            unusable_resolvers: Vec::new(),
         }
     }
 
@@ -296,8 +328,42 @@ impl CheckReport {
     pub fn exit_code(&self) -> ExitCode {
         if self.ok {
             ExitCode::Success
+        } else if !self.unusable_resolvers.is_empty() {
+            ExitCode::ResolversUnusable
         } else {
             ExitCode::CheckFailed
+        }
+    }
+
+    /// Records that none of the resolvers could be used: the check was not
+    /// carried out, and the results that failed for want of DNS say so in
+    /// their code (their details keep what each query got).
+    pub fn resolvers_unusable(&mut self, dead: &[(std::net::SocketAddr, Health)]) {
+        self.unusable_resolvers = dead
+            .iter()
+            .map(|(addr, h)| UnusableResolver {
+                address: addr.to_string(),
+                problem: h.problem(),
+                detail: h.describe(),
+            })
+            .collect();
+        for r in &mut self.results {
+            let for_want_of_dns = matches!(
+                r.code,
+                Some(
+                    Code::ServerTimeout
+                        | Code::ServerUnreachable
+                        | Code::ServerError
+                        | Code::ZoneNotFound
+                        | Code::NoNameserver
+                        | Code::CheckDeadline
+                        | Code::CaaLookupFailed
+                        | Code::HttpNoAddress
+                )
+            );
+            if r.status == Status::Fail && for_want_of_dns {
+                r.code = Some(Code::ResolverUnreachable);
+            }
         }
     }
 
@@ -312,7 +378,11 @@ pub const FULL_FORM_MAX_NAMES: usize = 5;
 
 impl Report for CheckReport {
     fn human(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
-        if cx.quiet {
+        if !self.unusable_resolvers.is_empty() && !cx.verbose {
+            // Nothing was learned about the records: one line saying why,
+            // not a FAIL block per check (-v shows them).
+            self.resolver_lines(out, cx)?;
+        } else if cx.quiet {
             self.failing_names(out, cx)?;
         } else if cx.verbose || self.domains().len() <= FULL_FORM_MAX_NAMES {
             self.full_form(out, cx)?;
@@ -383,12 +453,27 @@ impl CheckReport {
         }
     }
 
-    /// `-q`: only the names that do not pass (then the verdict).
+    /// `-q`: only the names that do not pass, each with the reason codes
+    /// of its failed checks (then the verdict).
     fn failing_names(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
         for d in self.domains() {
             let (ok, tag) = self.name_status(d, cx);
             if !ok {
-                writeln!(out, "{tag} {}", text::printable(d))?;
+                let why: Vec<String> = self
+                    .results
+                    .iter()
+                    .filter(|r| r.domain == d && matches!(r.status, Status::Fail | Status::Invalid))
+                    .map(|r| match r.code {
+                        Some(c) => format!("{} {c}", r.check.label()),
+                        None => r.check.label().to_owned(),
+                    })
+                    .collect();
+                let why = if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", why.join(", "))
+                };
+                writeln!(out, "{tag} {}{why}", text::printable(d))?;
             }
         }
         Ok(())
@@ -571,7 +656,7 @@ impl CheckReport {
             };
             writeln!(out, "{line}")?;
         }
-        if self.dnssec_off {
+        if self.dnssec_off && !cx.quiet {
             writeln!(out, "{}", p.warn("DNSSEC not validated (--no-dnssec)"))?;
         }
         if self.nothing_validated() {
@@ -584,13 +669,130 @@ impl CheckReport {
             )?;
         }
         let summary = format!(
-            "{} passed, {} failed, {} skipped, {} invalid",
+            "{}; checks: {} passed, {} failed, {} skipped, {} invalid",
+            self.names_line(),
             self.count(Status::Pass),
             self.count(Status::Fail),
             self.count(Status::Skip),
             self.count(Status::Invalid)
         );
         writeln!(out, "{}", p.verdict(self.ok, &summary))
+    }
+
+    /// The resolvers that could not be used, on one line, and what to do.
+    fn resolver_lines(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
+        let p = cx.paint;
+        let each: Vec<String> = self
+            .unusable_resolvers
+            .iter()
+            .map(|r| format!("{}: {}", r.address, r.detail))
+            .collect();
+        let what = if each.len() == 1 {
+            "the resolver could not be used"
+        } else {
+            "no resolver could be used"
+        };
+        writeln!(
+            out,
+            "{} {what}: {}",
+            p.bad("NOT CHECKED"),
+            text::printable(&each.join("; "))
+        )?;
+        writeln!(
+            out,
+            "      {} dcv asks this resolver to find each zone's servers: give a working one with --resolver IP[:PORT] (else /etc/resolv.conf); nothing was learned about the records (-v shows every result)",
+            p.warn("hint:")
+        )
+    }
+
+    /// Names first (SPEC section 7): `N of M names ready (METHOD)`. A name
+    /// is ready when the CA can validate it: its verdict (`check`), else
+    /// every result of it passing with a method among them.
+    pub fn names_line(&self) -> String {
+        let method = |k: CheckKind| match k {
+            CheckKind::Cname => "CNAME",
+            CheckKind::Txt => "TXT",
+            CheckKind::Http => "HTTP",
+            CheckKind::Https => "HTTPS",
+            CheckKind::Persist => "persistent TXT",
+            CheckKind::Caa | CheckKind::Input => "",
+        };
+        // (name, ready, the methods it is ready by)
+        let names: Vec<(bool, Vec<&'static str>)> = if self.names.is_empty() {
+            self.domains()
+                .into_iter()
+                .filter_map(|d| {
+                    let mine: Vec<&CheckResult> =
+                        self.results.iter().filter(|r| r.domain == d).collect();
+                    let is_name = mine
+                        .iter()
+                        .any(|r| r.check != CheckKind::Input || r.status == Status::Invalid);
+                    if !is_name {
+                        return None;
+                    }
+                    let ready = mine
+                        .iter()
+                        .all(|r| matches!(r.status, Status::Pass | Status::Skip))
+                        && mine.iter().any(|r| r.validates());
+                    let by = mine
+                        .iter()
+                        .filter(|r| r.validates())
+                        .map(|r| method(r.check))
+                        .collect();
+                    Some((ready, by))
+                })
+                .collect()
+        } else {
+            self.names
+                .iter()
+                .map(|n| {
+                    let by = n
+                        .validated_by
+                        .iter()
+                        .map(|m| match *m {
+                            "cname" => "CNAME",
+                            "http" => "HTTP",
+                            "txt" => "TXT",
+                            other => other,
+                        })
+                        .collect();
+                    (n.ok, by)
+                })
+                .collect()
+        };
+        let total = names.len();
+        let ready: Vec<&Vec<&str>> = names
+            .iter()
+            .filter(|(ok, _)| *ok)
+            .map(|(_, by)| by)
+            .collect();
+        let mut methods: Vec<(&str, usize)> = Vec::new();
+        for m in ready.iter().flat_map(|by| by.iter()) {
+            match methods.iter_mut().find(|(x, _)| x == m) {
+                Some((_, n)) => *n += 1,
+                None => methods.push((m, 1)),
+            }
+        }
+        let by = if methods.is_empty() {
+            String::new()
+        } else {
+            let words: Vec<String> = methods
+                .iter()
+                .map(|(m, n)| {
+                    if *n == ready.len() {
+                        (*m).to_owned()
+                    } else {
+                        format!("{m} for {n}")
+                    }
+                })
+                .collect();
+            format!(" ({})", words.join(", "))
+        };
+        format!(
+            "{} of {total} name{} ready{by}",
+            ready.len(),
+            if total == 1 { "" } else { "s" }
+        )
     }
 }
 

@@ -77,7 +77,8 @@ fn caa_result(
                 continue;
             }
             return CheckResult::new(&d, CheckKind::Caa, Status::Fail, format!("CAA lookup at {name}. failed: {why}"))
-                .with_hint("a CA treats a failed CAA lookup as a refusal (RFC 8659 section 3); fix the zone's servers");
+                .with_hint("a CA treats a failed CAA lookup as a refusal (RFC 8659 section 3); fix the zone's servers")
+                .with_code(crate::reason::Code::CaaLookupFailed);
         }
         let Ok(a) = answer else { continue };
         let set: Vec<CaaRecord> = a
@@ -134,7 +135,8 @@ fn caa_result(
                     "issue"
                 },
                 issuers.first().copied().unwrap_or("")
-            )),
+            ))
+            .with_code(crate::reason::Code::CaaForbids),
         };
     }
     let mut r = unreachable_unrestricted(&d);

@@ -7,6 +7,8 @@
 //!   A/AAAA lookups of the hosts the HTTP check fetches from.
 //! - [`observe`]: what one server's answer means for a record check.
 //! - [`findings`]: typed failures and the one place they become hints.
+//! - [`recording`]: decorators that count (exit 3) and record (evidence)
+//!   every exchange.
 //! - [`diagnose`]: pure reading of a wrong CNAME/TXT into reasons.
 //! - [`cname`], [`generic`], [`caa`], [`persist`]: the checks, each producing
 //!   [`crate::report::CheckResult`]s; [`run`] runs a [`DnsRequest`].
@@ -20,6 +22,7 @@ pub mod findings;
 pub mod generic;
 pub mod observe;
 pub mod persist;
+pub mod recording;
 pub mod wire;
 
 pub use generic::HostValue;
@@ -122,7 +125,26 @@ impl fmt::Display for Rcode {
             Rcode::NxDomain => f.write_str("NXDOMAIN"),
             Rcode::ServFail => f.write_str("SERVFAIL"),
             Rcode::Refused => f.write_str("REFUSED"),
-            Rcode::Other(n) => write!(f, "RCODE {n}"),
+            // RFC 6895's registry, so no answer reads "RCODE 16".
+            Rcode::Other(n) => match n {
+                1 => f.write_str("FORMERR"),
+                4 => f.write_str("NOTIMP"),
+                6 => f.write_str("YXDOMAIN"),
+                7 => f.write_str("YXRRSET"),
+                8 => f.write_str("NXRRSET"),
+                9 => f.write_str("NOTAUTH"),
+                10 => f.write_str("NOTZONE"),
+                11 => f.write_str("DSOTYPENI"),
+                16 => f.write_str("BADVERS"),
+                17 => f.write_str("BADKEY"),
+                18 => f.write_str("BADTIME"),
+                19 => f.write_str("BADMODE"),
+                20 => f.write_str("BADNAME"),
+                21 => f.write_str("BADALG"),
+                22 => f.write_str("BADTRUNC"),
+                23 => f.write_str("BADCOOKIE"),
+                n => write!(f, "RCODE {n}"),
+            },
         }
     }
 }
@@ -340,6 +362,7 @@ async fn within(
         )
         .with_hint(
             "servers on the path answer slowly or not at all, and their timeouts add up along the delegation chain; the CA gives up too: fix or remove the slow nameservers",
-        ),
+        )
+        .with_code(crate::reason::Code::CheckDeadline),
     }
 }

@@ -11,14 +11,14 @@ use futures::future::join_all;
 use super::Answer;
 use super::diagnose;
 use super::engine::{Engine, Lookup};
-use super::findings::STALE_SECONDARY_HINT;
 use super::generic::{shown_txts, txt_with_alias, txts_of};
 use super::observe::{
-    Seen, attempts, classify_walk, differing, first_negative, holds, lookups_security, relied_on,
-    server_failures, servers_line, walk_attempts,
+    Seen, attempts, classify_walk, differing, first_negative, holds, lookups_security,
+    partial_presence, relied_on, server_failures, servers_line, walk_attempts,
 };
 use crate::names::DnsName;
 use crate::persist::{self, PersistExpect};
+use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult, Status};
 
 /// The persistent record for one name, over every ADN candidate; `now` in
@@ -96,14 +96,16 @@ fn persist_result(
         .with_attempts(attempts(&lookups[i], &seen[i]));
     }
     let all_attempts = walk_attempts(lookups, &seen);
-    let fail = |detail: String, hint: String| {
+    let fail = |detail: String, hint: String, code: Code| {
         CheckResult::new(&d, CheckKind::Persist, Status::Fail, detail)
             .with_hint(hint)
+            .with_code(code)
             .with_attempts(all_attempts.clone())
     };
     // 1. A good record on some servers only: a stale nameserver.
     if let Some(i) = (0..lookups.len()).find(|&i| seen[i].contains(&Seen::Match)) {
         let n_ok = seen[i].iter().filter(|s| **s == Seen::Match).count();
+        let (hint, code) = partial_presence(&lookups[i], &seen[i]);
         return fail(
             format!(
                 "{}. has the expected TXT on {n_ok} of {} servers only; {}",
@@ -111,7 +113,8 @@ fn persist_result(
                 seen[i].len(),
                 differing(&lookups[i], &seen[i])
             ),
-            STALE_SECONDARY_HINT.into(),
+            hint,
+            code,
         )
         .with_adn(&candidates[i]);
     }
@@ -127,13 +130,14 @@ fn persist_result(
             return fail(
                 format!("{}.: {}", l.name, m.reason()),
                 m.hint(&here, &wanted),
+                Code::WrongValue,
             )
             .with_adn(&candidates[i]);
         }
     }
     // 3. Server failures (SERVFAIL, REFUSED, timeouts, no servers).
-    if let Some((detail, hint)) = server_failures(lookups, &seen) {
-        return fail(detail, hint);
+    if let Some((detail, hint, code)) = server_failures(lookups, &seen) {
+        return fail(detail, hint, code);
     }
     // 4. No record at any candidate.
     let parts: Vec<String> = lookups
@@ -157,6 +161,7 @@ fn persist_result(
     fail(
         format!("no persistent TXT at any ADN: {}", parts.join(", ")),
         hint,
+        Code::RecordMissing,
     )
 }
 

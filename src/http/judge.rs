@@ -10,6 +10,7 @@ use super::diagnose::{BodyProblem, Expected, diagnose};
 use super::fetch::{FetchError, FetchRequest, MAX_BODY, Response};
 use super::lookup::Family;
 use super::round::Target;
+use crate::reason::Code;
 use crate::report::{Attempt, CheckResult, Status};
 
 /// Adds a note when DNS gave addresses the CA cannot reach from the internet.
@@ -121,6 +122,34 @@ impl Failure {
         }
     }
 
+    /// The reason code of a result this failure decides (SPEC section 7).
+    pub fn code(&self) -> Code {
+        match self {
+            Failure::Redirect { .. } => Code::HttpRedirect,
+            Failure::NotFound(_) => Code::HttpNotFound,
+            Failure::Denied(_) => Code::HttpForbidden,
+            Failure::ServerError(_) => Code::HttpServerError,
+            Failure::Status(_) => Code::HttpStatus,
+            Failure::TooLarge { .. } => Code::HttpTooLarge,
+            Failure::Fetch(e) => match e {
+                FetchError::Refused => Code::HttpRefused,
+                FetchError::ConnectTimeout(_)
+                | FetchError::NoResponse(_)
+                | FetchError::Stalled { .. } => Code::HttpTimeout,
+                FetchError::Unreachable(_) => Code::HttpUnreachable,
+                FetchError::Closed | FetchError::Reset => Code::HttpClosed,
+                FetchError::TlsOnHttpPort | FetchError::HttpOnHttpsPort => Code::HttpWrongScheme,
+                FetchError::Tls(_) => Code::HttpTls,
+                FetchError::Protocol(_) | FetchError::Io(_) => Code::HttpProtocol,
+            },
+            Failure::Body(p) => match p {
+                BodyProblem::Html { .. } => Code::HttpHtmlPage,
+                BodyProblem::Cosmetic(_) => Code::HttpBodyFormatting,
+                _ => Code::HttpWrongBody,
+            },
+        }
+    }
+
     /// What to do about it.
     pub fn hint(&self, req: &FetchRequest, is_file: bool) -> Option<String> {
         Some(match self {
@@ -152,8 +181,8 @@ impl Failure {
 pub struct Judged {
     pub attempt: Attempt,
     family: Family,
-    /// What went wrong, and what to do; `None` when it passed.
-    failure: Option<(String, Option<String>)>,
+    /// What went wrong, what to do, and its code; `None` when it passed.
+    failure: Option<(String, Option<String>, Code)>,
     certificate: Vec<String>,
 }
 
@@ -179,10 +208,10 @@ pub fn judge(
         Err(e) => Some(Failure::Fetch(e)),
     };
     let is_file = expected.file.is_some();
-    let failure = failure.map(|f| (f.detail(), f.hint(req, is_file)));
+    let failure = failure.map(|f| (f.detail(), f.hint(req, is_file), f.code()));
     attempt.outcome = match &failure {
         None => "pass".into(),
-        Some((what, _)) => what.clone(),
+        Some((what, _, _)) => what.clone(),
     };
     if !certificate.is_empty() {
         attempt
@@ -346,8 +375,14 @@ pub fn fold(target: &Target, judged: Vec<Judged>) -> CheckResult {
             hints.push(h);
         }
     }
-    let result =
-        CheckResult::new(&target.domain, kind, Status::Fail, detail).with_attempts(attempts);
+    // The first failing address's cause names the result.
+    let code = failed
+        .iter()
+        .find_map(|j| j.failure.as_ref().map(|f| f.2))
+        .unwrap_or(Code::HttpStatus);
+    let result = CheckResult::new(&target.domain, kind, Status::Fail, detail)
+        .with_attempts(attempts)
+        .with_code(code);
     if hints.is_empty() {
         result
     } else {

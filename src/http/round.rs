@@ -276,7 +276,8 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
             Ok(a) => a,
             Err(no) => {
                 return CheckResult::new(&target.domain, kind, Status::Fail, no.detail())
-                    .with_hint(no.hint());
+                    .with_hint(no.hint())
+                    .with_code(crate::reason::Code::HttpNoAddress);
             }
         };
         let judged = join_all(addresses.iter().map(|&address| async move {

@@ -1,0 +1,336 @@
+//! Daily use, truthfully (issue 17, SPEC section 7): a resolver that cannot
+//! be used exits 3 and is named; summaries count names first; every
+//! non-pass result carries its reason `code`; each server-level failure
+//! gets its own hint and code (issue 15, item 15).
+
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+
+use dcv::report::Status;
+use serde_json::Value;
+
+use crate::check_dns::{authoritative, find};
+use crate::support::dns_server::{Behavior, DnsServer, Zone};
+use crate::support::http_server::{Reply, Request, TestServer};
+use crate::support::{dcv, fixture, json, recorded};
+
+const CSR: &str = "rsa2048_multi.pem";
+
+fn cname_name(adn: &str) -> String {
+    format!("_{}.{adn}", recorded(CSR).md5)
+}
+
+fn cname_target() -> String {
+    let sha = recorded(CSR).sha256;
+    format!("{}.{}.sectigo.com.", &sha[..32], &sha[32..])
+}
+
+fn zone() -> Zone {
+    Zone::new("example.com").a("ns1.example.com", Ipv4Addr::LOCALHOST)
+}
+
+/// A loopback port where nothing listens (bound, then released).
+fn dead_resolver() -> SocketAddr {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.local_addr().unwrap()
+}
+
+fn text(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn resolvers_that_cannot_be_used_exit_3_and_are_named_on_one_line() {
+    let dead = dead_resolver();
+    let silent = DnsServer::with_behavior(vec![zone()], Behavior::Silent);
+    let run = |extra: &[&str]| {
+        dcv()
+            .args(["--color", "never"])
+            .args(extra)
+            .args(["check", "--timeout", "0.3", "--csr"])
+            .arg(fixture(CSR))
+            .arg(format!("@{dead}"))
+            .args(["--resolver", &silent.addr.to_string()])
+            .arg("www.example.com")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let report = text(&out);
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("NOT CHECKED"))
+        .unwrap_or_else(|| panic!("{report}"));
+    // One line names each resolver and what happened to it.
+    assert!(
+        line.contains(&format!("{dead}: connection refused")),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!(
+            "{}: no answer (every query timed out",
+            silent.addr
+        )),
+        "{line}"
+    );
+    // No FAIL block per check, and no claim that the CA asks dcv's resolver.
+    assert!(!report.contains("FAIL"), "{report}");
+    assert!(!report.contains("the CA asks it too"), "{report}");
+    let verbose = text(&run(&["-v"]));
+    assert!(verbose.contains("FAIL caa"), "{verbose}");
+    assert!(!verbose.contains("the CA asks it too"), "{verbose}");
+
+    let out = run(&["--json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let doc = json(&out);
+    assert_eq!(doc["ok"], false);
+    let dead_ones = doc["unusable_resolvers"].as_array().unwrap();
+    assert_eq!(dead_ones.len(), 2, "{doc:#}");
+    let problem = |addr: SocketAddr| {
+        dead_ones
+            .iter()
+            .find(|d| d["address"] == addr.to_string())
+            .map(|d| d["problem"].clone())
+    };
+    assert_eq!(problem(dead), Some("refused".into()), "{doc:#}");
+    assert_eq!(problem(silent.addr), Some("timed_out".into()), "{doc:#}");
+    for r in doc["results"].as_array().unwrap() {
+        if r["status"] != "pass" {
+            assert_eq!(r["code"], "resolver_unreachable", "{r:#}");
+        }
+    }
+}
+
+#[test]
+fn a_resolver_that_answers_is_not_exit_3() {
+    // The record is simply missing: that is "not in place", exit 1.
+    let dns = DnsServer::start(vec![zone()]);
+    let out = dcv()
+        .args(["--json", "check-dns", "--recursive", "--csr"])
+        .arg(fixture(CSR))
+        .args(["--resolver", &dns.addr.to_string(), "www.example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert!(doc.get("unusable_resolvers").is_none(), "{doc:#}");
+    let cname = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "cname")
+        .unwrap();
+    assert_eq!(cname["code"], "record_missing", "{cname:#}");
+}
+
+fn web_404() -> TestServer {
+    TestServer::http("127.0.0.1", |_: &Request| Reply::status(404))
+}
+
+/// `dcv check` with the CNAME in place and no HTTP file: both names are
+/// ready, so it exits 0, `ok` is true beside failed `http` results, and the
+/// summary leads with the names.
+#[test]
+fn summaries_count_names_first_and_ok_follows_the_names() {
+    let dns = DnsServer::start(vec![
+        zone()
+            .cname(&cname_name("example.com"), &cname_target())
+            .a("example.com", Ipv4Addr::LOCALHOST)
+            .a("www.example.com", Ipv4Addr::LOCALHOST),
+    ]);
+    let web = web_404();
+    let run = |json: bool| {
+        let mut cmd = dcv();
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.args(["--color", "never", "check", "--recursive", "--csr"])
+            .arg(fixture(CSR))
+            .args(["--resolver", &dns.addr.to_string()])
+            .args(["--http-port", &web.port().to_string()])
+            .args(["www.example.com", "example.com"])
+            .output()
+            .unwrap()
+    };
+    let out = run(false);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    let last = report.lines().last().unwrap();
+    assert!(
+        last.starts_with("2 of 2 names ready (CNAME); checks: "),
+        "{report}"
+    );
+    assert!(last.contains("2 failed"), "{last}");
+    let doc = json(&run(true));
+    assert_eq!(doc["ok"], true);
+    let http: Vec<&Value> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["check"] == "http")
+        .collect();
+    assert_eq!(http.len(), 2);
+    for r in http {
+        assert_eq!(
+            (&r["status"], &r["code"]),
+            (&"fail".into(), &"http_not_found".into())
+        );
+    }
+}
+
+/// The common HTTP failures, each with its own code.
+#[test]
+fn http_failures_carry_their_codes() {
+    let md5 = recorded(CSR).md5;
+    let sha = recorded(CSR).sha256;
+    let path = format!("/.well-known/pki-validation/{md5}.txt");
+    let cases: Vec<(&str, Reply)> = vec![
+        (
+            "http_redirect",
+            Reply::redirect(301, &format!("https://example.com{path}")),
+        ),
+        ("http_not_found", Reply::status(404)),
+        ("http_forbidden", Reply::status(403)),
+        ("http_server_error", Reply::status(502)),
+        (
+            "http_html_page",
+            Reply::ok("<!doctype html><html><head><title>Shop</title></head></html>")
+                .with_header("Content-Type", "text/html"),
+        ),
+        (
+            "http_body_formatting",
+            Reply::ok(format!("{sha}\nsectigo.com\n")),
+        ),
+        ("http_wrong_body", Reply::ok(format!("{md5}\nsectigo.com"))),
+    ];
+    for (code, reply) in cases {
+        let web = TestServer::http("127.0.0.1", move |_: &Request| reply.clone());
+        let out = dcv()
+            .args(["--json", "check-http", "--csr"])
+            .arg(fixture(CSR))
+            .args(["--resolve", "example.com:127.0.0.1"])
+            .args(["--http-port", &web.port().to_string(), "example.com"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let doc = json(&out);
+        assert_eq!(doc["results"][0]["code"], code, "{doc:#}");
+    }
+}
+
+/// The CNAME mistakes people make, each with its own code.
+#[test]
+fn dns_failures_carry_their_codes() {
+    let name = cname_name("example.com");
+    let cases: Vec<(&str, Zone)> = vec![
+        (
+            "wrong_target",
+            zone().cname(&name, "something.else.example.net."),
+        ),
+        (
+            "zone_appended_twice",
+            zone().cname(&format!("{name}.example.com"), &cname_target()),
+        ),
+        ("txt_instead_of_cname", zone().txt(&name, &["hello"])),
+        ("record_missing", zone()),
+    ];
+    for (code, z) in cases {
+        let dns = DnsServer::start(vec![z]);
+        let out = dcv()
+            .args(["--json", "check-dns", "--recursive", "--csr"])
+            .arg(fixture(CSR))
+            .args(["--resolver", &dns.addr.to_string(), "example.com"])
+            .output()
+            .unwrap();
+        let doc = json(&out);
+        let cname = doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["check"] == "cname")
+            .unwrap();
+        assert_eq!(cname["code"], code, "{cname:#}");
+    }
+}
+
+/// Issue 15, item 15: a record on ns1 only, and ns2 failing in each way.
+/// Only a server that answers without the record is a stale secondary;
+/// every other failure gets its own hint and code, and RCODEs are named.
+#[test]
+fn each_server_failure_has_its_own_hint_and_code() {
+    let md5 = recorded(CSR).md5;
+    let two = || {
+        zone()
+            .ns(&["ns1.example.com", "ns2.example.com"])
+            .cname(&format!("_{md5}.example.com"), &cname_target())
+    };
+    let ns1 = DnsServer::start(vec![two()]);
+    let cases: Vec<(Behavior, Option<Zone>, &str, &str, &str)> = vec![
+        // (ns2's behaviour, ns2's zone, code, words of the detail, words of the hint)
+        (
+            Behavior::Normal,
+            Some(zone().ns(&["ns1.example.com", "ns2.example.com"])),
+            "server_stale",
+            "NXDOMAIN",
+            "stale secondary",
+        ),
+        (
+            Behavior::Silent,
+            None,
+            "server_timeout",
+            "timed out",
+            "did not answer in time",
+        ),
+        (
+            Behavior::Refused,
+            None,
+            "server_refused",
+            "REFUSED",
+            "does not serve this zone",
+        ),
+        (
+            Behavior::ServFail,
+            None,
+            "server_servfail",
+            "SERVFAIL",
+            "SERVFAIL",
+        ),
+        (
+            Behavior::Lame,
+            None,
+            "server_lame",
+            "not authoritative",
+            "AA=0",
+        ),
+        (Behavior::FormErr, None, "server_edns", "FORMERR", "EDNS"),
+        (Behavior::BadVers, None, "server_edns", "BADVERS", "EDNS"),
+        (
+            Behavior::TruncateUdpNoTcp,
+            None,
+            "server_error",
+            "truncated (TC) and the retry over TCP failed",
+            "UDP and TCP",
+        ),
+    ];
+    for (behavior, z, code, detail, hint) in cases {
+        let ns2 = DnsServer::with_behavior(vec![z.unwrap_or_else(two)], behavior);
+        let map = [("ns1.example.com", ns1.addr), ("ns2.example.com", ns2.addr)];
+        let fixture = fixture(CSR).display().to_string();
+        let r = authoritative(&["--csr", &fixture, "example.com"], &ns1, &map);
+        let cname = find(&r, "example.com", "cname");
+        assert_eq!(cname.status, Status::Fail);
+        let got = cname.code.map(|c| c.as_str());
+        assert_eq!(got, Some(code), "{behavior:?}: {cname:#?}");
+        assert!(
+            cname.detail.contains(detail),
+            "{behavior:?}: {}",
+            cname.detail
+        );
+        assert!(!cname.detail.contains("RCODE"), "{}", cname.detail);
+        let h = cname.hint.as_deref().unwrap_or("");
+        assert!(h.contains(hint), "{behavior:?}: {h}");
+        if code != "server_stale" {
+            assert!(!h.contains("stale secondary"), "{behavior:?}: {h}");
+        }
+    }
+}
