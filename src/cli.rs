@@ -13,9 +13,12 @@ pub use crate::dns::HostValue;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0    everything checked passed
-  1    a check failed, a name was invalid, or nothing could be validated
+  0    everything checked passed (dcv check: every name is ready)
+  1    not in place: a check failed (dcv check: a name is not ready), a name
+       was invalid, or nothing could be validated
   2    bad usage or unreadable/invalid input
+  3    not checked: none of the resolvers could be used (refused, unreachable,
+       every query timed out); the message names each
   130  interrupted (Ctrl-C) while --wait was polling";
 
 /// `dcv --version`: the package version and the commit it was built from
@@ -183,20 +186,20 @@ pub enum Command {
     /// Check the DNS CNAME (or --cname/--txt values) and CAA on the authoritative servers
     #[command(
         name = "check-dns",
-        after_help = "Examples:\n  dcv check-dns --csr request.csr\n  dcv check-dns --csr request.csr --wait 10m www.example.com\n  dcv check-dns --txt _dnsauth.example.com=2024abcdef example.com\n\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
+        after_help = "Examples:\n  dcv check-dns --csr request.csr\n  dcv check-dns --csr request.csr --wait 10m www.example.com\n  dcv check-dns --txt _dnsauth.example.com=2024abcdef example.com\n\nExit codes: 0 every check passed, 1 a check failed or nothing was validated, 2 bad usage or input,\n3 no resolver could be used (each is named)"
     )]
     CheckDns(CheckDnsArgs),
 
     /// Fetch the HTTP validation file from every address of each name
     #[command(
         name = "check-http",
-        after_help = "Examples:\n  dcv check-http --csr request.csr\n  dcv check-http --csr request.csr --scheme both --resolve www.example.com:192.0.2.10\n  dcv check-http --url http://example.com/.well-known/pki-validation/fileauth.txt --expect 2024abcdef\n\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
+        after_help = "Examples:\n  dcv check-http --csr request.csr\n  dcv check-http --csr request.csr --scheme both --resolve www.example.com:192.0.2.10\n  dcv check-http --url http://example.com/.well-known/pki-validation/fileauth.txt --expect 2024abcdef\n\nExit codes: 0 every check passed, 1 a check failed or nothing was validated, 2 bad usage or input,\n3 no resolver could be used (each is named)"
     )]
     CheckHttp(CheckHttpArgs),
 
     /// Everything at once: input, CAA, DNS CNAME and HTTP file, one verdict per name
     #[command(
-        after_help = "Examples:\n  dcv check --csr request.csr\n  dcv check --csr request.csr --method cname --wait 15m\n  dcv check --csr request.csr --json www.example.com\n\nA name passes when its CAA allows the CA and one selected method (--method) passes.\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
+        after_help = "Examples:\n  dcv check --csr request.csr\n  dcv check --csr request.csr --method cname --wait 15m\n  dcv check --csr request.csr --json www.example.com\n\nA name is ready when its CAA allows the CA and one selected method (--method) passes: under\n--method any a failed method does not fail a name the other one validates (its results still\nsay fail), and the summary counts names first: N of M names ready (METHOD).\nExit codes: 0 every name is ready, 1 a name is not ready (or invalid, or the CSR is refused),\n2 bad usage or input, 3 no resolver could be used (each is named)"
     )]
     Check(CheckArgs),
 

@@ -334,3 +334,42 @@ fn each_server_failure_has_its_own_hint_and_code() {
         }
     }
 }
+
+/// One list of codes: the schema's enum and docs/json.md's table are
+/// exactly `Code::ALL`, with its meanings; README and `check --help` agree
+/// with the behaviour about exit 3 and `ok`.
+#[test]
+fn the_codes_and_exit_codes_are_documented_where_users_look() {
+    use dcv::reason::Code;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let schema: Value = serde_json::from_str(&read("docs/schema/check.json")).unwrap();
+    let all: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+    let listed: Vec<&str> = schema["$defs"]["result"]["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(listed, all);
+    let md = read("docs/json.md");
+    let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| `")).collect();
+    for c in Code::ALL {
+        let row = format!("| `{}` | {} |", c.as_str(), c.meaning().replace('|', "\\|"));
+        assert!(rows.contains(&row.as_str()), "docs/json.md lacks {row}");
+    }
+    let readme = read("README.md");
+    assert!(readme.contains("| 3 | not checked"), "README: exit 3");
+    assert!(
+        readme.contains("names ready (CNAME); checks: "),
+        "README: summary"
+    );
+    let help = dcv().args(["check", "--help"]).output().unwrap();
+    let help = text(&help);
+    assert!(help.contains("3 no resolver could be used"), "{help}");
+    assert!(
+        help.contains("--method any a failed method does not fail a name"),
+        "{help}"
+    );
+    assert!(!help.contains("1 a check failed"), "{help}");
+}
