@@ -348,6 +348,12 @@ pub struct NetworkOptions {
     /// Use IPv6 addresses only
     #[arg(short = '6', long = "ipv6")]
     pub ipv6: bool,
+
+    /// Write an evidence bundle into DIR (created; nothing is written outside it): the JSON
+    /// report, every DNS question and answer per server, the DNSSEC records relied on, every
+    /// HTTP exchange, and a summary per name with its ADN, method and BR label
+    #[arg(long, value_name = "DIR")]
+    pub evidence: Option<PathBuf>,
 }
 
 /// A `HOST=VALUE` pair (`--cname`, `--txt`).

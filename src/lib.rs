@@ -16,6 +16,7 @@ pub mod commands;
 pub mod csr;
 pub mod dns;
 pub mod error;
+pub mod evidence;
 pub mod exit_codes;
 pub mod http;
 pub mod input;

@@ -7,6 +7,24 @@ use std::net::IpAddr;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+/// One line about a certificate for the evidence bundle: subject, issuer,
+/// validity and names.
+pub fn certificate_summary(der: &[u8]) -> String {
+    let cert = match X509Certificate::from_der(der) {
+        Ok((_, cert)) => cert,
+        Err(_) => return format!("{} bytes that do not parse as X.509", der.len()),
+    };
+    let v = cert.validity();
+    format!(
+        "subject {}; issuer {}; valid {} to {}; names {}",
+        cert.subject(),
+        cert.issuer(),
+        v.not_before.to_datetime().date(),
+        v.not_after.to_datetime().date(),
+        certificate_names(&cert).listed()
+    )
+}
+
 /// Problems with the leaf certificate `der` presented for `host` at the Unix
 /// time `now`; empty when none of the checked problems applies (the chain to
 /// a trusted root is not checked).

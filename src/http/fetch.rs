@@ -91,7 +91,13 @@ pub struct Response {
     pub too_large: bool,
     /// The leaf certificate the server presented (HTTPS).
     pub certificate: Option<Vec<u8>>,
+    /// The response headers as received (at most [`MAX_HEADERS_KEPT`],
+    /// values escaped and shortened), for the evidence bundle.
+    pub headers: Vec<(String, String)>,
 }
+
+/// The most response headers a [`Response`] keeps.
+pub const MAX_HEADERS_KEPT: usize = 64;
 
 /// Why no complete response arrived.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
@@ -317,6 +323,18 @@ where
             .get(hyper::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse().ok()),
+        headers: response
+            .headers()
+            .iter()
+            .take(MAX_HEADERS_KEPT)
+            .map(|(k, v)| {
+                let value = String::from_utf8_lossy(v.as_bytes());
+                (
+                    k.as_str().to_owned(),
+                    text::printable_max(&value, HEADER_SHOWN),
+                )
+            })
+            .collect(),
         ..Response::default()
     };
     if out.content_length.is_some_and(|n| n > MAX_BODY as u64) {

@@ -373,3 +373,101 @@ fn the_codes_and_exit_codes_are_documented_where_users_look() {
     );
     assert!(!help.contains("1 a check failed"), "{help}");
 }
+
+/// `--evidence DIR`: the JSON report, every DNS exchange with its server,
+/// every HTTP exchange, and per name a summary with ADN, method and BR
+/// label; nothing outside DIR.
+#[test]
+fn the_evidence_bundle_holds_the_transcripts_and_stays_inside_its_directory() {
+    let md5 = recorded(CSR).md5;
+    let dns = DnsServer::start(vec![
+        zone()
+            .cname(&cname_name("example.com"), &cname_target())
+            .a("example.com", Ipv4Addr::LOCALHOST)
+            .a("www.example.com", Ipv4Addr::LOCALHOST),
+    ]);
+    let web = web_404();
+    let parent = tempfile::tempdir().unwrap();
+    let bundle = parent.path().join("bundle");
+    let run = |dir: &std::path::Path| {
+        dcv()
+            .args(["--color", "never", "check", "--recursive", "--csr"])
+            .arg(fixture(CSR))
+            .args(["--resolver", &dns.addr.to_string()])
+            .args(["--http-port", &web.port().to_string()])
+            .arg("--evidence")
+            .arg(dir)
+            .args(["www.example.com", "example.com"])
+            .output()
+            .unwrap()
+    };
+    let out = run(&bundle);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let read =
+        |p: &str| std::fs::read_to_string(bundle.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let report: Value = serde_json::from_str(&read("report.json")).unwrap();
+    assert_eq!(
+        (&report["schema_version"], &report["ok"]),
+        (&1.into(), &true.into())
+    );
+    // Every DNS question with the server asked and the answer's records.
+    let dns_txt = read("names/www.example.com/dns.txt");
+    assert!(
+        dns_txt.contains(&format!(
+            "{} _{}.example.com. CNAME +rd",
+            dns.addr,
+            md5.to_lowercase()
+        )),
+        "{dns_txt}"
+    );
+    assert!(dns_txt.contains(";; rcode NOERROR"), "{dns_txt}");
+    assert!(
+        dns_txt.contains(&format!("CNAME {}", cname_target().to_lowercase()))
+            || dns_txt.contains(&format!("CNAME {}", cname_target())),
+        "{dns_txt}"
+    );
+    assert!(read("dns.txt").len() >= dns_txt.len());
+    // Every HTTP exchange: request line, Host, status, headers, body.
+    let http = read("names/www.example.com/http.txt");
+    assert!(
+        http.contains(&format!(
+            "> GET /.well-known/pki-validation/{md5}.txt HTTP/1.1"
+        )),
+        "{http}"
+    );
+    assert!(
+        http.contains(&format!("> Host: www.example.com:{}", web.port())),
+        "{http}"
+    );
+    assert!(http.contains("< HTTP/1.1 404"), "{http}");
+    assert!(
+        !http.contains("Host: example.com:"),
+        "another name's fetch: {http}"
+    );
+    // The summary: validated name, ADN, method with its BR label, verdict, time.
+    let summary = read("summary.txt");
+    for words in [
+        "name: www.example.com",
+        "validated name: www.example.com",
+        "verdict: ready",
+        "method DNS CNAME (BR 3.2.2.4.7) [ca-tbr-7]: pass, ADN example.com",
+        "[ca-tbr-18]: fail (http_not_found), ADN www.example.com",
+        "time: 20",
+    ] {
+        assert!(summary.contains(words), "{words}: {summary}");
+    }
+    assert!(read("names/example.com/dnssec.txt").starts_with(";; no DS, DNSKEY or RRSIG"));
+    // Nothing outside DIR.
+    let entries: Vec<_> = std::fs::read_dir(parent.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1);
+
+    // A symbolic link inside DIR pointing outside is refused, not followed.
+    let outside = tempfile::tempdir().unwrap();
+    let trap = parent.path().join("trap");
+    std::fs::create_dir(&trap).unwrap();
+    std::os::unix::fs::symlink(outside.path(), trap.join("names")).unwrap();
+    let out = run(&trap);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("symbolic link"));
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}
