@@ -525,6 +525,16 @@ impl CheckReport {
             if let Some(h) = &r.hint {
                 writeln!(out, "      {} {}", p.warn("hint:"), safe(h))?;
             }
+            if cx.verbose
+                && let Some(state) = r.dnssec
+            {
+                let why = r
+                    .dnssec_detail
+                    .as_deref()
+                    .map(|d| format!(": {}", safe(d)))
+                    .unwrap_or_default();
+                writeln!(out, "      dnssec: {state}{why}")?;
+            }
         }
         for n in &self.names {
             write_name_verdict(out, p, n.ok, &n.domain, &n.detail)?;
@@ -656,6 +666,11 @@ impl CheckReport {
             };
             writeln!(out, "{line}")?;
         }
+        if !cx.quiet
+            && let Some(line) = self.dnssec_line()
+        {
+            writeln!(out, "{line}")?;
+        }
         if self.dnssec_off && !cx.quiet {
             writeln!(out, "{}", p.warn("DNSSEC not validated (--no-dnssec)"))?;
         }
@@ -677,6 +692,29 @@ impl CheckReport {
             self.count(Status::Invalid)
         );
         writeln!(out, "{}", p.verdict(self.ok, &summary))
+    }
+
+    /// The DNSSEC state of the answers behind the results, in one line:
+    /// `DNSSEC: 3 secure, 1 insecure`; `None` when validation was off or
+    /// no result relied on DNS.
+    pub fn dnssec_line(&self) -> Option<String> {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for label in self.results.iter().filter_map(|r| r.dnssec) {
+            match counts.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((label, 1)),
+            }
+        }
+        if counts.is_empty() {
+            return None;
+        }
+        let order = ["secure", "insecure", "indeterminate", "bogus"];
+        counts.sort_by_key(|(l, _)| order.iter().position(|o| o == l));
+        let words: Vec<String> = counts.iter().map(|(l, n)| format!("{n} {l}")).collect();
+        Some(format!(
+            "DNSSEC: {} (of the results that rely on DNS answers)",
+            words.join(", ")
+        ))
     }
 
     /// The resolvers that could not be used, on one line, and what to do.
@@ -817,6 +855,43 @@ pub fn write_name_verdict(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn human(report: &CheckReport, quiet: bool, verbose: bool) -> String {
+        let mut out = Vec::new();
+        let cx = Render {
+            paint: Painter::new(false),
+            quiet,
+            verbose,
+        };
+        report.human(&mut out, &cx).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_dnssec_state_is_shown_in_text() {
+        let mut secure = CheckResult::new("a.example", CheckKind::Cname, Status::Pass, "found");
+        secure.dnssec = Some("secure");
+        let mut caa = CheckResult::new("a.example", CheckKind::Caa, Status::Pass, "none");
+        caa.dnssec = Some("indeterminate");
+        caa.dnssec_detail = Some("no DNSKEY for the lab root".into());
+        let report = CheckReport::new(vec![secure, caa]);
+        let text = human(&report, false, false);
+        assert!(text.contains("DNSSEC: 1 secure, 1 indeterminate"), "{text}");
+        let verbose = human(&report, false, true);
+        assert!(
+            verbose.contains("dnssec: indeterminate: no DNSKEY for the lab root"),
+            "{verbose}"
+        );
+        assert!(!human(&report, true, false).contains("DNSSEC"));
+        // --no-dnssec: no verdicts, no line (the footer says validation is off).
+        let off = CheckReport::new(vec![CheckResult::new(
+            "a.example",
+            CheckKind::Cname,
+            Status::Pass,
+            "found",
+        )]);
+        assert_eq!(off.dnssec_line(), None);
+    }
 
     #[test]
     fn ok_follows_statuses() {

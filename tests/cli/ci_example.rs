@@ -112,8 +112,7 @@ fn the_ci_precheck_script_gates_on_the_published_file() {
     assert_eq!(report["ok"], true);
     assert_eq!(report["rounds"], 1);
     // The evidence bundle is kept beside the report, for the artifact.
-    let summary =
-        std::fs::read_to_string(dir.path().join("dcv-out/evidence/summary.txt")).unwrap();
+    let summary = std::fs::read_to_string(dir.path().join("dcv-out/evidence/summary.txt")).unwrap();
     assert!(summary.contains("[ca-tbr-18]: pass"), "{summary}");
 
     // A failing publish hook is the script's own exit 4, not bad usage.

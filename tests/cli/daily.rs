@@ -394,8 +394,9 @@ fn a_large_failing_report_says_each_cause_once() {
     let (code, report) = many_names(&[]);
     assert_eq!(code, 1);
     let lines: Vec<&str> = report.lines().collect();
-    // One line per name, one cause with its hint, a legend, the counts.
-    assert_eq!(lines.len(), 120 + 2 + 1 + 1, "{report}");
+    // One line per name, one cause with its hint, a legend, the DNSSEC
+    // state, the counts.
+    assert_eq!(lines.len(), 120 + 2 + 1 + 1 + 1, "{report}");
     assert!(
         lines[0].starts_with("FAIL   host0.example.com ")
             && lines[0].ends_with("cname FAIL [1], caa pass"),
@@ -409,8 +410,12 @@ fn a_large_failing_report_says_each_cause_once() {
     );
     assert_eq!(report.matches("hint:").count(), 1, "{report}");
     assert!(lines[121].contains(&format!("publish _{md5}.example.com. CNAME")));
+    assert!(
+        lines[123].starts_with("DNSSEC: 240 indeterminate"),
+        "{report}"
+    );
     assert_eq!(
-        lines[123],
+        lines[124],
         "0 of 120 names ready; checks: 120 passed, 120 failed, 0 skipped, 0 invalid"
     );
 
