@@ -485,6 +485,8 @@ impl CheckReport {
         // Details quote what servers, certificates and CSRs said: every
         // string is escaped here, on its one way to the terminal.
         let safe = text::printable;
+        // A hint shared by several results is printed once.
+        let mut hinted: Vec<&str> = Vec::new();
         for r in &self.results {
             let tag = match r.status {
                 Status::Pass => p.good("PASS"),
@@ -523,7 +525,12 @@ impl CheckReport {
                 }
             }
             if let Some(h) = &r.hint {
-                writeln!(out, "      {} {}", p.warn("hint:"), safe(h))?;
+                if hinted.contains(&h.as_str()) {
+                    writeln!(out, "      {} as above", p.warn("hint:"))?;
+                } else {
+                    hinted.push(h);
+                    writeln!(out, "      {} {}", p.warn("hint:"), safe(h))?;
+                }
             }
             if cx.verbose
                 && let Some(state) = r.dnssec
@@ -549,8 +556,19 @@ impl CheckReport {
         let safe = text::printable;
         let mut causes: Vec<Cause> = Vec::new();
         let mut cause_of = Vec::with_capacity(self.results.len());
+        // A ready name (`check`) does not need its failed methods: they are
+        // left out of its line and of the causes (JSON keeps them).
+        let ready = |d: &str| self.names.iter().any(|n| n.domain == d && n.ok);
+        let unneeded = |r: &CheckResult| {
+            r.status != Status::Pass
+                && matches!(
+                    r.check,
+                    CheckKind::Cname | CheckKind::Txt | CheckKind::Http | CheckKind::Https
+                )
+                && ready(&r.domain)
+        };
         for r in &self.results {
-            if r.status == Status::Pass {
+            if r.status == Status::Pass || unneeded(r) {
                 cause_of.push(None);
                 continue;
             }
@@ -587,7 +605,7 @@ impl CheckReport {
                 .results
                 .iter()
                 .zip(&cause_of)
-                .filter(|(r, _)| r.domain == *d)
+                .filter(|(r, _)| r.domain == *d && !unneeded(r))
                 .map(|(r, cause)| match cause {
                     None => match &r.adn {
                         Some(adn) => format!("{} pass at {}", r.check.label(), safe(adn)),
@@ -865,6 +883,43 @@ mod tests {
         };
         report.human(&mut out, &cx).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn ready_names_do_not_list_unneeded_failures_and_hints_are_said_once() {
+        let mut results = Vec::new();
+        let mut names = Vec::new();
+        for i in 0..6 {
+            let d = format!("host{i}.example.com");
+            results.push(CheckResult::new(
+                &d,
+                CheckKind::Cname,
+                Status::Pass,
+                "there",
+            ));
+            results.push(
+                CheckResult::new(&d, CheckKind::Http, Status::Fail, "not found (404)")
+                    .with_hint("publish the file"),
+            );
+            names.push(NameVerdict {
+                domain: d,
+                ok: true,
+                validated_by: vec!["cname"],
+                detail: "the CA can validate it by the DNS CNAME".into(),
+            });
+        }
+        let report = CheckReport::with_verdicts(results.clone(), names);
+        let grouped = human(&report, false, false);
+        assert!(!grouped.contains("FAIL"), "{grouped}");
+        assert!(
+            grouped.contains("OK     host0.example.com  cname pass"),
+            "{grouped}"
+        );
+        // Five names or fewer: full form, the shared hint printed once.
+        let small = CheckReport::new(results[..4].to_vec());
+        let full = human(&small, false, false);
+        assert_eq!(full.matches("publish the file").count(), 1, "{full}");
+        assert_eq!(full.matches("hint: as above").count(), 1, "{full}");
     }
 
     #[test]
