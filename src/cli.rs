@@ -93,9 +93,20 @@ impl Cli {
     }
 }
 
-/// `-` or an existing file: what a CSR argument looks like.
+/// `-`, an existing file, or a path that names a CSR file (a `/`, or a
+/// CSR file extension no host name has): what a CSR argument looks like.
+/// A missing `request.csr` is then the same "No such file" error for every
+/// command, not a name to check.
 fn is_csr_path(arg: &str) -> bool {
-    arg == "-" || std::path::Path::new(arg).is_file()
+    const EXTENSIONS: [&str; 6] = ["csr", "pem", "der", "req", "p10", "crt"];
+    let path = std::path::Path::new(arg);
+    arg == "-"
+        || path.is_file()
+        || arg.contains('/')
+        || path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 fn normalize_check(

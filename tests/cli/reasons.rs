@@ -471,3 +471,72 @@ fn the_evidence_bundle_holds_the_transcripts_and_stays_inside_its_directory() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("symbolic link"));
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 }
+
+/// Issue 17 item 4: a missing CSR file is the same one-line error, exit 2,
+/// for every command that reads one (not "give --csr" for the checks).
+#[test]
+fn a_missing_csr_file_is_the_same_error_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in [
+        "hash",
+        "file",
+        "cname",
+        "emails",
+        "check",
+        "check-dns",
+        "check-http",
+    ] {
+        let out = dcv()
+            .current_dir(dir.path())
+            .args([cmd, "missing.csr"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "dcv: error: missing.csr: No such file or directory\n",
+            "{cmd}"
+        );
+    }
+}
+
+/// Issue 17 item 5: a web root that already ends in the validation
+/// directory is refused with the right command, and nothing is written.
+#[test]
+fn a_web_root_given_as_the_validation_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let www = dir.path().join("www");
+    std::fs::create_dir_all(www.join(".well-known/pki-validation")).unwrap();
+    for given in [
+        www.join(".well-known/pki-validation"),
+        www.join(".well-known/pki-validation/"),
+        www.join(".well-known"),
+    ] {
+        let out = dcv()
+            .arg("file")
+            .arg(fixture(CSR))
+            .arg("--write")
+            .arg(&given)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", given.display());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("not the web root"), "{err}");
+        assert!(err.contains(&format!("--write {}", www.display())), "{err}");
+    }
+    let files: Vec<_> = walk(&www);
+    assert!(files.is_empty(), "{files:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
