@@ -51,6 +51,8 @@ pub enum Code {
     HttpHtmlPage,
     HttpBodyFormatting,
     HttpWrongBody,
+    HttpContentEncoding,
+    HttpDefaultServer,
     HttpNoAddress,
     HttpRefused,
     HttpTimeout,
@@ -63,7 +65,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order docs/json.md lists them.
-    pub const ALL: [Code; 41] = [
+    pub const ALL: [Code; 43] = [
         Code::InvalidName,
         Code::CsrRefused,
         Code::NotApplicable,
@@ -97,6 +99,8 @@ impl Code {
         Code::HttpHtmlPage,
         Code::HttpBodyFormatting,
         Code::HttpWrongBody,
+        Code::HttpContentEncoding,
+        Code::HttpDefaultServer,
         Code::HttpNoAddress,
         Code::HttpRefused,
         Code::HttpTimeout,
@@ -143,6 +147,8 @@ impl Code {
             Code::HttpHtmlPage => "http_html_page",
             Code::HttpBodyFormatting => "http_body_formatting",
             Code::HttpWrongBody => "http_wrong_body",
+            Code::HttpContentEncoding => "http_content_encoding",
+            Code::HttpDefaultServer => "http_default_server",
             Code::HttpNoAddress => "http_no_address",
             Code::HttpRefused => "http_refused",
             Code::HttpTimeout => "http_timeout",
@@ -207,6 +213,12 @@ impl Code {
             }
             Code::HttpWrongBody => {
                 "the body is another file (another CSR, tag or token, or other content)"
+            }
+            Code::HttpContentEncoding => {
+                "the file is sent compressed (Content-Encoding) though no encoding was asked for"
+            }
+            Code::HttpDefaultServer => {
+                "404 where another name on the same address passes: the default server answered (server_name / ServerAlias)"
             }
             Code::HttpNoAddress => {
                 "the name has no address to fetch from (the A/AAAA lookups failed)"

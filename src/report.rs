@@ -514,13 +514,18 @@ impl CheckReport {
                         .as_ref()
                         .map(|s| format!("{s} "))
                         .unwrap_or_default();
+                    // One attempt that says what the detail says: no repeat.
+                    let outcome = if r.attempts.len() == 1 && a.outcome == r.detail {
+                        String::new()
+                    } else {
+                        format!(": {}", safe(&a.outcome))
+                    };
                     writeln!(
                         out,
-                        "      {} @ {}{}: {}",
+                        "      {} @ {}{}{outcome}",
                         safe(target),
                         safe(&server),
                         safe(&a.address),
-                        safe(&a.outcome)
                     )?;
                 }
             }

@@ -120,6 +120,12 @@ pub enum FetchError {
     TlsOnHttpPort,
     #[error("the server answered in plain HTTP on this HTTPS port")]
     HttpOnHttpsPort,
+    /// The port answered with an HTTP/2 frame: it speaks HTTP/2 only
+    /// (h2c with prior knowledge), and CAs fetch over HTTP/1.1.
+    #[error(
+        "the server answered with HTTP/2 frames: this port speaks HTTP/2 only (h2c), not HTTP/1.1"
+    )]
+    Http2Only,
     #[error("TLS handshake failed: {0}")]
     Tls(String),
     #[error("invalid HTTP response: {0}")]
@@ -392,6 +398,11 @@ fn response_error(e: &hyper::Error, sniff: &SniffHandle, scheme: HttpScheme) -> 
     {
         return FetchError::TlsOnHttpPort;
     }
+    // An HTTP/2 frame header (SETTINGS or GOAWAY on stream 0) where an
+    // HTTP/1.1 status line belongs.
+    if first.len() >= 9 && matches!(first[3], 0x04 | 0x07) && first[5..9] == [0, 0, 0, 0] {
+        return FetchError::Http2Only;
+    }
     if let Some(io) = io_source(e)
         && io.kind() == io::ErrorKind::ConnectionReset
     {
@@ -513,7 +524,7 @@ impl<S> Sniff<S> {
     }
 }
 
-const SNIFF_LEN: usize = 8;
+const SNIFF_LEN: usize = 16;
 
 impl<S: AsyncRead + Unpin> AsyncRead for Sniff<S> {
     fn poll_read(

@@ -169,7 +169,7 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
         let resolved = join_all(hosts.iter().map(|h| self.addresses(h))).await;
         let addresses: HashMap<&str, Result<Addresses, NoAddress>> =
             hosts.into_iter().zip(resolved).collect();
-        join_all(targets.iter().map(|t| {
+        let results = join_all(targets.iter().map(|t| {
             let addrs = match t.literal {
                 Some(ip) => self.literal(ip),
                 // Every non-literal host was looked up above.
@@ -181,7 +181,8 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
             };
             self.check_target(t, addrs)
         }))
-        .await
+        .await;
+        super::judge::note_default_server(results)
     }
 
     fn literal(&self, ip: IpAddr) -> Result<Addresses, NoAddress> {

@@ -540,3 +540,131 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Runs `dcv --json check-http` for `names` against a loopback port.
+fn check_http(port: u16, names: &[&str]) -> Value {
+    let out = dcv()
+        .args(["--json", "check-http", "--csr"])
+        .arg(fixture(CSR))
+        .args(["--resolve", "*:127.0.0.1"])
+        .args(["--http-port", &port.to_string()])
+        .args(names)
+        .output()
+        .unwrap();
+    json(&out)
+}
+
+fn result_for<'a>(doc: &'a Value, domain: &str) -> &'a Value {
+    doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["domain"] == domain)
+        .unwrap_or_else(|| panic!("no {domain}: {doc:#}"))
+}
+
+/// Issue 17 item 8: HTTP causes named exactly.
+#[test]
+fn http_causes_are_named_exactly() {
+    let sha = recorded(CSR).sha256;
+    let body = format!("{sha}\nsectigo.com");
+
+    // A 404 for one name where another name on the same address passes.
+    let served = body.clone();
+    let web = TestServer::http("127.0.0.1", move |r: &Request| {
+        if r.host
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("www.example.com")
+        {
+            Reply::ok(served.clone())
+        } else {
+            Reply::status(404)
+        }
+    });
+    let doc = check_http(web.port(), &["www.example.com", "example.com"]);
+    let r = result_for(&doc, "example.com");
+    assert_eq!(r["code"], "http_default_server", "{r:#}");
+    let hint = r["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("add example.com to the server_name"),
+        "{hint}"
+    );
+    assert!(hint.contains("ServerAlias example.com"), "{hint}");
+
+    // A body compressed though no encoding was asked for: the header is
+    // named, not an escaped binary dump.
+    let gz = vec![
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xff,
+    ];
+    let web = TestServer::http("127.0.0.1", move |_: &Request| {
+        Reply::ok(gz.clone()).with_header("Content-Encoding", "gzip")
+    });
+    let doc = check_http(web.port(), &["example.com"]);
+    let r = result_for(&doc, "example.com");
+    assert_eq!(r["code"], "http_content_encoding", "{r:#}");
+    let detail = r["detail"].as_str().unwrap();
+    assert!(detail.contains("Content-Encoding: gzip"), "{detail}");
+    assert!(!detail.contains("\\x1f"), "{detail}");
+    assert!(r["hint"].as_str().unwrap().contains("gzip_static"), "{r:#}");
+
+    // The file's URL redirected to the home page: an error page.
+    let web = TestServer::http("127.0.0.1", |_: &Request| Reply::redirect(302, "/"));
+    let doc = check_http(web.port(), &["example.com"]);
+    let r = result_for(&doc, "example.com");
+    assert_eq!(r["code"], "http_redirect");
+    assert!(
+        r["detail"]
+            .as_str()
+            .unwrap()
+            .contains("the file is probably missing (an error page redirects)"),
+        "{r:#}"
+    );
+
+    // A 403 on the dot-directory: the fix for the server that said it.
+    for (server, words) in [
+        ("nginx/1.22.1", "location ^~ /.well-known/pki-validation/"),
+        (
+            "Apache/2.4.62 (Debian)",
+            "RedirectMatch 403 /\\.(?!well-known)",
+        ),
+    ] {
+        let web = TestServer::http("127.0.0.1", move |_: &Request| {
+            Reply::status(403).with_header("Server", server)
+        });
+        let doc = check_http(web.port(), &["example.com"]);
+        let r = result_for(&doc, "example.com");
+        assert_eq!(r["code"], "http_forbidden");
+        assert!(
+            r["hint"].as_str().unwrap().contains(words),
+            "{server}: {r:#}"
+        );
+    }
+}
+
+/// A port that speaks HTTP/2 only (h2c with prior knowledge) answers a
+/// GET with an HTTP/2 SETTINGS frame: said so, not "not HTTP/1.1 properly".
+#[test]
+fn an_http2_only_port_is_named() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(2) {
+            let Ok(mut conn) = conn else { continue };
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            // An empty SETTINGS frame, then GOAWAY (PROTOCOL_ERROR), as h2c servers send.
+            let _ = conn.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
+            let _ = conn.write_all(&[0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        }
+    });
+    let doc = check_http(port, &["example.com"]);
+    let r = result_for(&doc, "example.com");
+    assert_eq!(r["code"], "http_protocol", "{r:#}");
+    assert!(
+        r["detail"].as_str().unwrap().contains("HTTP/2 only (h2c)"),
+        "{r:#}"
+    );
+    assert!(r["hint"].as_str().unwrap().contains("HTTP/1.1"), "{r:#}");
+}
