@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# End-to-end: the HTTP causes of issue 17 as real nginx and Apache produce
+# them from their own configurations (the way real sites are set up), each
+# named with its reason code and the fix for that server:
+#   - a dot-directory deny rule (nginx `location ~ /\.`, Apache
+#     `<DirectoryMatch "/\.">`): 403, the hint gives that server's exception
+#   - a name missing from server_name / ServerAlias: the default site answers
+#     404 while the other name passes: http_default_server
+#   - nginx `gzip_static always` with only a .gz beside it: the file arrives
+#     with Content-Encoding: gzip though none was asked for
+#   - Apache `ErrorDocument 404 /` style redirect of missing files to the
+#     home page: "the file is probably missing"
+#   - nginx `listen ... http2` without TLS (h2c only): named as HTTP/2 only
+#   - an Apache RewriteRule to https: a redirect, with the Apache exemption
+# Servers run from configurations in a temp dir on loopback ports; the
+# system configurations are never used. Runs as root on a fresh Debian
+# (CI): installs nginx-light, apache2 and jq when missing.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/../.." && pwd)
+. "$here/tests/e2e/common.sh"
+need nginx:nginx-light apache2:apache2 jq:jq
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+APACHE=$(command -v apache2 || echo /usr/sbin/apache2)
+# The packages may start their system services on port 80; not needed.
+(systemctl stop nginx apache2 || service nginx stop; service apache2 stop) >/dev/null 2>&1 || true
+find_dcv
+
+CSR="$here/tests/fixtures/rsa2048_multi.pem"
+MD5=$(awk -F'\t' '$1=="rsa2048_multi.pem"{print $2}' "$here/tests/fixtures/hashes.tsv")
+FILE=".well-known/pki-validation/$MD5.txt"
+chmod 755 "$tmp"
+mkdir -p "$tmp/good" "$tmp/gz/.well-known/pki-validation" "$tmp/home"
+"$DCV" -q file "$CSR" --write "$tmp/good" >/dev/null
+gzip -c "$tmp/good/$FILE" >"$tmp/gz/$FILE.gz" # only the .gz: gzip_static always serves it
+echo '<html><body>Welcome home</body></html>' >"$tmp/home/index.html"
+chmod -R a+rX "$tmp"
+
+# Ports: nginx 18181-18184, Apache 18191-18193 (override with E2E_PORT_BASE).
+base=${E2E_PORT_BASE:-18180}
+n1=$((base + 1)) n2=$((base + 2)) n3=$((base + 3)) n4=$((base + 4))
+a1=$((base + 11)) a2=$((base + 12)) a3=$((base + 13))
+
+cat >"$tmp/nginx.conf" <<CONF
+daemon on;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx-error.log;
+events {}
+http {
+    access_log off;
+    # A common hardening rule: hide every dot-file and dot-directory.
+    server { listen 127.0.0.1:$n1; root $tmp/good; location ~ /\. { deny all; } }
+    # Only www.example.com is configured; anything else gets the default site.
+    server { listen 127.0.0.1:$n2 default_server; root $tmp/home; }
+    server { listen 127.0.0.1:$n2; server_name www.example.com; root $tmp/good; }
+    # Precompressed files served as they are, whatever the client accepts.
+    server { listen 127.0.0.1:$n3; root $tmp/gz; gzip_static always; }
+    # HTTP/2 without TLS: h2c with prior knowledge only.
+    server { listen 127.0.0.1:$n4 http2; root $tmp/good; }
+}
+CONF
+
+mods=/usr/lib/apache2/modules
+cat >"$tmp/apache.conf" <<CONF
+ServerRoot $tmp
+PidFile $tmp/apache.pid
+ErrorLog $tmp/apache-error.log
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule dir_module $mods/mod_dir.so
+LoadModule mime_module $mods/mod_mime.so
+LoadModule rewrite_module $mods/mod_rewrite.so
+LoadModule alias_module $mods/mod_alias.so
+TypesConfig /etc/mime.types
+User www-data
+Group www-data
+ServerName localhost
+Listen 127.0.0.1:$a1
+Listen 127.0.0.1:$a2
+Listen 127.0.0.1:$a3
+<Directory />
+    Require all granted
+</Directory>
+# The hardening rule of many Apache setups: no dot-directories.
+<VirtualHost 127.0.0.1:$a1>
+    DocumentRoot $tmp/good
+    <DirectoryMatch "/\.">
+        Require all denied
+    </DirectoryMatch>
+</VirtualHost>
+# Missing files go to the home page (a CMS-style error page).
+<VirtualHost 127.0.0.1:$a2>
+    DocumentRoot $tmp/home
+    ErrorDocument 404 http://example.com/
+</VirtualHost>
+# Everything to https.
+<VirtualHost 127.0.0.1:$a3>
+    DocumentRoot $tmp/good
+    RewriteEngine On
+    RewriteRule ^ https://%{HTTP_HOST}%{REQUEST_URI} [R=301,L]
+</VirtualHost>
+CONF
+
+"$NGINX" -c "$tmp/nginx.conf" || fail "nginx did not start"
+"$APACHE" -f "$tmp/apache.conf" -k start || { cat "$tmp/apache-error.log" >&2 || true; fail "apache2 did not start"; }
+stop_servers() {
+    [ -s "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null
+    "$APACHE" -f "$tmp/apache.conf" -k stop 2>/dev/null
+    sleep 0.3
+    true
+}
+trap 'stop_servers; cleanup' EXIT
+for _ in $(seq 50); do
+    [ -s "$tmp/apache.pid" ] && [ -s "$tmp/nginx.pid" ] && break
+    sleep 0.1
+done
+sleep 0.3
+
+# expect PORT HOST CODE WORDS-OF-DETAIL-OR-HINT [MORE NAMES...]
+expect() {
+    local port=$1 host=$2 code=$3 words=$4; shift 4
+    local out got
+    out=$("$DCV" --json check-http --csr "$CSR" --resolve "*:127.0.0.1" --http-port "$port" "$host" "$@" || true)
+    got=$(jq -r --arg n "$host" '.results[] | select(.domain == $n) | .code' <<<"$out")
+    [ "$got" = "$code" ] || fail "port $port $host: code $got, expected $code: $out"
+    jq -e --arg n "$host" --arg w "$words" '.results[] | select(.domain == $n) | ((.detail + " " + (.hint // "")) | contains($w))' <<<"$out" >/dev/null \
+        || fail "port $port $host: no \"$words\" in: $out"
+    say "ok: port $port: $code ($words)"
+}
+
+expect "$n1" example.com http_forbidden 'location ^~ /.well-known/pki-validation/ { allow all; }'
+expect "$n2" example.com http_default_server 'add example.com to the server_name' www.example.com
+expect "$n3" example.com http_content_encoding 'Content-Encoding: gzip'
+expect "$n4" example.com http_protocol 'HTTP/2 only (h2c)'
+expect "$a1" example.com http_forbidden '<DirectoryMatch "/\.(?!well-known)">'
+expect "$a2" example.com http_redirect 'the file is probably missing'
+expect "$a3" example.com http_redirect 'RewriteCond %{REQUEST_URI} !^/\.well-known/pki-validation/'
+echo "$name: passed"
