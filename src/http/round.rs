@@ -80,6 +80,11 @@ pub enum NoAddress {
     NxDomain {
         host: String,
     },
+    /// The name is an alias (CNAME) chain ending at a name that does not
+    /// exist: `chain` starts at the host and ends at the missing name.
+    Dangling {
+        chain: Vec<String>,
+    },
     /// A lookup failed: some address may be missing, so no pass is possible.
     LookupFailed {
         host: String,
@@ -102,6 +107,16 @@ impl NoAddress {
                 format!("every --resolve address of {host} is excluded by -4/-6")
             }
             NoAddress::NxDomain { host } => format!("{host} does not exist in DNS (NXDOMAIN)"),
+            NoAddress::Dangling { chain } => format!(
+                "{} is a CNAME to {}, which does not exist (NXDOMAIN): a dangling alias{}",
+                chain[0],
+                chain[chain.len() - 1],
+                if chain.len() > 2 {
+                    format!(" ({})", chain.join(" → "))
+                } else {
+                    String::new()
+                }
+            ),
             NoAddress::LookupFailed { host, errors } => {
                 let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
                 format!("cannot list the addresses of {host}: {}", errors.join("; "))
@@ -120,6 +135,9 @@ impl NoAddress {
             }
             NoAddress::NxDomain { .. } => {
                 "create an A or AAAA record for the name (or check its spelling); the CA resolves it the same way"
+            }
+            NoAddress::Dangling { .. } => {
+                "point the CNAME at a name that exists (the web server's), or replace it with A/AAAA records; a dangling CNAME can also be taken over by whoever claims the missing name"
             }
             NoAddress::LookupFailed { .. } => {
                 "check the resolvers (--resolver) and the zone's nameservers; with --resolve HOST:IP you can test a server directly"
@@ -225,6 +243,7 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
         let mut ips: Vec<IpAddr> = Vec::new();
         let mut errors = Vec::new();
         let mut nxdomain = None;
+        let mut dangling = None;
         for (family, answer) in answers {
             match answer {
                 Ok(found) => {
@@ -235,6 +254,10 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
                     }
                 }
                 Err(LookupError::NxDomain) => nxdomain = Some(family),
+                Err(LookupError::Dangling(chain)) => {
+                    nxdomain = Some(family);
+                    dangling = Some(chain);
+                }
                 Err(e) => errors.push(e),
             }
         }
@@ -246,6 +269,9 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
             });
         }
         if ips.is_empty() {
+            if let Some(chain) = dangling {
+                return Err(NoAddress::Dangling { chain });
+            }
             if nxdomain.is_some() {
                 return Err(NoAddress::NxDomain {
                     host: host.to_owned(),

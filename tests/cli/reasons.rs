@@ -668,3 +668,28 @@ fn an_http2_only_port_is_named() {
     );
     assert!(r["hint"].as_str().unwrap().contains("HTTP/1.1"), "{r:#}");
 }
+
+/// Issue 17 item 8: a name whose CNAME points to a name that does not
+/// exist names the dangling target, not "does not exist".
+#[test]
+fn a_dangling_cname_names_its_missing_target() {
+    let dns = DnsServer::start(vec![zone().cname("www.example.com", "old.example.com.")]);
+    let out = dcv()
+        .args(["--json", "check-http", "--csr"])
+        .arg(fixture(CSR))
+        .args(["--resolver", &dns.addr.to_string(), "www.example.com"])
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    let r = result_for(&doc, "www.example.com");
+    let detail = r["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("www.example.com is a CNAME to old.example.com, which does not exist"),
+        "{r:#}"
+    );
+    assert!(
+        r["hint"].as_str().unwrap().contains("point the CNAME"),
+        "{r:#}"
+    );
+    assert_eq!(r["code"], "http_no_address");
+}
