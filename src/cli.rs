@@ -11,7 +11,7 @@ use crate::artifacts::{CnamePlacement, HexDigest};
 use crate::ca::{CaProfile, CaTag};
 pub use crate::dns::HostValue;
 
-const EXIT_CODES: &str = "\
+pub const EXIT_CODES: &str = "\
 Exit codes:
   0    everything checked passed (dcv check: every name is ready)
   1    not in place: a check failed (dcv check: a name is not ready), a name

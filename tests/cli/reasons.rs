@@ -693,3 +693,42 @@ fn a_dangling_cname_names_its_missing_target() {
     );
     assert_eq!(r["code"], "http_no_address");
 }
+
+/// Issue 17 item 10: `dcv man` is one page with every command's options
+/// and examples, the environment and the exit status, and names no page
+/// that is not installed.
+#[test]
+fn the_man_page_is_complete_and_self_contained() {
+    let out = dcv().arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = text(&out);
+    assert!(!page.contains("(1)"), "names another page");
+    for words in [
+        ".TH dcv 1",
+        ".SS \"dcv check\"",
+        ".SS \"dcv check\\-http\"",
+        "\\-\\-method",
+        "\\-\\-evidence",
+        ".SH ENVIRONMENT",
+        "DCV_TOKEN",
+        ".SH EXIT STATUS",
+        "3    not checked",
+        ".SH EXAMPLES",
+    ] {
+        assert!(page.contains(words), "{words}");
+    }
+    // Every command of `dcv --help` has its section.
+    for cmd in [
+        "hash",
+        "token",
+        "file",
+        "cname",
+        "emails",
+        "check-dns",
+        "persist",
+        "corroborate",
+    ] {
+        let heading = format!(".SS \"dcv {}\"", cmd.replace('-', "\\-"));
+        assert!(page.contains(&heading), "{heading}");
+    }
+}
