@@ -192,7 +192,7 @@ impl Failure {
                 FetchError::Unreachable(_) => Code::HttpUnreachable,
                 FetchError::Closed | FetchError::Reset => Code::HttpClosed,
                 FetchError::TlsOnHttpPort | FetchError::HttpOnHttpsPort => Code::HttpWrongScheme,
-                FetchError::Tls(_) => Code::HttpTls,
+                FetchError::Tls(_) | FetchError::TlsNoCommon(_) => Code::HttpTls,
                 FetchError::Protocol(_) | FetchError::Io(_) | FetchError::Http2Only => {
                     Code::HttpProtocol
                 }
@@ -383,6 +383,11 @@ fn fetch_hint(req: &FetchRequest, e: &FetchError) -> Option<String> {
             "port {port} serves plain HTTP: enable TLS on it for https:// (nginx: `listen {port} ssl;`), or check with --scheme http"
         ),
         FetchError::Tls(_) => "the TLS handshake fails (the CA's will too): check the server's TLS configuration".into(),
+        FetchError::TlsNoCommon(_) => format!(
+            "dcv speaks TLS 1.2 and 1.3 with AEAD suites only (AES-GCM, ChaCha20-Poly1305) and ECDSA, RSA or Ed25519 keys; a server offering only older suites (TLS 1.2 CBC) or versions fails here, but the CA's fetcher may still connect: check with `openssl s_client -connect {} -servername {}`, and prefer modern suites (Mozilla's intermediate profile)",
+            std::net::SocketAddr::new(req.address, port),
+            req.host
+        ),
         FetchError::Protocol(_) => format!("the server does not speak HTTP/1.1 properly on port {port}"),
         FetchError::Http2Only => format!(
             "CAs fetch the file over HTTP/1.1: serve HTTP/1.1 on port {port} too (a server or proxy set to h2c only, e.g. a gRPC-style listener, cannot validate)"

@@ -19,7 +19,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
 . "$here/tests/e2e/common.sh"
-need nginx:nginx-light apache2:apache2 jq:jq
+need nginx:nginx-light apache2:apache2 jq:jq openssl:openssl
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 APACHE=$(command -v apache2 || echo /usr/sbin/apache2)
 # The packages may start their system services on port 80; not needed.
@@ -38,7 +38,11 @@ chmod -R a+rX "$tmp"
 
 # Ports: nginx 18181-18184, Apache 18191-18193 (override with E2E_PORT_BASE).
 base=${E2E_PORT_BASE:-18180}
-n1=$((base + 1)) n2=$((base + 2)) n3=$((base + 3)) n4=$((base + 4))
+n1=$((base + 1)) n2=$((base + 2)) n3=$((base + 3)) n4=$((base + 4)) n5=$((base + 5)) n6=$((base + 6)) n7=$((base + 7))
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-521 -nodes -days 30 -subj /CN=example.com \
+    -addext subjectAltName=DNS:example.com -keyout "$tmp/p521.key" -out "$tmp/p521.pem" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=example.com \
+    -addext subjectAltName=DNS:example.com -keyout "$tmp/rsa.key" -out "$tmp/rsa.pem" 2>/dev/null
 a1=$((base + 11)) a2=$((base + 12)) a3=$((base + 13))
 
 cat >"$tmp/nginx.conf" <<CONF
@@ -57,6 +61,16 @@ http {
     server { listen 127.0.0.1:$n3; root $tmp/gz; gzip_static always; }
     # HTTP/2 without TLS: h2c with prior knowledge only.
     server { listen 127.0.0.1:$n4 http2; root $tmp/good; }
+    # A P-521 ECDSA certificate (curl and openssl complete this handshake).
+    server { listen 127.0.0.1:$n5 ssl; root $tmp/good;
+             ssl_certificate $tmp/p521.pem; ssl_certificate_key $tmp/p521.key; }
+    # The same over TLS 1.3 only (ecdsa_secp521r1_sha512 signatures).
+    server { listen 127.0.0.1:$n7 ssl; root $tmp/good; ssl_protocols TLSv1.3;
+             ssl_certificate $tmp/p521.pem; ssl_certificate_key $tmp/p521.key; }
+    # TLS 1.2 with CBC suites only.
+    server { listen 127.0.0.1:$n6 ssl; root $tmp/good;
+             ssl_certificate $tmp/rsa.pem; ssl_certificate_key $tmp/rsa.key;
+             ssl_protocols TLSv1.2; ssl_ciphers ECDHE-RSA-AES128-SHA:AES128-SHA; }
 }
 CONF
 
@@ -127,6 +141,24 @@ expect() {
         || fail "port $port $host: no \"$words\" in: $out"
     say "ok: port $port: $code ($words)"
 }
+
+# P-521: the handshake completes (as with curl and openssl) and the file passes.
+out=$("$DCV" --json check-http --csr "$CSR" --scheme https --resolve "*:127.0.0.1" --https-port "$n5" example.com) \
+    || fail "P-521 server: $out"
+openssl s_client -connect "127.0.0.1:$n5" -servername example.com </dev/null 2>/dev/null | grep -q "Server public key is 521 bit" \
+    || fail "openssl does not see a P-521 key on port $n5"
+say "ok: port $n5: a P-521 certificate's handshake completes, as with openssl"
+out=$("$DCV" --json check-http --csr "$CSR" --scheme https --resolve "*:127.0.0.1" --https-port "$n7" example.com) \
+    || fail "P-521 over TLS 1.3: $out"
+say "ok: port $n7: the same over TLS 1.3"
+# TLS 1.2 CBC only: openssl connects, dcv cannot, and says it is its own limit.
+openssl s_client -connect "127.0.0.1:$n6" -servername example.com </dev/null 2>/dev/null | grep -q "Cipher is .*SHA$" \
+    || fail "openssl does not connect with a CBC suite on port $n6"
+out=$("$DCV" --json check-http --csr "$CSR" --scheme https --resolve "*:127.0.0.1" --https-port "$n6" example.com || true)
+jq -e '.results[0].code == "http_tls" and (.results[0].detail | contains("share no TLS version, cipher suite"))
+       and (.results[0].hint | contains("the CA'"'"'s fetcher may still connect")) and (.results[0].hint | contains("the CA'"'"'s will too") | not)' \
+    <<<"$out" >/dev/null || fail "CBC-only server: $out"
+say "ok: port $n6: TLS 1.2 CBC only is named as dcv's limit, not the CA's"
 
 expect "$n1" example.com http_forbidden 'location ^~ /.well-known/pki-validation/ { allow all; }'
 expect "$n2" example.com http_default_server 'add example.com to the server_name' www.example.com
