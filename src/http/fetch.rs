@@ -394,13 +394,14 @@ where
 /// security alert, or rustls finding no common suite or version).
 fn no_common_ground(e: &io::Error) -> bool {
     use rustls::AlertDescription as A;
-    match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-        Some(rustls::Error::AlertReceived(
-            A::HandshakeFailure | A::ProtocolVersion | A::InsufficientSecurity,
-        )) => true,
-        Some(rustls::Error::PeerIncompatible(_)) => true,
-        _ => false,
-    }
+    matches!(
+        e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()),
+        Some(
+            rustls::Error::AlertReceived(
+                A::HandshakeFailure | A::ProtocolVersion | A::InsufficientSecurity,
+            ) | rustls::Error::PeerIncompatible(_)
+        )
+    )
 }
 
 fn connect_error(e: &io::Error, timeout: Duration) -> FetchError {
