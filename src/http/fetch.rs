@@ -91,6 +91,8 @@ pub struct Response {
     pub too_large: bool,
     /// The leaf certificate the server presented (HTTPS).
     pub certificate: Option<Vec<u8>>,
+    /// The certificates the server sent after the leaf (HTTPS).
+    pub intermediates: Vec<Vec<u8>>,
     /// The response headers as received (at most [`MAX_HEADERS_KEPT`],
     /// values escaped and shortened), for the evidence bundle.
     pub headers: Vec<(String, String)>,
@@ -249,14 +251,16 @@ impl HyperFetcher {
                     }
                     Ok(Ok(tls)) => tls,
                 };
-                let certificate = tls
+                let chain: Vec<Vec<u8>> = tls
                     .get_ref()
                     .1
                     .peer_certificates()
-                    .and_then(|c| c.first())
-                    .map(|c| c.to_vec());
+                    .map(|c| c.iter().take(8).map(|c| c.to_vec()).collect())
+                    .unwrap_or_default();
                 let mut response = exchange(tls, &sniff, req, deadline).await?;
-                response.certificate = certificate;
+                let mut chain = chain.into_iter();
+                response.certificate = chain.next();
+                response.intermediates = chain.collect();
                 Ok(response)
             }
         }

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::cert::certificate_problems;
+use super::cert::{certificate_problems, chain_problem};
 use super::diagnose::{BodyProblem, Expected, diagnose};
 use super::fetch::{FetchError, FetchRequest, MAX_BODY, Response};
 use super::lookup::Family;
@@ -293,6 +293,7 @@ pub fn judge(
             server = ServerKind::of(&resp);
             if let Some(der) = &resp.certificate {
                 certificate = certificate_problems(der, &req.host, unix_now());
+                certificate.extend(chain_problem(der, &resp.intermediates, &req.host));
             }
             judge_response(&resp, expected)
         }

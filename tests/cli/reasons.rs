@@ -732,3 +732,44 @@ fn the_man_page_is_complete_and_self_contained() {
         assert!(page.contains(&heading), "{heading}");
     }
 }
+
+/// Issue 17 item 9: a certificate from a private CA (Caddy's internal one,
+/// a company CA) passes the file check but is noted as not publicly
+/// trusted; with that CA among the roots, no note.
+#[test]
+fn a_private_ca_certificate_is_noted() {
+    use crate::support::http_server::TestCa;
+    let sha = recorded(CSR).sha256;
+    let body = format!("{sha}\nsectigo.com");
+    let ca = TestCa::new("Caddy Local Authority - ECC Intermediate");
+    let cert = ca.issue(&["example.com"]);
+    let web = TestServer::https("127.0.0.1", &cert, move |_: &Request| {
+        Reply::ok(body.clone())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let other_roots = dir.path().join("public.pem");
+    std::fs::write(&other_roots, TestCa::new("Some Public Root").pem).unwrap();
+    let with_roots = dir.path().join("with-private.pem");
+    std::fs::write(&with_roots, &ca.pem).unwrap();
+    let run = |roots: &std::path::Path| {
+        let out = dcv()
+            .env("SSL_CERT_FILE", roots)
+            .args(["--json", "check-http", "--scheme", "https", "--csr"])
+            .arg(fixture(CSR))
+            .args(["--resolve", "example.com:127.0.0.1"])
+            .args(["--https-port", &web.port().to_string(), "example.com"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        json(&out)
+    };
+    let doc = run(&other_roots);
+    let detail = doc["results"][0]["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.contains("not trusted by the public roots (issued by CN=Caddy Local Authority"),
+        "{detail}"
+    );
+    let doc = run(&with_roots);
+    let detail = doc["results"][0]["detail"].as_str().unwrap();
+    assert!(!detail.contains("not trusted"), "{detail}");
+}
