@@ -123,6 +123,16 @@ fn a_resolver_that_answers_is_not_exit_3() {
     assert_eq!(cname["code"], "record_missing", "{cname:#}");
 }
 
+/// The CSR's CNAME at example.com, both names with a loopback address.
+fn cname_in_place() -> DnsServer {
+    DnsServer::start(vec![
+        zone()
+            .cname(&cname_name("example.com"), &cname_target())
+            .a("example.com", Ipv4Addr::LOCALHOST)
+            .a("www.example.com", Ipv4Addr::LOCALHOST),
+    ])
+}
+
 fn web_404() -> TestServer {
     TestServer::http("127.0.0.1", |_: &Request| Reply::status(404))
 }
@@ -132,12 +142,7 @@ fn web_404() -> TestServer {
 /// summary leads with the names.
 #[test]
 fn summaries_count_names_first_and_ok_follows_the_names() {
-    let dns = DnsServer::start(vec![
-        zone()
-            .cname(&cname_name("example.com"), &cname_target())
-            .a("example.com", Ipv4Addr::LOCALHOST)
-            .a("www.example.com", Ipv4Addr::LOCALHOST),
-    ]);
+    let dns = cname_in_place();
     let web = web_404();
     let run = |json: bool| {
         let mut cmd = dcv();
@@ -380,12 +385,7 @@ fn the_codes_and_exit_codes_are_documented_where_users_look() {
 #[test]
 fn the_evidence_bundle_holds_the_transcripts_and_stays_inside_its_directory() {
     let md5 = recorded(CSR).md5;
-    let dns = DnsServer::start(vec![
-        zone()
-            .cname(&cname_name("example.com"), &cname_target())
-            .a("example.com", Ipv4Addr::LOCALHOST)
-            .a("www.example.com", Ipv4Addr::LOCALHOST),
-    ]);
+    let dns = cname_in_place();
     let web = web_404();
     let parent = tempfile::tempdir().unwrap();
     let bundle = parent.path().join("bundle");
