@@ -64,6 +64,28 @@ impl fmt::Display for LookupFailure {
     }
 }
 
+impl LookupFailure {
+    /// The failure said of the name it is about (`cannot find its zone:
+    /// …`, or `their zones` for several names failing alike), so that they
+    /// can share one sentence.
+    pub fn of_the_name(&self, name: &str, several: bool) -> String {
+        let zone = if several { "their zones" } else { "its zone" };
+        match self {
+            LookupFailure::ZoneQuery { name: n, cause }
+                if super::normalize(n) == super::normalize(name) =>
+            {
+                format!("cannot find {zone}: {cause}")
+            }
+            LookupFailure::ZoneRcode { name: n, rcode }
+                if super::normalize(n) == super::normalize(name) =>
+            {
+                format!("cannot find {zone}: {rcode}")
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
 /// What went wrong when one server was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerFailure {

@@ -7,7 +7,7 @@ use futures::future::join_all;
 use super::dnssec::Security;
 use super::engine::{Engine, Lookup, Mode, Observation};
 use super::findings::{
-    STALE_SECONDARY_HINT, ServerFailure, Trouble, resolver_trouble, worst_trouble,
+    LookupFailure, STALE_SECONDARY_HINT, ServerFailure, Trouble, resolver_trouble, worst_trouble,
 };
 use super::{Answer, Data, Rcode, normalize};
 use crate::reason::Code;
@@ -234,11 +234,18 @@ pub async fn lookups_security(engine: &Engine, lookups: &[Lookup]) -> Option<Sec
 /// ADN walk's lookups, as a result's detail, hint and code; `None` when
 /// there are none.
 pub fn server_failures(lookups: &[Lookup], seen: &[Vec<Seen>]) -> Option<(String, String, Code)> {
-    let mut failures = Vec::new();
+    let mut failures: Vec<String> = Vec::new();
+    // Names whose servers could not be found for the same reason share
+    // one sentence: (what, names).
+    let mut unreached: Vec<(String, &LookupFailure, Vec<String>)> = Vec::new();
     let mut kinds: Vec<Trouble> = Vec::new();
     for (l, s) in lookups.iter().zip(seen) {
         if let Some(e) = &l.error {
-            failures.push(format!("{}.: {e}", l.name));
+            let what = e.of_the_name(&l.name, false);
+            match unreached.iter_mut().find(|(w, _, _)| *w == what) {
+                Some((_, _, names)) => names.push(format!("{}.", l.name)),
+                None => unreached.push((what, e, vec![format!("{}.", l.name)])),
+            }
             kinds.push(e.trouble());
         }
         let server_troubles = troubles(l, s);
@@ -246,6 +253,14 @@ pub fn server_failures(lookups: &[Lookup], seen: &[Vec<Seen>]) -> Option<(String
             failures.push(format!("{}.: {}", l.name, differing(l, s)));
             kinds.extend(server_troubles);
         }
+    }
+    for (what, e, names) in unreached.into_iter().rev() {
+        let what = if names.len() > 1 {
+            e.of_the_name(&names[0], true)
+        } else {
+            what
+        };
+        failures.insert(0, format!("{}: {what}", names.join(" and ")));
     }
     (!failures.is_empty()).then(|| {
         let worst = worst_trouble(kinds);

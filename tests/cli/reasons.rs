@@ -78,6 +78,15 @@ fn resolvers_that_cannot_be_used_exit_3_and_are_named_on_one_line() {
     assert!(!report.contains("the CA asks it too"), "{report}");
     let verbose = text(&run(&["-v"]));
     assert!(verbose.contains("FAIL caa"), "{verbose}");
+    // Names failing alike share one sentence (the lines were ~410 wide).
+    let widest = verbose
+        .lines()
+        .filter(|l| l.starts_with("FAIL"))
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap();
+    assert!(widest <= 260, "{widest}: {verbose}");
+    assert!(verbose.contains("cannot find their zones"), "{verbose}");
     assert!(!verbose.contains("the CA asks it too"), "{verbose}");
 
     let out = run(&["--json"]);
