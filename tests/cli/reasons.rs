@@ -92,6 +92,23 @@ fn resolvers_that_cannot_be_used_exit_3_and_are_named_on_one_line() {
     let out = run(&["--json"]);
     assert_eq!(out.status.code(), Some(3));
     let doc = json(&out);
+    // The exit-3 report holds to the check schema (and its `ok` to the exit code).
+    let fixture_path = fixture(CSR).display().to_string();
+    let (at_dead, at_silent) = (format!("@{dead}"), silent.addr.to_string());
+    crate::schema::holds(
+        "check",
+        &[
+            "check",
+            "--timeout",
+            "0.3",
+            "--csr",
+            &fixture_path,
+            &at_dead,
+            "--resolver",
+            &at_silent,
+            "www.example.com",
+        ],
+    );
     assert_eq!(doc["ok"], false);
     let dead_ones = doc["unusable_resolvers"].as_array().unwrap();
     assert_eq!(dead_ones.len(), 2, "{doc:#}");
