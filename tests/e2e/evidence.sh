@@ -91,6 +91,12 @@ grep -q "method DNS CNAME (BR 3.2.2.4.7) \[ca-tbr-7\]: pass, ADN example.com, DN
     || { cat "$b/summary.txt" >&2; fail "summary.txt lacks the method, BR label, ADN and verdict"; }
 [ "$(find "$tmp/out" -mindepth 1 -maxdepth 1 | wc -l)" = 1 ] || fail "something was written beside the bundle"
 say "ok: summary.txt names method, BR label, ADN and DNSSEC verdict; nothing outside DIR"
+# The human report says the zone is secure (issue 17: DNSSEC state visible in text).
+"$DCV" --color never check-dns --recursive --resolver "127.0.0.1:$port" --trust-anchor "$tmp/anchor.txt" \
+    --md5 "$md5" --sha256 "$sha" example.com >"$tmp/human.txt" 2>/dev/null || fail "human check-dns failed"
+grep -q '^DNSSEC: 2 secure' "$tmp/human.txt" || { cat "$tmp/human.txt" >&2; fail "the text does not say secure"; }
+say "ok: the text report says: $(grep '^DNSSEC:' "$tmp/human.txt")"
+
 # EVIDENCE_KEEP=DIR keeps a copy of the bundle (docs/evidence.md shows one).
 if [ -n "${EVIDENCE_KEEP:-}" ]; then rm -rf "$EVIDENCE_KEEP"; cp -r "$b" "$EVIDENCE_KEEP"; fi
 echo "$name: passed"
