@@ -170,15 +170,19 @@ pub struct Exchange {
     pub dnssec: Vec<String>,
 }
 
-/// The most exchanges a transcript keeps: bounded memory whatever the
-/// number of names or `--wait` rounds; later ones are counted.
+/// The most exchanges a transcript keeps, and the most bytes of rendered
+/// text: bounded memory whatever the number of names, `--wait` rounds or
+/// the size of what servers send; later exchanges are counted.
 pub const MAX_EXCHANGES: usize = 50_000;
+pub const MAX_BYTES: usize = 64 << 20;
 
 /// Every exchange of the checks, for the evidence bundle.
 #[derive(Debug, Default)]
 pub struct DnsLog {
     pub exchanges: Vec<Exchange>,
     pub dropped: usize,
+    /// Bytes of text kept so far.
+    pub bytes: usize,
 }
 
 /// Records every exchange into a shared [`DnsLog`].
@@ -211,7 +215,9 @@ impl DnsTransport for Transcript {
             let elapsed = started.elapsed();
             let (text, dnssec) = render(&result);
             let mut log = lock(&log);
-            if log.exchanges.len() < MAX_EXCHANGES {
+            let size = text.len() + dnssec.iter().map(String::len).sum::<usize>();
+            if log.exchanges.len() < MAX_EXCHANGES && log.bytes + size <= MAX_BYTES {
+                log.bytes += size;
                 log.exchanges.push(Exchange {
                     at,
                     server,
@@ -362,6 +368,31 @@ mod tests {
         );
         // A SERVFAIL is an answer: that resolver is usable.
         assert_eq!(tally.unusable(&[dead, good]), None);
+    }
+
+    #[tokio::test]
+    async fn the_transcript_is_bounded_in_bytes_whatever_servers_send() {
+        let server: SocketAddr = "127.0.0.97:53".parse().unwrap();
+        let mut big = answer();
+        big.answers = (0..1000)
+            .map(|i| Record {
+                owner: "x.example".into(),
+                ttl: 60,
+                data: Data::Txt(format!("{i:0>100}")),
+            })
+            .collect();
+        let log = Arc::new(Mutex::new(DnsLog::default()));
+        let t = Transcript::new(
+            Arc::new(Fixed(HashMap::from([(server, Ok(big))]))),
+            log.clone(),
+        );
+        for _ in 0..700 {
+            let _ = t.query(server, "x.example", RType::Txt, true).await;
+        }
+        let log = lock(&log);
+        assert!(log.dropped > 0, "{} kept", log.exchanges.len());
+        assert!(log.bytes <= MAX_BYTES);
+        assert_eq!(log.exchanges.len() + log.dropped, 700);
     }
 
     #[tokio::test]

@@ -12,8 +12,10 @@ use super::fetch::{FetchError, FetchRequest, Fetcher, Response};
 /// How much of each body a transcript keeps (SPEC section 7: 1 KiB).
 pub const BODY_KEPT: usize = 1024;
 
-/// The most exchanges kept; later ones are counted (bounded memory).
+/// The most exchanges kept, and the most bytes of their text; later ones
+/// are counted (bounded memory).
 pub const MAX_FETCHES: usize = 20_000;
+pub const MAX_BYTES: usize = 64 << 20;
 
 /// One fetch, rendered when it ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +33,8 @@ pub struct Fetch {
 pub struct HttpLog {
     pub fetches: Vec<Fetch>,
     pub dropped: usize,
+    /// Bytes of text kept so far.
+    pub bytes: usize,
 }
 
 /// Fetches through `inner`, recording into `log` when there is one.
@@ -60,7 +64,8 @@ impl<F: Fetcher> Fetcher for Recording<F> {
             let mut log = log
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if log.fetches.len() < MAX_FETCHES {
+            if log.fetches.len() < MAX_FETCHES && log.bytes + fetch.text.len() <= MAX_BYTES {
+                log.bytes += fetch.text.len();
                 log.fetches.push(fetch);
             } else {
                 log.dropped += 1;
