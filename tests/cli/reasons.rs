@@ -799,3 +799,23 @@ fn a_private_ca_certificate_is_noted() {
     let detail = doc["results"][0]["detail"].as_str().unwrap();
     assert!(!detail.contains("not trusted"), "{detail}");
 }
+
+/// Issue 17 item 7: `-q` promises no notes: the failing names with their
+/// reason codes and the summary, not the --no-dnssec note.
+#[test]
+fn quiet_gives_reasons_and_no_notes() {
+    let dns = DnsServer::start(vec![zone()]);
+    let out = dcv()
+        .args(["-q", "--color", "never", "check-dns", "--recursive", "--no-dnssec", "--csr"])
+        .arg(fixture(CSR))
+        .args(["--resolver", &dns.addr.to_string(), "www.example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out);
+    assert!(!report.contains("DNSSEC not validated"), "{report}");
+    assert!(
+        report.starts_with("FAIL   www.example.com: cname record_missing"),
+        "{report}"
+    );
+}
