@@ -218,7 +218,7 @@ impl Code {
                 "the file is sent compressed (Content-Encoding) though no encoding was asked for"
             }
             Code::HttpDefaultServer => {
-                "404 where another name on the same address passes: the default server answered (server_name / ServerAlias)"
+                "404 where another name on the same address passes and a host name no site has gets the same: the default site answered (server_name / ServerAlias)"
             }
             Code::HttpNoAddress => {
                 "the name has no address to fetch from (the A/AAAA lookups failed)"

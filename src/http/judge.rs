@@ -499,42 +499,51 @@ pub fn fold(target: &Target, judged: Vec<Judged>) -> CheckResult {
 }
 
 /// A 404 for one name at an address (and port) where another name's file
-/// was served: the web server answered this name with its default site,
-/// so the file is probably in the right place and the name is missing from
-/// the site's `server_name` / `ServerAlias`. Says so, with its own code.
-pub fn note_default_server(mut results: Vec<CheckResult>) -> Vec<CheckResult> {
-    let served: Vec<(String, String, crate::report::CheckKind)> = results
+/// was served: the web server may have answered this name with its
+/// default site. Returns (result index, the other name, the address label)
+/// for each such result; the caller confirms with a probe.
+pub fn default_server_suspects(results: &[CheckResult]) -> Vec<(usize, String, String)> {
+    let served: Vec<(&str, &str, crate::report::CheckKind)> = results
         .iter()
         .filter(|r| r.status == Status::Pass)
         .flat_map(|r| {
             r.attempts
                 .iter()
-                .map(move |a| (r.domain.clone(), a.address.clone(), r.check))
+                .map(move |a| (r.domain.as_str(), a.address.as_str(), r.check))
         })
         .collect();
-    for r in &mut results {
-        if r.code != Some(Code::HttpNotFound) {
-            continue;
-        }
-        let other = r.attempts.iter().find_map(|a| {
-            served
-                .iter()
-                .find(|(d, addr, kind)| *d != r.domain && *addr == a.address && *kind == r.check)
-                .map(|(d, addr, _)| (d.clone(), addr.clone()))
-        });
-        if let Some((d, addr)) = other {
-            r.detail.push_str(&format!(
-                "; {d} passes at the same address ({addr}): the default server answered for {}",
-                r.domain
-            ));
-            r.hint = Some(format!(
-                "the web server does not know {name} and answers with its default site: add {name} to the server_name of the site that serves {d} (nginx) or a ServerAlias {name} (Apache), then reload",
-                name = r.domain
-            ));
-            r.code = Some(Code::HttpDefaultServer);
-        }
-    }
     results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.code == Some(Code::HttpNotFound))
+        .filter_map(|(i, r)| {
+            r.attempts.iter().find_map(|a| {
+                served
+                    .iter()
+                    .find(|(d, addr, kind)| {
+                        *d != r.domain && *addr == a.address && *kind == r.check
+                    })
+                    .map(|(d, addr, _)| (i, (*d).to_owned(), (*addr).to_owned()))
+            })
+        })
+        .collect()
+}
+
+/// The host name of the probe: no server has a site for it (RFC 2606).
+pub const PROBE_HOST: &str = "dcv-default-site-probe.invalid";
+
+/// A suspect confirmed (a request with [`PROBE_HOST`] got the same status):
+/// the name is missing from the site's `server_name` / `ServerAlias`.
+pub fn mark_default_server(r: &mut CheckResult, other: &str, address: &str) {
+    r.detail.push_str(&format!(
+        "; {other} passes at the same address ({address}) and a host name no site has gets the same answer: the default site answered for {}",
+        r.domain
+    ));
+    r.hint = Some(format!(
+        "the web server does not know {name} and answers with its default site: add {name} to the server_name of the site that serves {other} (nginx) or a ServerAlias {name} (Apache), then reload",
+        name = r.domain
+    ));
+    r.code = Some(Code::HttpDefaultServer);
 }
 
 fn unix_now() -> i64 {

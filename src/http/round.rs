@@ -200,7 +200,45 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
             self.check_target(t, addrs)
         }))
         .await;
-        super::judge::note_default_server(results)
+        self.confirm_default_site(targets, results).await
+    }
+
+    /// A 404 for a name where another name passes at the same address is
+    /// asked once more with a host name no site has: the same status means
+    /// unknown names get the default site, so this name is missing from it
+    /// (otherwise the name has a site of its own without the file).
+    async fn confirm_default_site(
+        &self,
+        targets: &[Target],
+        mut results: Vec<CheckResult>,
+    ) -> Vec<CheckResult> {
+        let suspects = super::judge::default_server_suspects(&results);
+        let probes = join_all(suspects.iter().map(|(i, _, label)| async move {
+            let target = &targets[*i];
+            let address = label
+                .parse::<std::net::SocketAddr>()
+                .map(|a| a.ip())
+                .or_else(|_| label.parse::<IpAddr>())
+                .ok()?;
+            let req = FetchRequest {
+                scheme: target.scheme,
+                host: super::judge::PROBE_HOST.to_owned(),
+                port: target.port,
+                path: target.path.clone(),
+                address,
+                timeout: self.settings.timeout,
+            };
+            let _permit = self.in_flight.acquire().await;
+            self.fetcher.fetch(&req).await.ok().map(|r| r.status)
+        }))
+        .await;
+        for ((i, other, label), probe) in suspects.iter().zip(probes) {
+            let status = results[*i].attempts.iter().find_map(|a| a.status);
+            if probe.is_some() && probe == status {
+                super::judge::mark_default_server(&mut results[*i], other, label);
+            }
+        }
+        results
     }
 
     fn literal(&self, ip: IpAddr) -> Result<Addresses, NoAddress> {

@@ -617,6 +617,31 @@ fn http_causes_are_named_exactly() {
         "{hint}"
     );
     assert!(hint.contains("ServerAlias example.com"), "{hint}");
+    // example.com has a site of its own (without the file), and the default
+    // site is www's: a host no site has gets the file, so no such claim.
+    let served = body.clone();
+    let web = TestServer::http("127.0.0.1", move |r: &Request| {
+        if r.host.as_deref().unwrap_or("").starts_with("example.com") {
+            Reply::status(404)
+        } else {
+            Reply::ok(served.clone())
+        }
+    });
+    let doc = check_http(web.port(), &["www.example.com", "example.com"]);
+    let r = result_for(&doc, "example.com");
+    assert_eq!(r["code"], "http_not_found", "{r:#}");
+    assert!(!r["detail"].as_str().unwrap().contains("default"), "{r:#}");
+    let probes: Vec<String> = web
+        .requests()
+        .iter()
+        .filter_map(|q| q.host.clone())
+        .filter(|h| h.contains(".invalid"))
+        .collect();
+    assert_eq!(
+        probes.len(),
+        1,
+        "one probe with a host no site has: {probes:?}"
+    );
 
     // A body compressed though no encoding was asked for: the header is
     // named, not an escaped binary dump.
@@ -806,7 +831,15 @@ fn a_private_ca_certificate_is_noted() {
 fn quiet_gives_reasons_and_no_notes() {
     let dns = DnsServer::start(vec![zone()]);
     let out = dcv()
-        .args(["-q", "--color", "never", "check-dns", "--recursive", "--no-dnssec", "--csr"])
+        .args([
+            "-q",
+            "--color",
+            "never",
+            "check-dns",
+            "--recursive",
+            "--no-dnssec",
+            "--csr",
+        ])
         .arg(fixture(CSR))
         .args(["--resolver", &dns.addr.to_string(), "www.example.com"])
         .output()
