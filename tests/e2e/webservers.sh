@@ -19,11 +19,23 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
 . "$here/tests/e2e/common.sh"
-need nginx:nginx-light apache2:apache2 jq:jq openssl:openssl
+# The packages would start their system services on port 80 (and the
+# second one would fail to): install them with service starts refused
+# (policy-rc.d, as container images do), and stop any that runs.
+export PATH="$PATH:/usr/sbin:/sbin"
+if ! command -v nginx >/dev/null || ! command -v apache2 >/dev/null; then
+    (systemctl stop nginx || service nginx stop) >/dev/null 2>&1 || true
+    made_policy=
+    if [ ! -e /usr/sbin/policy-rc.d ] && [ "$(id -u)" = 0 ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
+    fi
+    need nginx:nginx-light apache2:apache2
+    if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+fi
+need jq:jq openssl:openssl
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 APACHE=$(command -v apache2 || echo /usr/sbin/apache2)
-# The packages may start their system services on port 80; not needed.
-(systemctl stop nginx apache2 || service nginx stop; service apache2 stop) >/dev/null 2>&1 || true
+(systemctl stop nginx apache2 || { service nginx stop; service apache2 stop; }) >/dev/null 2>&1 || true
 find_dcv
 
 CSR="$here/tests/fixtures/rsa2048_multi.pem"
