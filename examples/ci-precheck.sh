@@ -9,9 +9,13 @@
 # 4. check --wait: poll, on the CAs' own re-check schedule, until every name
 #    is validatable or $DCV_WAIT runs out
 #
-# Exit codes (dcv's own): 0 ready to order, 1 a name cannot be validated
+# 5. evidence: $DCV_OUT/evidence/ holds what a CA's support desk asks for
+#    (every DNS and HTTP exchange, a summary per name): keep it as an artifact
+#
+# Exit codes: dcv's own, 0 ready to order, 1 a name cannot be validated
 # (or the CA would refuse the CSR), 2 bad usage or an unreadable CSR,
-# 130 interrupted.
+# 3 not checked: no resolver could be used (a broken runner, not your
+# records), 130 interrupted; and the script's own 4: the publish hook failed.
 #
 # Environment:
 #   DCV               the dcv binary (default: dcv on PATH)
@@ -22,6 +26,8 @@
 #                     DCV_OUT set (default: none: publish by hand or earlier)
 #   DCV_CHECK_ARGS    more arguments for dcv check, split on spaces
 #                     (e.g. "--resolver 192.0.2.53 --scheme both")
+#   DCV_TOKEN         the uniqueValue of the order, if the CA gave one (dcv
+#                     reads it itself)
 set -u
 set -f # DCV_CHECK_ARGS may hold a `--resolve *:80:ADDR`: no globbing
 
@@ -50,7 +56,7 @@ if [ -n "${DCV_PUBLISH_HOOK:-}" ]; then
     echo "== publish: $DCV_PUBLISH_HOOK"
     DCV_CSR=$CSR DCV_OUT=$OUT sh -c "$DCV_PUBLISH_HOOK" || {
         echo "the publish hook failed" >&2
-        exit 2
+        exit 4
     }
 fi
 
@@ -58,11 +64,12 @@ echo "== dcv check --wait ${DCV_WAIT:-30m}"
 # Progress goes to stderr, one line per round; the report to check.json.
 # shellcheck disable=SC2086 # DCV_CHECK_ARGS is a list of arguments
 "$DCV" --json check "$CSR" --method "${DCV_METHOD:-any}" --wait "${DCV_WAIT:-30m}" \
-    ${DCV_CHECK_ARGS:-} >"$OUT/check.json"
+    --evidence "$OUT/evidence" ${DCV_CHECK_ARGS:-} >"$OUT/check.json"
 rc=$?
 case $rc in
 0) echo "ready: every name is validatable; place the order" ;;
-1) echo "not ready: see $OUT/check.json (or run dcv check without --json)" >&2 ;;
+1) echo "not ready: see $OUT/check.json and $OUT/evidence/summary.txt" >&2 ;;
+3) echo "not checked: no resolver could be used (see $OUT/check.json: unusable_resolvers)" >&2 ;;
 130) echo "interrupted: $OUT/check.json has the last complete round" >&2 ;;
 *) echo "dcv check failed to run (exit $rc)" >&2 ;;
 esac

@@ -5,10 +5,11 @@
 //! [`CheckResult`]s.
 
 use crate::caa::BrMethod;
+use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult, Status};
 
 /// Reason code of a method the CAA does not authorize.
-pub const CAA_METHOD_NOT_AUTHORIZED: &str = "caa_method_not_authorized";
+pub const CAA_METHOD_NOT_AUTHORIZED: Code = Code::CaaMethodNotAuthorized;
 
 /// Fails each passing method result whose name has a passing `caa` result
 /// that does not list the method's BR label under `authorizes`. Results
@@ -53,7 +54,7 @@ pub fn apply(results: &mut [CheckResult]) {
         );
         r.hint = Some(fix_hint(method, allowed, restricted, at));
         r.status = Status::Fail;
-        r.reason_code = Some(CAA_METHOD_NOT_AUTHORIZED);
+        r.code = Some(CAA_METHOD_NOT_AUTHORIZED);
     }
 }
 
@@ -114,7 +115,7 @@ mod tests {
         ];
         apply(&mut rs);
         assert_eq!(rs[1].status, Status::Fail);
-        assert_eq!(rs[1].reason_code, Some(CAA_METHOD_NOT_AUTHORIZED));
+        assert_eq!(rs[1].code, Some(CAA_METHOD_NOT_AUTHORIZED));
         assert!(
             rs[1].detail.contains("validationmethods=ca-tbr-18"),
             "{}",

@@ -198,11 +198,12 @@ pub enum Refusal {
 
 impl Refusal {
     /// The stable reason code of a CAA failure (SPEC section 7 `code`).
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> crate::reason::Code {
+        use crate::reason::Code;
         match self {
-            Refusal::Forbids => "caa_forbids",
-            Refusal::AccountRequired => "caa_account_required",
-            Refusal::AccountMismatch => "caa_account_mismatch",
+            Refusal::Forbids => Code::CaaForbids,
+            Refusal::AccountRequired => Code::CaaAccountRequired,
+            Refusal::AccountMismatch => Code::CaaAccountMismatch,
         }
     }
 }

@@ -11,11 +11,14 @@ use crate::artifacts::{CnamePlacement, HexDigest};
 use crate::ca::CaTag;
 pub use crate::dns::HostValue;
 
-const EXIT_CODES: &str = "\
+pub const EXIT_CODES: &str = "\
 Exit codes:
-  0    everything checked passed
-  1    a check failed, a name was invalid, or nothing could be validated
+  0    everything checked passed (dcv check: every name is ready)
+  1    not in place: a check failed (dcv check: a name is not ready), a name
+       was invalid, or nothing could be validated
   2    bad usage or unreadable/invalid input
+  3    not checked: none of the resolvers could be used (refused, unreachable,
+       every query timed out); the message names each
   130  interrupted (Ctrl-C) while --wait was polling";
 
 /// `dcv --version`: the package version and the commit it was built from
@@ -100,9 +103,20 @@ impl Cli {
     }
 }
 
-/// `-` or an existing file: what a CSR argument looks like.
+/// `-`, an existing file, or a path that names a CSR file (a `/`, or a
+/// CSR file extension no host name has): what a CSR argument looks like.
+/// A missing `request.csr` is then the same "No such file" error for every
+/// command, not a name to check.
 fn is_csr_path(arg: &str) -> bool {
-    arg == "-" || std::path::Path::new(arg).is_file()
+    const EXTENSIONS: [&str; 6] = ["csr", "pem", "der", "req", "p10", "crt"];
+    let path = std::path::Path::new(arg);
+    arg == "-"
+        || path.is_file()
+        || arg.contains('/')
+        || path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 fn normalize_check(
@@ -205,20 +219,20 @@ pub enum Command {
     /// Check the DNS CNAME (or --random-value, --cname/--txt values) and CAA on the authoritative servers
     #[command(
         name = "check-dns",
-        after_help = "Examples:\n  dcv check-dns --csr request.csr\n  dcv check-dns --csr request.csr --wait 10m www.example.com\n  dcv check-dns --txt _dnsauth.example.com=2024abcdef example.com\n  dcv check-dns --random-value 'QCw6C+nYGM6BSxgW0gd3Ig==' www.example.com\n\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
+        after_help = "Examples:\n  dcv check-dns --csr request.csr\n  dcv check-dns --csr request.csr --wait 10m www.example.com\n  dcv check-dns --txt _dnsauth.example.com=2024abcdef example.com\n  dcv check-dns --random-value 'QCw6C+nYGM6BSxgW0gd3Ig==' www.example.com\n\nExit codes: 0 every check passed, 1 a check failed or nothing was validated, 2 bad usage or input,\n3 no resolver could be used (each is named)"
     )]
     CheckDns(CheckDnsArgs),
 
     /// Fetch the HTTP validation file from every address of each name
     #[command(
         name = "check-http",
-        after_help = "Examples:\n  dcv check-http --csr request.csr\n  dcv check-http --csr request.csr --scheme both --resolve www.example.com:192.0.2.10\n  dcv check-http --url http://example.com/.well-known/pki-validation/fileauth.txt --expect 2024abcdef\n\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
+        after_help = "Examples:\n  dcv check-http --csr request.csr\n  dcv check-http --csr request.csr --scheme both --resolve www.example.com:192.0.2.10\n  dcv check-http --url http://example.com/.well-known/pki-validation/fileauth.txt --expect 2024abcdef\n\nExit codes: 0 every check passed, 1 a check failed or nothing was validated, 2 bad usage or input,\n3 no resolver could be used (each is named)"
     )]
     CheckHttp(CheckHttpArgs),
 
     /// Everything at once: input, CAA, DNS CNAME (or random-value TXT) and HTTP file, one verdict per name
     #[command(
-        after_help = "Examples:\n  dcv check --csr request.csr\n  dcv check --csr request.csr --method cname --wait 15m\n  dcv check --csr request.csr --json www.example.com\n\nA name passes when its CAA allows the CA and one selected method (--method) that the CAA\nauthorizes (validationmethods) passes.\nExit codes: 0 every name passes, 1 a check failed, 2 bad usage or input"
+        after_help = "Examples:\n  dcv check --csr request.csr\n  dcv check --csr request.csr --method cname --wait 15m\n  dcv check --csr request.csr --json www.example.com\n\nA name is ready when its CAA allows the CA and one selected method (--method) that the CAA\nauthorizes (validationmethods) passes: under --method any a failed method does not fail a name\nthe other one validates (its results still say fail), and the summary counts names first:\nN of M names ready (METHOD).\nExit codes: 0 every name is ready, 1 a name is not ready (or invalid, or the CSR is refused),\n2 bad usage or input, 3 no resolver could be used (each is named)"
     )]
     Check(CheckArgs),
 
@@ -402,6 +416,12 @@ pub struct NetworkOptions {
     /// Use IPv6 addresses only
     #[arg(short = '6', long = "ipv6")]
     pub ipv6: bool,
+
+    /// Write an evidence bundle into DIR (created; nothing is written outside it): the JSON
+    /// report, every DNS question and answer per server, the DNSSEC records relied on, every
+    /// HTTP exchange, and a summary per name with its ADN, method and BR label
+    #[arg(long, value_name = "DIR")]
+    pub evidence: Option<PathBuf>,
 }
 
 /// A `HOST=VALUE` pair (`--cname`, `--txt`).

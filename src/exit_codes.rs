@@ -9,6 +9,9 @@ pub enum ExitCode {
     CheckFailed,
     /// Bad usage, or unreadable or invalid input.
     BadInput,
+    /// The check could not be carried out: none of the resolvers dcv was
+    /// given (or the system's) could be used at all (SPEC section 7).
+    ResolversUnusable,
     /// Ctrl-C stopped `--wait` (128 + SIGINT, as shells report it).
     Interrupted,
 }
@@ -19,6 +22,7 @@ impl ExitCode {
             ExitCode::Success => 0,
             ExitCode::CheckFailed => 1,
             ExitCode::BadInput => 2,
+            ExitCode::ResolversUnusable => 3,
             ExitCode::Interrupted => 130,
         }
     }

@@ -170,6 +170,13 @@ impl Output {
         }
     }
 
+    /// A note on stderr (not a warning: nothing is wrong), unless `--quiet`.
+    pub fn note(&self, message: &str) {
+        if !self.quiet {
+            let _ = writeln!(io::stderr().lock(), "note: {message}");
+        }
+    }
+
     /// Text that is not a report (completions, a man page): written as is,
     /// with a closed stdout as quiet as for reports.
     pub fn raw(&mut self, bytes: &[u8]) -> Result<()> {
@@ -210,7 +217,7 @@ impl Output {
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A report as one JSON object with `schema_version` first.
-fn json_document<R: Serialize>(report: &R) -> io::Result<String> {
+pub(crate) fn json_document<R: Serialize>(report: &R) -> io::Result<String> {
     let body = serde_json::to_string(report).map_err(io::Error::other)?;
     Ok(match body.strip_prefix('{') {
         Some("}") => format!("{{\"schema_version\":{SCHEMA_VERSION}}}"),

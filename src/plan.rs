@@ -332,12 +332,16 @@ fn preflight_results(subject: &Subject) -> Vec<CheckResult> {
                 Severity::Error => (Status::Fail, "error"),
                 Severity::Warning => (Status::Pass, "warning"),
             };
-            CheckResult::new(
+            let r = CheckResult::new(
                 file,
                 CheckKind::Input,
                 status,
                 format!("{level} {}: {}", f.code, f.message),
-            )
+            );
+            match status {
+                Status::Pass => r,
+                _ => r.with_code(crate::reason::Code::CsrRefused),
+            }
         })
         .collect()
 }
@@ -866,7 +870,8 @@ fn name_row(
             .with_hint(format!(
                 "validate {} with the DNS CNAME (dcv cname / dcv check-dns)",
                 name.as_str()
-            )),
+            ))
+            .with_code(crate::reason::Code::NotApplicable),
         );
     }
     let port = match scheme {

@@ -7,9 +7,11 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::dns::recording::Health;
 use crate::exit_codes::ExitCode;
 use crate::names::Rejection;
 use crate::output::{Painter, Render, Report};
+use crate::reason::Code;
 use crate::resolver::Security;
 use crate::text;
 
@@ -127,11 +129,10 @@ pub struct CheckResult {
     /// a zone, with their `validationmethods` value (for a hint).
     #[serde(skip)]
     pub caa_restricted_by: Vec<(String, String)>,
-    /// The reason code of a failure found by the CA rulebook
-    /// (`caa_forbids`, `caa_method_not_authorized`, `caa_account_required`,
-    /// `caa_account_mismatch`, `txt_*`), for SPEC section 7's `code`.
-    #[serde(skip)]
-    pub reason_code: Option<&'static str>,
+    /// Why the result is not `pass`: a stable snake_case reason (SPEC
+    /// section 7), chosen by the typed failure that also chose the hint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<Code>,
 }
 
 impl CheckResult {
@@ -154,18 +155,13 @@ impl CheckResult {
             br_label: check.br_method().map(crate::caa::BrMethod::label),
             authorizes: None,
             caa_restricted_by: Vec::new(),
-            reason_code: None,
+            code: None,
         }
     }
 
     /// A `caa` result's authorized methods.
     pub fn with_authorizes(mut self, labels: &[&'static str]) -> Self {
         self.authorizes = Some(labels.to_vec());
-        self
-    }
-
-    pub fn with_reason_code(mut self, code: &'static str) -> Self {
-        self.reason_code = Some(code);
         self
     }
 
@@ -179,6 +175,12 @@ impl CheckResult {
             format!("not a valid host name: {}", rejection.reason),
         )
         .with_hint("the CA refuses an order with an invalid name: leave it out of the CSR and make a new one")
+        .with_code(Code::InvalidName)
+    }
+
+    pub fn with_code(mut self, code: Code) -> Self {
+        self.code = Some(code);
+        self
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -230,6 +232,7 @@ impl CheckResult {
                     self.detail
                 );
                 self.hint = Some(b.hint());
+                self.code = Some(Code::DnssecBogus);
             } else {
                 self.detail
                     .push_str(&format!("; DNSSEC validation fails too: {b}"));
@@ -237,6 +240,7 @@ impl CheckResult {
                     Some(h) => format!("{h}. Also: {}", b.hint()),
                     None => b.hint(),
                 });
+                self.code.get_or_insert(Code::DnssecBogus);
             }
             self.status = Status::Fail;
         }
@@ -269,6 +273,17 @@ pub struct WaitSummary {
     pub interrupted: bool,
 }
 
+/// A resolver dcv was given that could not be used at all (exit 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnusableResolver {
+    /// `IP:PORT`.
+    pub address: String,
+    /// `refused`, `unreachable` or `timed_out`.
+    pub problem: &'static str,
+    /// What happened, in words.
+    pub detail: String,
+}
+
 /// The report of a check command. `ok` is true exactly when it exits 0.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
@@ -290,6 +305,10 @@ pub struct CheckReport {
     /// `checked_at`, `command`, `method`, `subject`; `dcv corroborate` reads them).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub about: Option<crate::perspective::About>,
+    /// Every resolver dcv was given, when none of them could be used: the
+    /// check was not carried out (exit 3, SPEC section 7).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unusable_resolvers: Vec<UnusableResolver>,
 }
 
 impl CheckReport {
@@ -309,6 +328,7 @@ impl CheckReport {
             wait: None,
             dnssec_off: false,
             about: None,
+            unusable_resolvers: Vec::new(),
         }
     }
 
@@ -330,6 +350,7 @@ impl CheckReport {
             wait: None,
             dnssec_off: false,
             about: None,
+            unusable_resolvers: Vec::new(),
         }
     }
 
@@ -346,8 +367,42 @@ impl CheckReport {
     pub fn exit_code(&self) -> ExitCode {
         if self.ok {
             ExitCode::Success
+        } else if !self.unusable_resolvers.is_empty() {
+            ExitCode::ResolversUnusable
         } else {
             ExitCode::CheckFailed
+        }
+    }
+
+    /// Records that none of the resolvers could be used: the check was not
+    /// carried out, and the results that failed for want of DNS say so in
+    /// their code (their details keep what each query got).
+    pub fn resolvers_unusable(&mut self, dead: &[(std::net::SocketAddr, Health)]) {
+        self.unusable_resolvers = dead
+            .iter()
+            .map(|(addr, h)| UnusableResolver {
+                address: addr.to_string(),
+                problem: h.problem(),
+                detail: h.describe(),
+            })
+            .collect();
+        for r in &mut self.results {
+            let for_want_of_dns = matches!(
+                r.code,
+                Some(
+                    Code::ServerTimeout
+                        | Code::ServerUnreachable
+                        | Code::ServerError
+                        | Code::ZoneNotFound
+                        | Code::NoNameserver
+                        | Code::CheckDeadline
+                        | Code::CaaLookupFailed
+                        | Code::HttpNoAddress
+                )
+            );
+            if r.status == Status::Fail && for_want_of_dns {
+                r.code = Some(Code::ResolverUnreachable);
+            }
         }
     }
 
@@ -362,7 +417,11 @@ pub const FULL_FORM_MAX_NAMES: usize = 5;
 
 impl Report for CheckReport {
     fn human(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
-        if cx.quiet {
+        if !self.unusable_resolvers.is_empty() && !cx.verbose {
+            // Nothing was learned about the records: one line saying why,
+            // not a FAIL block per check (-v shows them).
+            self.resolver_lines(out, cx)?;
+        } else if cx.quiet {
             self.failing_names(out, cx)?;
         } else if cx.verbose || self.domains().len() <= FULL_FORM_MAX_NAMES {
             self.full_form(out, cx)?;
@@ -433,12 +492,27 @@ impl CheckReport {
         }
     }
 
-    /// `-q`: only the names that do not pass (then the verdict).
+    /// `-q`: only the names that do not pass, each with the reason codes
+    /// of its failed checks (then the verdict).
     fn failing_names(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
         for d in self.domains() {
             let (ok, tag) = self.name_status(d, cx);
             if !ok {
-                writeln!(out, "{tag} {}", text::printable(d))?;
+                let why: Vec<String> = self
+                    .results
+                    .iter()
+                    .filter(|r| r.domain == d && matches!(r.status, Status::Fail | Status::Invalid))
+                    .map(|r| match r.code {
+                        Some(c) => format!("{} {c}", r.check.label()),
+                        None => r.check.label().to_owned(),
+                    })
+                    .collect();
+                let why = if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", why.join(", "))
+                };
+                writeln!(out, "{tag} {}{why}", text::printable(d))?;
             }
         }
         Ok(())
@@ -450,6 +524,8 @@ impl CheckReport {
         // Details quote what servers, certificates and CSRs said: every
         // string is escaped here, on its one way to the terminal.
         let safe = text::printable;
+        // A hint shared by several results is printed once.
+        let mut hinted: Vec<&str> = Vec::new();
         for r in &self.results {
             let tag = match r.status {
                 Status::Pass => p.good("PASS"),
@@ -482,18 +558,38 @@ impl CheckReport {
                         .as_ref()
                         .map(|s| format!("{s} "))
                         .unwrap_or_default();
+                    // One attempt that says what the detail says: no repeat.
+                    let outcome = if r.attempts.len() == 1 && a.outcome == r.detail {
+                        String::new()
+                    } else {
+                        format!(": {}", safe(&a.outcome))
+                    };
                     writeln!(
                         out,
-                        "      {} @ {}{}: {}",
+                        "      {} @ {}{}{outcome}",
                         safe(target),
                         safe(&server),
                         safe(&a.address),
-                        safe(&a.outcome)
                     )?;
                 }
             }
             if let Some(h) = &r.hint {
-                writeln!(out, "      {} {}", p.warn("hint:"), safe(h))?;
+                if hinted.contains(&h.as_str()) {
+                    writeln!(out, "      {} as above", p.warn("hint:"))?;
+                } else {
+                    hinted.push(h);
+                    writeln!(out, "      {} {}", p.warn("hint:"), safe(h))?;
+                }
+            }
+            if cx.verbose
+                && let Some(state) = r.dnssec
+            {
+                let why = r
+                    .dnssec_detail
+                    .as_deref()
+                    .map(|d| format!(": {}", safe(d)))
+                    .unwrap_or_default();
+                writeln!(out, "      dnssec: {state}{why}")?;
             }
         }
         for n in &self.names {
@@ -509,8 +605,19 @@ impl CheckReport {
         let safe = text::printable;
         let mut causes: Vec<Cause> = Vec::new();
         let mut cause_of = Vec::with_capacity(self.results.len());
+        // A ready name (`check`) does not need its failed methods: they are
+        // left out of its line and of the causes (JSON keeps them).
+        let ready = |d: &str| self.names.iter().any(|n| n.domain == d && n.ok);
+        let unneeded = |r: &CheckResult| {
+            r.status != Status::Pass
+                && matches!(
+                    r.check,
+                    CheckKind::Cname | CheckKind::Txt | CheckKind::Http | CheckKind::Https
+                )
+                && ready(&r.domain)
+        };
         for r in &self.results {
-            if r.status == Status::Pass {
+            if r.status == Status::Pass || unneeded(r) {
                 cause_of.push(None);
                 continue;
             }
@@ -547,7 +654,7 @@ impl CheckReport {
                 .results
                 .iter()
                 .zip(&cause_of)
-                .filter(|(r, _)| r.domain == *d)
+                .filter(|(r, _)| r.domain == *d && !unneeded(r))
                 .map(|(r, cause)| match cause {
                     None => match &r.adn {
                         Some(adn) => format!("{} pass at {}", r.check.label(), safe(adn)),
@@ -626,7 +733,12 @@ impl CheckReport {
             };
             writeln!(out, "{line}")?;
         }
-        if self.dnssec_off {
+        if !cx.quiet
+            && let Some(line) = self.dnssec_line()
+        {
+            writeln!(out, "{line}")?;
+        }
+        if self.dnssec_off && !cx.quiet {
             writeln!(out, "{}", p.warn("DNSSEC not validated (--no-dnssec)"))?;
         }
         if self.nothing_validated() {
@@ -639,13 +751,153 @@ impl CheckReport {
             )?;
         }
         let summary = format!(
-            "{} passed, {} failed, {} skipped, {} invalid",
+            "{}; checks: {} passed, {} failed, {} skipped, {} invalid",
+            self.names_line(),
             self.count(Status::Pass),
             self.count(Status::Fail),
             self.count(Status::Skip),
             self.count(Status::Invalid)
         );
         writeln!(out, "{}", p.verdict(self.ok, &summary))
+    }
+
+    /// The DNSSEC state of the answers behind the results, in one line:
+    /// `DNSSEC: 3 secure, 1 insecure`; `None` when validation was off or
+    /// no result relied on DNS.
+    pub fn dnssec_line(&self) -> Option<String> {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for label in self.results.iter().filter_map(|r| r.dnssec) {
+            match counts.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((label, 1)),
+            }
+        }
+        if counts.is_empty() {
+            return None;
+        }
+        let order = ["secure", "insecure", "indeterminate", "bogus"];
+        counts.sort_by_key(|(l, _)| order.iter().position(|o| o == l));
+        let words: Vec<String> = counts.iter().map(|(l, n)| format!("{n} {l}")).collect();
+        Some(format!(
+            "DNSSEC: {} (of the results that rely on DNS answers)",
+            words.join(", ")
+        ))
+    }
+
+    /// The resolvers that could not be used, on one line, and what to do.
+    fn resolver_lines(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
+        let p = cx.paint;
+        let each: Vec<String> = self
+            .unusable_resolvers
+            .iter()
+            .map(|r| format!("{}: {}", r.address, r.detail))
+            .collect();
+        let what = if each.len() == 1 {
+            "the resolver could not be used"
+        } else {
+            "no resolver could be used"
+        };
+        writeln!(
+            out,
+            "{} {what}: {}",
+            p.bad("NOT CHECKED"),
+            text::printable(&each.join("; "))
+        )?;
+        writeln!(
+            out,
+            "      {} dcv asks this resolver to find each zone's servers: give a working one with --resolver IP[:PORT] (else /etc/resolv.conf); nothing was learned about the records (-v shows every result)",
+            p.warn("hint:")
+        )
+    }
+
+    /// Names first (SPEC section 7): `N of M names ready (METHOD)`. A name
+    /// is ready when the CA can validate it: its verdict (`check`), else
+    /// every result of it passing with a method among them.
+    pub fn names_line(&self) -> String {
+        let method = |k: CheckKind| match k {
+            CheckKind::Cname => "CNAME",
+            CheckKind::Txt => "TXT",
+            CheckKind::Http => "HTTP",
+            CheckKind::Https => "HTTPS",
+            CheckKind::Persist => "persistent TXT",
+            CheckKind::Caa | CheckKind::Input => "",
+        };
+        // (name, ready, the methods it is ready by)
+        let names: Vec<(bool, Vec<&'static str>)> = if self.names.is_empty() {
+            self.domains()
+                .into_iter()
+                .filter_map(|d| {
+                    let mine: Vec<&CheckResult> =
+                        self.results.iter().filter(|r| r.domain == d).collect();
+                    let is_name = mine
+                        .iter()
+                        .any(|r| r.check != CheckKind::Input || r.status == Status::Invalid);
+                    if !is_name {
+                        return None;
+                    }
+                    let ready = mine
+                        .iter()
+                        .all(|r| matches!(r.status, Status::Pass | Status::Skip))
+                        && mine.iter().any(|r| r.validates());
+                    let by = mine
+                        .iter()
+                        .filter(|r| r.validates())
+                        .map(|r| method(r.check))
+                        .collect();
+                    Some((ready, by))
+                })
+                .collect()
+        } else {
+            self.names
+                .iter()
+                .map(|n| {
+                    let by = n
+                        .validated_by
+                        .iter()
+                        .map(|m| match *m {
+                            "cname" => "CNAME",
+                            "http" => "HTTP",
+                            "txt" => "TXT",
+                            other => other,
+                        })
+                        .collect();
+                    (n.ok, by)
+                })
+                .collect()
+        };
+        let total = names.len();
+        let ready: Vec<&Vec<&str>> = names
+            .iter()
+            .filter(|(ok, _)| *ok)
+            .map(|(_, by)| by)
+            .collect();
+        let mut methods: Vec<(&str, usize)> = Vec::new();
+        for m in ready.iter().flat_map(|by| by.iter()) {
+            match methods.iter_mut().find(|(x, _)| x == m) {
+                Some((_, n)) => *n += 1,
+                None => methods.push((m, 1)),
+            }
+        }
+        let by = if methods.is_empty() {
+            String::new()
+        } else {
+            let words: Vec<String> = methods
+                .iter()
+                .map(|(m, n)| {
+                    if *n == ready.len() {
+                        (*m).to_owned()
+                    } else {
+                        format!("{m} for {n}")
+                    }
+                })
+                .collect();
+            format!(" ({})", words.join(", "))
+        };
+        format!(
+            "{} of {total} name{} ready{by}",
+            ready.len(),
+            if total == 1 { "" } else { "s" }
+        )
     }
 }
 
@@ -670,6 +922,80 @@ pub fn write_name_verdict(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn human(report: &CheckReport, quiet: bool, verbose: bool) -> String {
+        let mut out = Vec::new();
+        let cx = Render {
+            paint: Painter::new(false),
+            quiet,
+            verbose,
+        };
+        report.human(&mut out, &cx).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn ready_names_do_not_list_unneeded_failures_and_hints_are_said_once() {
+        let mut results = Vec::new();
+        let mut names = Vec::new();
+        for i in 0..6 {
+            let d = format!("host{i}.example.com");
+            results.push(CheckResult::new(
+                &d,
+                CheckKind::Cname,
+                Status::Pass,
+                "there",
+            ));
+            results.push(
+                CheckResult::new(&d, CheckKind::Http, Status::Fail, "not found (404)")
+                    .with_hint("publish the file"),
+            );
+            names.push(NameVerdict {
+                domain: d,
+                ok: true,
+                validated_by: vec!["cname"],
+                detail: "the CA can validate it by the DNS CNAME".into(),
+            });
+        }
+        let report = CheckReport::with_verdicts(results.clone(), names);
+        let grouped = human(&report, false, false);
+        assert!(!grouped.contains("FAIL"), "{grouped}");
+        assert!(
+            grouped.contains("OK     host0.example.com  cname pass"),
+            "{grouped}"
+        );
+        // Five names or fewer: full form, the shared hint printed once.
+        let small = CheckReport::new(results[..4].to_vec());
+        let full = human(&small, false, false);
+        assert_eq!(full.matches("publish the file").count(), 1, "{full}");
+        assert_eq!(full.matches("hint: as above").count(), 1, "{full}");
+    }
+
+    #[test]
+    fn the_dnssec_state_is_shown_in_text() {
+        let mut secure = CheckResult::new("a.example", CheckKind::Cname, Status::Pass, "found");
+        secure.dnssec = Some("secure");
+        let mut caa = CheckResult::new("a.example", CheckKind::Caa, Status::Pass, "none");
+        caa.dnssec = Some("indeterminate");
+        caa.dnssec_detail = Some("no DNSKEY for the lab root".into());
+        let report = CheckReport::new(vec![secure, caa]);
+        let text = human(&report, false, false);
+        assert!(text.contains("DNSSEC: 1 secure, 1 indeterminate"), "{text}");
+        let verbose = human(&report, false, true);
+        assert!(
+            verbose.contains("dnssec: indeterminate: no DNSKEY for the lab root"),
+            "{verbose}"
+        );
+        assert!(!human(&report, true, false).contains("DNSSEC"));
+        // --no-dnssec: no verdicts, no line (the footer says validation is off).
+        let off = CheckReport::new(vec![CheckResult::new(
+            "a.example",
+            CheckKind::Cname,
+            Status::Pass,
+            "found",
+        )]);
+        assert_eq!(off.dnssec_line(), None);
+    }
 
     #[test]
     fn ok_follows_statuses() {

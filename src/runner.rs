@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::cli::Method;
+use crate::dns::recording::Tally;
 use crate::http::{Checker, EngineLookup, Fetcher};
 use crate::names::DnsName;
 use crate::net::Net;
@@ -24,7 +25,9 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
         checked_at: crate::clock::rfc3339(crate::clock::now()),
         ..plan.about.clone()
     };
-    let engine = Engine::new(net.dns.clone(), plan.engine.clone());
+    // Counts every exchange, to tell resolvers that never answered (exit 3).
+    let tally = std::sync::Arc::new(Tally::new(net.dns.clone()));
+    let engine = Engine::new(tally.clone(), plan.engine.clone());
     let checker = Checker::new(
         EngineLookup::new(&engine),
         &net.http,
@@ -66,6 +69,9 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
             CheckReport::with_verdicts(results, verdicts)
         }
     };
+    if let Some(dead) = tally.unusable(&plan.engine.resolvers) {
+        report.resolvers_unusable(&dead);
+    }
     report.rejected = plan.rejected.clone();
     report.dnssec_off = plan.engine.trust_anchors.is_none();
     report.about = Some(about);

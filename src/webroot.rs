@@ -52,6 +52,34 @@ const MAX_EXISTING: u64 = 64 * 1024;
 const DIR_MODE: u32 = 0o755;
 const FILE_MODE: u32 = 0o644;
 
+/// The web root above `path` when `path` itself ends in `.well-known` or
+/// `.well-known/pki-validation` (trailing slashes and `.` ignored).
+fn validation_dir_root(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let parts: Vec<Component> = path
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    let name = |c: &Component| c.as_os_str().to_str().map(str::to_ascii_lowercase);
+    let n = parts.len();
+    let strip = if n >= 2
+        && name(&parts[n - 1]).as_deref() == Some("pki-validation")
+        && name(&parts[n - 2]).as_deref() == Some(".well-known")
+    {
+        2
+    } else if n >= 1 && name(&parts[n - 1]).as_deref() == Some(".well-known") {
+        1
+    } else {
+        return None;
+    };
+    let root: PathBuf = parts[..n - strip].iter().collect();
+    Some(if root.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        root
+    })
+}
+
 /// Writes `body` as `<webroot>/.well-known/pki-validation/<md5>.txt`.
 ///
 /// `md5` must be the 32 hex characters of a hash (never a name from the CSR),
@@ -73,6 +101,16 @@ pub fn write_validation_file(
         webroot: webroot.to_owned(),
         problem,
     };
+    // A web root given as its own validation directory would put the file
+    // at .../pki-validation/.well-known/pki-validation/, where the CA
+    // never looks: say which directory to give instead.
+    if let Some(root) = validation_dir_root(webroot) {
+        return Err(fail(format!(
+            "this is the validation directory, not the web root: the file would land in {}/{PKI_VALIDATION_DIR}/; give the web root: --write {}",
+            webroot.display().to_string().trim_end_matches('/'),
+            root.display()
+        )));
+    }
     match fs::metadata(webroot) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => return Err(fail("not a directory".into())),

@@ -25,6 +25,8 @@ mod input;
 mod persist;
 #[path = "cli/props.rs"]
 mod props;
+#[path = "cli/reasons.rs"]
+mod reasons;
 #[path = "cli/render.rs"]
 mod render;
 #[path = "cli/rulebook.rs"]

@@ -8,29 +8,83 @@ use crate::exit_codes::ExitCode;
 use crate::net::Net;
 use crate::output::{Output, print_error};
 use crate::plan::CheckPlan;
+use crate::report::CheckReport;
 use crate::runner::{self, Progress};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::dns::recording::{DnsLog, Transcript};
+use crate::http::recording::{HttpLog, Recording};
 
 pub fn run_dns(args: &CheckDnsArgs, out: &mut Output) -> Result<ExitCode> {
     let plan = CheckPlan::dns(args, out)?;
-    run(&plan, out)
+    run(&plan, args.network.evidence.as_deref(), out)
 }
 
 pub fn run_http(args: &CheckHttpArgs, out: &mut Output) -> Result<ExitCode> {
     let plan = CheckPlan::http(args, out)?;
-    run(&plan, out)
+    run(&plan, args.network.evidence.as_deref(), out)
 }
 
 pub fn run_all(args: &CheckArgs, out: &mut Output) -> Result<ExitCode> {
     let plan = CheckPlan::all(args, out)?;
-    run(&plan, out)
+    run(&plan, args.network.evidence.as_deref(), out)
+}
+
+/// The transcripts `--evidence` keeps while the checks run.
+struct Logs {
+    dir: PathBuf,
+    dns: Arc<Mutex<DnsLog>>,
+    http: Arc<Mutex<HttpLog>>,
+}
+
+impl Logs {
+    /// Writes the bundle and says where (a note; the report is unchanged).
+    fn write(&self, report: &CheckReport, out: &mut Output) -> Result<()> {
+        let dns = self
+            .dns
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let http = self
+            .http
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let files = crate::evidence::write(&self.dir, report, &dns, &http)?;
+        out.note(&format!(
+            "evidence: {} files in {}",
+            files.len(),
+            crate::text::printable(&self.dir.display().to_string())
+        ));
+        Ok(())
+    }
 }
 
 /// plan → run → emit. With `--wait`, Ctrl-C stops the polling: the last
 /// complete round's report is printed and the exit code is 130.
-fn run(plan: &CheckPlan, out: &mut Output) -> Result<ExitCode> {
+fn run(plan: &CheckPlan, evidence: Option<&Path>, out: &mut Output) -> Result<ExitCode> {
+    let logs = match evidence {
+        Some(dir) => {
+            crate::evidence::prepare(dir)?;
+            Some(Logs {
+                dir: dir.to_path_buf(),
+                dns: Arc::default(),
+                http: Arc::default(),
+            })
+        }
+        None => None,
+    };
     let runtime = super::runtime()?;
     let dnssec = plan.engine.trust_anchors.is_some();
-    let net = Net::real(plan.engine.timeout, dnssec);
+    let real = Net::real(plan.engine.timeout, dnssec);
+    // The recording decorators see every exchange; the resolver and the
+    // fetcher do not know they are there.
+    let net = Net {
+        dns: match &logs {
+            Some(l) => Arc::new(Transcript::new(real.dns, l.dns.clone())),
+            None => real.dns,
+        },
+        http: Recording::new(real.http, logs.as_ref().map(|l| l.http.clone())),
+    };
     let mut progress = out.progress();
     let mut last = None;
     let finished = runtime.block_on(async {
@@ -57,6 +111,9 @@ fn run(plan: &CheckPlan, out: &mut Output) -> Result<ExitCode> {
                 w.interrupted = true;
                 w.gave_up = false;
             }
+            if let Some(l) = &logs {
+                l.write(&report, out)?;
+            }
             out.emit(&report)?;
             return Ok(ExitCode::Interrupted);
         }
@@ -72,6 +129,9 @@ fn run(plan: &CheckPlan, out: &mut Output) -> Result<ExitCode> {
             "DNSSEC could not be validated ({}); results say \"indeterminate\" (a lab: --trust-anchor FILE; or --no-dnssec)",
             crate::text::printable(why)
         ));
+    }
+    if let Some(l) = &logs {
+        l.write(&report, out)?;
     }
     out.emit(&report)?;
     Ok(report.exit_code())

@@ -6,6 +6,7 @@ use futures::future::join_all;
 
 use crate::caa::{self, BrMethod, CaaRecord, Refusal, Verdict};
 use crate::names::DnsName;
+use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult, Status};
 use crate::resolver::Engine;
 use crate::resolver::Security;
@@ -84,7 +85,8 @@ fn caa_result(
             }
             return CheckResult::new(&d, CheckKind::Caa, Status::Fail, format!("CAA lookup at {name}. failed: {why}"))
                 .with_authorizes(&[])
-                .with_hint("a CA treats a failed CAA lookup as a refusal (RFC 8659 section 3); fix the zone's servers");
+                .with_hint("a CA treats a failed CAA lookup as a refusal (RFC 8659 section 3); fix the zone's servers")
+                .with_code(crate::reason::Code::CaaLookupFailed);
         }
         let Ok(a) = answer else { continue };
         let set: Vec<CaaRecord> = a
@@ -133,7 +135,7 @@ fn caa_result(
                     ),
                 )
                 .with_adn(name)
-                .with_reason_code(METHOD_NOT_AUTHORIZED)
+                .with_code(METHOD_NOT_AUTHORIZED)
                 .with_hint(format!(
                     "add the label of the method you use to validationmethods, e.g. {name}. CAA 0 {property} \"{}; validationmethods=ca-tbr-7,ca-tbr-18\"",
                     g.issuer
@@ -183,7 +185,7 @@ fn caa_result(
                     ),
                 )
                 .with_adn(name)
-                .with_reason_code(why.code())
+                .with_code(why.code())
                 .with_hint(hint)
             }
         };
@@ -209,4 +211,4 @@ fn unreachable_unrestricted(d: &str) -> CheckResult {
 }
 
 /// Reason code: the CAA names the CA, but not for the method checked.
-pub const METHOD_NOT_AUTHORIZED: &str = "caa_method_not_authorized";
+pub const METHOD_NOT_AUTHORIZED: Code = Code::CaaMethodNotAuthorized;

@@ -7,13 +7,13 @@
 use futures::future::join_all;
 
 use super::diagnose::{self, Diagnosis};
-use super::findings::STALE_SECONDARY_HINT;
 use super::observe::{
     Seen, attempts, classify, classify_walk, cname_picker, differing, first_negative, holds,
-    lookups_security, relied_on, server_failures, servers_line, walk_attempts,
+    lookups_security, partial_presence, relied_on, server_failures, servers_line, walk_attempts,
 };
 use crate::artifacts::Expectation;
 use crate::names::DnsName;
+use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult, Status};
 use crate::resolver::{Data, RType};
 use crate::resolver::{Engine, Lookup};
@@ -66,15 +66,17 @@ async fn cname_result(
         .with_adn(&candidates[i])
         .with_attempts(attempts(&lookups[i], &seen[i]));
     }
-    let fail = |detail: String, hint: String| {
+    let fail = |detail: String, hint: String, code: Code| {
         CheckResult::new(&d, CheckKind::Cname, Status::Fail, detail)
             .with_hint(hint)
+            .with_code(code)
             .with_attempts(all_attempts.clone())
     };
     // 1. Present on some servers only: a stale nameserver.
     for (i, l) in lookups.iter().enumerate() {
         if seen[i].contains(&Seen::Match) {
             let n_ok = seen[i].iter().filter(|s| **s == Seen::Match).count();
+            let (hint, code) = partial_presence(l, &seen[i]);
             return fail(
                 format!(
                     "{}. CNAME {target} is on {n_ok} of {} servers; {}",
@@ -82,7 +84,8 @@ async fn cname_result(
                     seen[i].len(),
                     differing(l, &seen[i])
                 ),
-                STALE_SECONDARY_HINT.into(),
+                hint,
+                code,
             )
             .with_adn(&candidates[i]);
         }
@@ -91,19 +94,23 @@ async fn cname_result(
     for (i, l) in lookups.iter().enumerate() {
         if let Some(Seen::Wrong(found)) = seen[i].iter().find(|s| matches!(s, Seen::Wrong(_))) {
             let Diagnosis { reason, hint } = diagnose::cname_target(exp, found);
-            return fail(format!("{}. is a CNAME to {found}: {reason}", l.name), hint)
-                .with_adn(&candidates[i]);
+            return fail(
+                format!("{}. is a CNAME to {found}: {reason}", l.name),
+                hint,
+                Code::WrongTarget,
+            )
+            .with_adn(&candidates[i]);
         }
     }
     // 3. Server failures (SERVFAIL, REFUSED, timeouts, no servers).
-    if let Some((detail, hint)) = server_failures(lookups, &seen) {
-        return fail(detail, hint);
+    if let Some((detail, hint, code)) = server_failures(lookups, &seen) {
+        return fail(detail, hint, code);
     }
     // 4. Nothing there: look for the usual mistakes before saying "missing".
-    if let Some((Diagnosis { reason, hint }, adn)) =
+    if let Some((Diagnosis { reason, hint }, adn, code)) =
         look_for_mistakes(engine, exp, candidates, qnames, lookups, &seen).await
     {
-        return fail(reason, hint).with_adn(adn);
+        return fail(reason, hint, code).with_adn(adn);
     }
     let parts: Vec<String> = lookups
         .iter()
@@ -129,7 +136,11 @@ async fn cname_result(
         hint.push_str("; ");
         hint.push_str(&diagnose::negative_caching(zone, *ttl));
     }
-    let mut r = fail(format!("no CNAME at any ADN: {}", parts.join(", ")), hint);
+    let mut r = fail(
+        format!("no CNAME at any ADN: {}", parts.join(", ")),
+        hint,
+        Code::RecordMissing,
+    );
     if negative.is_none() {
         r.detail.push_str(" (no SOA in the negative answers)");
     }
@@ -145,7 +156,7 @@ async fn look_for_mistakes(
     qnames: &[String],
     lookups: &[Lookup],
     seen: &[Vec<Seen>],
-) -> Option<(Diagnosis, String)> {
+) -> Option<(Diagnosis, String, Code)> {
     let mode = engine.config().mode;
     // TXT at a name that exists without a CNAME (NODATA).
     let nodata: Vec<usize> = (0..lookups.len())
@@ -168,6 +179,7 @@ async fn look_for_mistakes(
                 return Some((
                     diagnose::txt_instead_of_cname(exp, &qnames[i], &t),
                     candidates[i].clone(),
+                    Code::TxtInsteadOfCname,
                 ));
             }
         }
@@ -213,6 +225,7 @@ async fn look_for_mistakes(
             return Some((
                 diagnose::zone_appended_twice(name, &qnames[*i], zone),
                 candidates[*i].clone(),
+                Code::ZoneAppendedTwice,
             ));
         }
     }

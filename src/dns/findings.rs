@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use crate::reason::Code;
 pub use crate::resolver::LookupFailure;
 use crate::resolver::{QueryError, Rcode};
 
@@ -36,6 +37,28 @@ impl fmt::Display for LookupFailure {
     }
 }
 
+impl LookupFailure {
+    /// The failure said of the name it is about (`cannot find its zone:
+    /// …`, or `their zones` for several names failing alike), so that they
+    /// can share one sentence.
+    pub fn of_the_name(&self, name: &str, several: bool) -> String {
+        let zone = if several { "their zones" } else { "its zone" };
+        match self {
+            LookupFailure::ZoneQuery { name: n, cause }
+                if crate::resolver::normalize(n) == crate::resolver::normalize(name) =>
+            {
+                format!("cannot find {zone}: {cause}")
+            }
+            LookupFailure::ZoneRcode { name: n, rcode }
+                if crate::resolver::normalize(n) == crate::resolver::normalize(name) =>
+            {
+                format!("cannot find {zone}: {rcode}")
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
 /// What went wrong when one server was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerFailure {
@@ -54,16 +77,26 @@ impl fmt::Display for ServerFailure {
     }
 }
 
-/// The kinds of trouble a hint is chosen for, most telling first.
+/// The kinds of trouble a hint (and a reason code) is chosen for, most
+/// telling first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Trouble {
     DnssecBogus,
     ServFail,
     Refused,
+    /// FORMERR, BADVERS or NOTIMP: a server that rejects the EDNS query.
+    Edns,
+    /// An answer without the AA bit from a server asked as authoritative.
+    Lame,
     Timeout,
     NoZone,
     ConnectionRefused,
     Malformed,
+    /// The resolver dcv asks (not a server the CA asks) did not answer.
+    ResolverTimeout,
+    /// Nothing answers DNS at the resolver's address.
+    ResolverUnreachable,
+    NoNameserver,
     Other,
 }
 
@@ -77,10 +110,21 @@ fn query_trouble(e: &QueryError) -> Trouble {
     }
 }
 
+/// A query to one of the resolvers dcv was given failed: the trouble is
+/// dcv's own resolver, never a server the CA asks.
+pub fn resolver_trouble(e: &QueryError) -> Trouble {
+    match e {
+        QueryError::Timeout(_) => Trouble::ResolverTimeout,
+        QueryError::ConnectionRefused | QueryError::Network(_) => Trouble::ResolverUnreachable,
+        other => query_trouble(other),
+    }
+}
+
 fn rcode_trouble(r: Rcode) -> Trouble {
     match r {
         Rcode::ServFail => Trouble::ServFail,
         Rcode::Refused => Trouble::Refused,
+        Rcode::Other(1 | 4 | 16) => Trouble::Edns,
         _ => Trouble::Other,
     }
 }
@@ -95,47 +139,94 @@ impl ServerFailure {
 }
 
 impl LookupFailure {
+    /// The zone cut and the NS set are asked of the resolvers dcv was
+    /// given, so a query failure here is theirs.
     pub fn trouble(&self) -> Trouble {
         match self {
             LookupFailure::ZoneQuery { cause, .. } | LookupFailure::NsQuery { cause, .. } => {
-                query_trouble(cause)
+                resolver_trouble(cause)
             }
             LookupFailure::ZoneRcode { rcode, .. } => rcode_trouble(*rcode),
             LookupFailure::NoZone { .. } => Trouble::NoZone,
-            LookupFailure::NoNs { .. } | LookupFailure::NoNsAddress { .. } => Trouble::Other,
+            LookupFailure::NoNs { .. } | LookupFailure::NoNsAddress { .. } => Trouble::NoNameserver,
             LookupFailure::NsAddressBogus { .. } => Trouble::DnssecBogus,
         }
     }
 }
 
-/// The hint for a set of failures: the most telling one decides.
-pub fn failure_hint(troubles: impl IntoIterator<Item = Trouble>) -> &'static str {
-    match troubles.into_iter().min().unwrap_or(Trouble::Other) {
-        Trouble::DnssecBogus => {
-            "the nameservers' addresses fail DNSSEC validation: fix the signatures of the zone that holds them (the detail names the cause); a CA's validating resolver cannot reach the servers until then"
-        }
-        Trouble::ServFail => {
-            "SERVFAIL: the server could not answer for the zone (broken DNSSEC, an unloaded zone, or a lame delegation); the CA will fail the same way"
-        }
-        Trouble::Refused => {
-            "REFUSED: the server does not serve this zone (a nameserver listed in the delegation that is not configured for it)"
-        }
-        Trouble::Timeout => {
-            "a server did not answer in time (firewall, down, or unreachable over this address family); the CA asks it too"
-        }
-        Trouble::NoZone => {
-            "the resolvers know no zone for this name: check that the domain is registered and delegated (NS records at the registry), or give --resolver a resolver that can see it"
-        }
-        Trouble::ConnectionRefused => {
-            "nothing answers DNS at that address: check the --resolver address and port, or the nameserver's listening addresses"
-        }
-        Trouble::Malformed => {
-            "a server sent a reply that is not valid DNS (a broken record or compression): the CA's resolver rejects it too; fix the zone data or the server software"
-        }
-        Trouble::Other => {
-            "a server could not be asked: check its address and that it answers DNS over UDP and TCP"
+impl Trouble {
+    /// The reason code of a result this trouble decides (SPEC section 7).
+    pub fn code(self) -> Code {
+        match self {
+            Trouble::ServFail => Code::ServerServfail,
+            Trouble::Refused => Code::ServerRefused,
+            Trouble::Edns => Code::ServerEdns,
+            Trouble::Lame => Code::ServerLame,
+            Trouble::Timeout => Code::ServerTimeout,
+            Trouble::NoZone => Code::ZoneNotFound,
+            Trouble::ConnectionRefused => Code::ServerUnreachable,
+            Trouble::Malformed => Code::ServerMalformed,
+            Trouble::ResolverTimeout | Trouble::ResolverUnreachable => Code::ResolverUnreachable,
+            Trouble::NoNameserver => Code::NoNameserver,
+            Trouble::DnssecBogus => Code::DnssecBogus,
+            Trouble::Other => Code::ServerError,
         }
     }
+
+    /// What to do about it.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Trouble::DnssecBogus => {
+                "the nameservers' addresses fail DNSSEC validation: fix the signatures of the zone that holds them (the detail names the cause); a CA's validating resolver cannot reach the servers until then"
+            }
+            Trouble::ServFail => {
+                "SERVFAIL: the server could not answer for the zone (broken DNSSEC, an unloaded zone, or a lame delegation); the CA will fail the same way"
+            }
+            Trouble::Refused => {
+                "REFUSED: the server does not serve this zone (a nameserver listed in the delegation that is not configured for it): add the zone to it or remove it from the NS records"
+            }
+            Trouble::Edns => {
+                "the server rejects queries with EDNS (FORMERR, BADVERS or NOTIMP), as every CA's resolver sends them: upgrade or fix the nameserver software (or the firewall that mangles EDNS)"
+            }
+            Trouble::Lame => {
+                "the server answers without authority (AA=0) for a zone it is listed for: a lame delegation; load the zone on it or remove it from the NS records"
+            }
+            Trouble::Timeout => {
+                "a nameserver did not answer in time (down, a firewall, or unreachable over this address family); the CA asks it too"
+            }
+            Trouble::NoZone => {
+                "the resolvers know no zone for this name: check that the domain is registered and delegated (NS records at the registry), or give --resolver a resolver that can see it"
+            }
+            Trouble::ConnectionRefused => {
+                "nothing answers DNS at a nameserver's address: check its listening addresses (and the firewall); the CA asks it too"
+            }
+            Trouble::Malformed => {
+                "a server sent a reply that is not valid DNS (a broken record or compression): the CA's resolver rejects it too; fix the zone data or the server software"
+            }
+            Trouble::ResolverTimeout => {
+                "the resolver dcv asks (--resolver, else /etc/resolv.conf) did not answer in time: check it, or give another with --resolver (the CA uses its own resolvers)"
+            }
+            Trouble::ResolverUnreachable => {
+                "nothing answers DNS at the resolver dcv asks: check the --resolver address and port (else /etc/resolv.conf); the CA uses its own resolvers"
+            }
+            Trouble::NoNameserver => {
+                "the zone's nameservers cannot be found (no NS records, or none with an address): fix the NS records and their A/AAAA records"
+            }
+            Trouble::Other => {
+                "a server could not be asked: check its address and that it answers DNS over UDP and TCP"
+            }
+        }
+    }
+}
+
+/// The most telling of a set of troubles (`Other` when there is none).
+pub fn worst_trouble(troubles: impl IntoIterator<Item = Trouble>) -> Trouble {
+    troubles.into_iter().min().unwrap_or(Trouble::Other)
+}
+
+/// The hint for a set of failures: the most telling one decides.
+pub fn failure_hint(troubles: impl IntoIterator<Item = Trouble>) -> &'static str {
+    worst_trouble(troubles).hint()
 }
 
 /// Some servers serve the record and some do not.
@@ -167,6 +258,7 @@ mod tests {
         );
         let refused = ServerFailure::Query(QueryError::ConnectionRefused);
         assert!(failure_hint([refused.trouble()]).contains("nothing answers DNS"));
+        assert!(failure_hint([refused.trouble()]).contains("the CA asks it too"));
         assert!(failure_hint([]).contains("could not be asked"));
     }
 

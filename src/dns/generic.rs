@@ -3,11 +3,12 @@
 //! (a TXT record at HOST, or behind its alias, contains VALUE).
 
 use super::diagnose::{self, Diagnosis};
-use super::findings::{STALE_SECONDARY_HINT, failure_hint};
+use super::findings::worst_trouble;
 use super::observe::{
     Picker, Seen, attempts, classify, cname_picker, differing, holds, lookup_security,
-    lookups_security, servers_line, troubles,
+    lookups_security, partial_presence, servers_line, troubles,
 };
+use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult, Status};
 use crate::resolver::{Answer, Data, RType, chain, normalize};
 use crate::resolver::{Engine, Lookup, Mode};
@@ -74,9 +75,10 @@ fn generic_result(
         )
         .with_attempts(at);
     }
-    let (detail, hint) = generic_failure(l, &seen, host, l.rtype, wrong);
+    let (detail, hint, code) = generic_failure(l, &seen, host, l.rtype, wrong);
     CheckResult::new(host, kind, Status::Fail, detail)
         .with_hint(hint)
+        .with_code(code)
         .with_attempts(at)
 }
 
@@ -86,31 +88,41 @@ fn generic_failure(
     host: &str,
     rtype: RType,
     wrong: impl Fn(&str) -> Diagnosis,
-) -> (String, String) {
+) -> (String, String, Code) {
     if let Some(e) = &l.error {
+        let trouble = e.trouble();
         return (
             format!("could not check {host}.: {e}"),
-            failure_hint([e.trouble()]).to_owned(),
+            trouble.hint().to_owned(),
+            trouble.code(),
         );
     }
     if seen.contains(&Seen::Match) {
+        let (hint, code) = partial_presence(l, seen);
         return (
             format!(
                 "{host}. has the expected {rtype} on some servers only: {}",
                 differing(l, seen)
             ),
-            STALE_SECONDARY_HINT.into(),
+            hint,
+            code,
         );
     }
     if let Some(Seen::Wrong(found)) = seen.iter().find(|s| matches!(s, Seen::Wrong(_))) {
         let d = wrong(found);
-        return (format!("{host}.: {}", d.reason), d.hint);
+        let code = match rtype {
+            RType::Cname => Code::WrongTarget,
+            _ => Code::WrongValue,
+        };
+        return (format!("{host}.: {}", d.reason), d.hint, code);
     }
-    let kinds = troubles(seen);
+    let kinds = troubles(l, seen);
     if !kinds.is_empty() {
+        let worst = worst_trouble(kinds);
         return (
             format!("could not check {host}.: {}", differing(l, seen)),
-            failure_hint(kinds).to_owned(),
+            worst.hint().to_owned(),
+            worst.code(),
         );
     }
     let mut kind = if seen.iter().all(|s| s.is_nxdomain()) {
@@ -132,7 +144,11 @@ fn generic_failure(
         hint.push_str("; ");
         hint.push_str(&diagnose::negative_caching(&z, t));
     }
-    (format!("no {rtype} at {host}.: {kind}"), hint)
+    (
+        format!("no {rtype} at {host}.: {kind}"),
+        hint,
+        Code::RecordMissing,
+    )
 }
 
 /// `--txt HOST=VALUE`: some TXT record's joined strings contain VALUE.

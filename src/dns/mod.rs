@@ -5,6 +5,8 @@
 //!
 //! - [`observe`]: what one server's answer means for a record check.
 //! - [`findings`]: typed failures and the one place they become hints.
+//! - [`recording`]: decorators that count (exit 3) and record (evidence)
+//!   every exchange.
 //! - [`diagnose`]: pure reading of a wrong CNAME/TXT into reasons.
 //! - [`cname`], [`generic`], [`caa`], [`persist`]: the checks, each producing
 //!   [`crate::report::CheckResult`]s; [`run`] runs a [`DnsRequest`].
@@ -17,6 +19,7 @@ pub mod generic;
 pub mod observe;
 pub mod persist;
 pub mod random_txt;
+pub mod recording;
 
 pub use generic::HostValue;
 
@@ -177,6 +180,7 @@ async fn within(
         )
         .with_hint(
             "servers on the path answer slowly or not at all, and their timeouts add up along the delegation chain; the CA gives up too: fix or remove the slow nameservers",
-        ),
+        )
+        .with_code(crate::reason::Code::CheckDeadline),
     }
 }

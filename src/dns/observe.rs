@@ -4,7 +4,10 @@
 
 use futures::future::join_all;
 
-use super::findings::{ServerFailure, Trouble, failure_hint};
+use super::findings::{
+    LookupFailure, STALE_SECONDARY_HINT, ServerFailure, Trouble, resolver_trouble, worst_trouble,
+};
+use crate::reason::Code;
 use crate::report::{Attempt, CheckResult, Status};
 use crate::resolver::{Answer, Data, Rcode, normalize};
 use crate::resolver::{Bogus, Security};
@@ -189,15 +192,38 @@ pub fn differing(lookup: &Lookup, seen: &[Seen]) -> String {
         .join("; ")
 }
 
-/// The failures among what the servers said, for choosing a hint.
-pub fn troubles(seen: &[Seen]) -> Vec<Trouble> {
-    seen.iter()
-        .filter_map(|s| match s {
+/// The failures among what the servers said, for choosing a hint and a
+/// code. An observation without a zone was asked of a resolver dcv was
+/// given (recursive mode): its failure is that resolver's, not a server the
+/// CA asks.
+pub fn troubles(lookup: &Lookup, seen: &[Seen]) -> Vec<Trouble> {
+    lookup
+        .observations
+        .iter()
+        .zip(seen)
+        .filter_map(|(o, s)| match s {
+            Seen::Failed(ServerFailure::Query(e)) if o.zone.is_none() => Some(resolver_trouble(e)),
             Seen::Failed(f) => Some(f.trouble()),
-            Seen::Lame => Some(Trouble::Other),
+            Seen::Lame => Some(Trouble::Lame),
             _ => None,
         })
         .collect()
+}
+
+/// The hint and code of a record found on some servers only: a stale
+/// secondary when the others answered without it, else what went wrong
+/// with the others (a dead server is not a stale one).
+pub fn partial_presence(lookup: &Lookup, seen: &[Seen]) -> (String, Code) {
+    let missing = seen
+        .iter()
+        .any(|s| matches!(s, Seen::Wrong(_) | Seen::NxDomain(_) | Seen::NoData(_)));
+    let kinds = troubles(lookup, seen);
+    if missing || kinds.is_empty() {
+        (STALE_SECONDARY_HINT.to_owned(), Code::ServerStale)
+    } else {
+        let worst = worst_trouble(kinds);
+        (worst.hint().to_owned(), worst.code())
+    }
 }
 
 /// The DNSSEC verdict on every answer of a lookup (the worst of them), or
@@ -241,25 +267,43 @@ pub async fn lookups_security(engine: &Engine, lookups: &[Lookup]) -> Option<Sec
 }
 
 /// The server failures (SERVFAIL, REFUSED, timeouts, no servers) across an
-/// ADN walk's lookups, as a result's detail and hint; `None` when there are none.
-pub fn server_failures(lookups: &[Lookup], seen: &[Vec<Seen>]) -> Option<(String, String)> {
-    let mut failures = Vec::new();
+/// ADN walk's lookups, as a result's detail, hint and code; `None` when
+/// there are none.
+pub fn server_failures(lookups: &[Lookup], seen: &[Vec<Seen>]) -> Option<(String, String, Code)> {
+    let mut failures: Vec<String> = Vec::new();
+    // Names whose servers could not be found for the same reason share
+    // one sentence: (what, names).
+    let mut unreached: Vec<(String, &LookupFailure, Vec<String>)> = Vec::new();
     let mut kinds: Vec<Trouble> = Vec::new();
     for (l, s) in lookups.iter().zip(seen) {
         if let Some(e) = &l.error {
-            failures.push(format!("{}.: {e}", l.name));
+            let what = e.of_the_name(&l.name, false);
+            match unreached.iter_mut().find(|(w, _, _)| *w == what) {
+                Some((_, _, names)) => names.push(format!("{}.", l.name)),
+                None => unreached.push((what, e, vec![format!("{}.", l.name)])),
+            }
             kinds.push(e.trouble());
         }
-        let server_troubles = troubles(s);
+        let server_troubles = troubles(l, s);
         if !server_troubles.is_empty() {
             failures.push(format!("{}.: {}", l.name, differing(l, s)));
             kinds.extend(server_troubles);
         }
     }
+    for (what, e, names) in unreached.into_iter().rev() {
+        let what = if names.len() > 1 {
+            e.of_the_name(&names[0], true)
+        } else {
+            what
+        };
+        failures.insert(0, format!("{}: {what}", names.join(" and ")));
+    }
     (!failures.is_empty()).then(|| {
+        let worst = worst_trouble(kinds);
         (
             format!("could not check: {}", failures.join("; ")),
-            failure_hint(kinds).to_owned(),
+            worst.hint().to_owned(),
+            worst.code(),
         )
     })
 }

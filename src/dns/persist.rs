@@ -9,14 +9,14 @@
 use futures::future::join_all;
 
 use super::diagnose;
-use super::findings::STALE_SECONDARY_HINT;
 use super::generic::{shown_txts, txt_with_alias, txts_of, wrong_txts};
 use super::observe::{
     attempts, classify_walk, differing, first_negative, holds, lookups_security, misses,
-    partly_held, relied_on, server_failures, servers_line, walk_attempts,
+    partial_presence, partly_held, relied_on, server_failures, servers_line, walk_attempts,
 };
 use crate::names::DnsName;
 use crate::persist::{self, PersistExpect};
+use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult, Status};
 use crate::resolver::Answer;
 use crate::resolver::{Engine, Lookup};
@@ -96,20 +96,23 @@ fn persist_result(
         .with_attempts(attempts(&lookups[i], &seen[i]));
     }
     let all_attempts = walk_attempts(lookups, &seen);
-    let fail = |detail: String, hint: String| {
+    let fail = |detail: String, hint: String, code: Code| {
         CheckResult::new(&d, CheckKind::Persist, Status::Fail, detail)
             .with_hint(hint)
+            .with_code(code)
             .with_attempts(all_attempts.clone())
     };
     // 1. A good record on some servers only: a stale nameserver.
     if let Some((i, n_ok, asked)) = partly_held(&seen) {
+        let (hint, code) = partial_presence(&lookups[i], &seen[i]);
         return fail(
             format!(
                 "{}. has the expected TXT on {n_ok} of {asked} servers only; {}",
                 lookups[i].name,
                 differing(&lookups[i], &seen[i])
             ),
-            STALE_SECONDARY_HINT.into(),
+            hint,
+            code,
         )
         .with_adn(&candidates[i]);
     }
@@ -125,13 +128,14 @@ fn persist_result(
             return fail(
                 format!("{}.: {}", l.name, m.reason()),
                 m.hint(&here, &wanted),
+                Code::WrongValue,
             )
             .with_adn(&candidates[i]);
         }
     }
     // 3. Server failures (SERVFAIL, REFUSED, timeouts, no servers).
-    if let Some((detail, hint)) = server_failures(lookups, &seen) {
-        return fail(detail, hint);
+    if let Some((detail, hint, code)) = server_failures(lookups, &seen) {
+        return fail(detail, hint, code);
     }
     // 4. No record at any candidate.
     let parts = misses(lookups, &seen);
@@ -144,5 +148,6 @@ fn persist_result(
     fail(
         format!("no persistent TXT at any ADN: {}", parts.join(", ")),
         hint,
+        Code::RecordMissing,
     )
 }

@@ -9,26 +9,25 @@
 use futures::future::join_all;
 
 use super::diagnose::{self, Diagnosis};
-use super::findings::STALE_SECONDARY_HINT;
 use super::generic::{shown_txts, txt_with_alias, txts_of, wrong_txts};
 use super::observe::{
     attempts, classify_walk, differing, first_negative, holds, lookups_security, misses,
-    partly_held, relied_on, server_failures, servers_line, walk_attempts,
+    partial_presence, partly_held, relied_on, server_failures, servers_line, walk_attempts,
 };
 use crate::names::DnsName;
 use crate::profile::{Match, TxtForm};
+use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult, Status};
 use crate::resolver::{Answer, RType};
 use crate::resolver::{Engine, Lookup};
 
 /// Reason codes of this check's failures (SPEC section 7 `code`).
-pub const TXT_QUOTED: &str = "txt_value_quoted";
-pub const TXT_OTHER_VALUE: &str = "txt_other_value";
-pub const TXT_AT_BARE_NAME: &str = "txt_at_bare_name";
-pub const TXT_ZONE_TWICE: &str = "zone_appended_twice";
-pub const TXT_CNAME_INSTEAD: &str = "txt_cname_instead";
-pub const TXT_MISSING: &str = "record_missing";
-pub const TXT_STALE: &str = "server_stale";
+pub const TXT_QUOTED: Code = Code::TxtValueQuoted;
+pub const TXT_OTHER_VALUE: Code = Code::TxtOtherValue;
+pub const TXT_AT_BARE_NAME: Code = Code::TxtAtBareName;
+pub const TXT_ZONE_TWICE: Code = Code::ZoneAppendedTwice;
+pub const TXT_CNAME_INSTEAD: Code = Code::CnameInsteadOfTxt;
+pub const TXT_MISSING: Code = Code::RecordMissing;
 
 /// Whether one TXT record's text satisfies the form.
 pub fn holds_value(form: &TxtForm, value: &str, text: &str) -> bool {
@@ -64,13 +63,13 @@ pub async fn random_txt_check(
     let lookups: Vec<Lookup> = walks.iter().filter_map(|w| w.last().cloned()).collect();
     let mut result = txt_result(engine, form, value, domain, &candidates, &lookups);
     if result.status == Status::Fail
-        && result.reason_code == Some(TXT_MISSING)
+        && result.code == Some(TXT_MISSING)
         && let Some((d, code, adn)) =
             look_for_mistakes(engine, form, value, &candidates, &walks, &lookups).await
     {
         result.detail = d.reason;
         result.hint = Some(d.hint);
-        result.reason_code = Some(code);
+        result.code = Some(code);
         result.adn = Some(adn);
     }
     let relied: Vec<Lookup> = relied_on(&result, &candidates, &walks)
@@ -122,22 +121,23 @@ fn txt_result(
         .with_attempts(attempts(&lookups[i], &seen[i]));
     }
     let all_attempts = walk_attempts(lookups, &seen);
-    let fail = |detail: String, hint: String, code: &'static str| {
+    let fail = |detail: String, hint: String, code: Code| {
         CheckResult::new(&d, CheckKind::Txt, Status::Fail, detail)
             .with_hint(hint)
             .with_attempts(all_attempts.clone())
-            .with_reason_code(code)
+            .with_code(code)
     };
     // 1. On some servers only: a stale nameserver.
     if let Some((i, n_ok, asked)) = partly_held(&seen) {
+        let (hint, code) = partial_presence(&lookups[i], &seen[i]);
         return fail(
             format!(
                 "{}. has the random value on {n_ok} of {asked} servers only; {}",
                 lookups[i].name,
                 differing(&lookups[i], &seen[i])
             ),
-            STALE_SECONDARY_HINT.into(),
-            TXT_STALE,
+            hint,
+            code,
         )
         .with_adn(&candidates[i]);
     }
@@ -150,8 +150,8 @@ fn txt_result(
         return fail(format!("{}.: {}", l.name, d.reason), d.hint, code).with_adn(&candidates[i]);
     }
     // 3. Server failures.
-    if let Some((detail, hint)) = server_failures(lookups, &seen) {
-        return fail(detail, hint, "server_failure");
+    if let Some((detail, hint, code)) = server_failures(lookups, &seen) {
+        return fail(detail, hint, code);
     }
     // 4. Nothing at any candidate (the caller looks for the usual mistakes).
     let parts = misses(lookups, &seen);
@@ -174,12 +174,7 @@ fn txt_result(
 }
 
 /// A TXT set at the right name that does not hold the value, explained.
-fn wrong_value(
-    form: &TxtForm,
-    value: &str,
-    txts: &[String],
-    record: &str,
-) -> (Diagnosis, &'static str) {
+fn wrong_value(form: &TxtForm, value: &str, txts: &[String], record: &str) -> (Diagnosis, Code) {
     let want = form.text(value);
     let shown = shown_txts(&txts.iter().collect::<Vec<_>>());
     if txts
@@ -232,7 +227,7 @@ async fn look_for_mistakes(
     candidates: &[String],
     walks: &[Vec<Lookup>],
     lookups: &[Lookup],
-) -> Option<(Diagnosis, &'static str, String)> {
+) -> Option<(Diagnosis, Code, String)> {
     let record = |adn: &str| format!("{}. TXT {:?}", form.owner(adn), form.text(value));
     // A CNAME at the owner whose target holds no TXT.
     for (i, w) in walks.iter().enumerate() {

@@ -1,11 +1,97 @@
 //! What is wrong with a server's certificate. The HTTPS check does not verify
 //! certificates (a site ordering its first certificate has no valid one), so
-//! this only produces notes: self-signed, expired, not yet valid, wrong name.
+//! this only produces notes: self-signed, expired, not yet valid, wrong name,
+//! and not trusted by the public roots (a private or local CA).
 
 use std::net::IpAddr;
 
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
+
+/// Where the public roots are read from: `SSL_CERT_FILE`, else the
+/// system bundle (Debian, Fedora, Alpine/macOS layouts).
+const ROOT_BUNDLES: [&str; 3] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+];
+
+/// The public roots, read once; `None` when no bundle is found (then no
+/// chain is judged: nothing is said rather than something wrong).
+fn public_roots() -> Option<&'static std::sync::Arc<rustls::RootCertStore>> {
+    static ROOTS: std::sync::OnceLock<Option<std::sync::Arc<rustls::RootCertStore>>> =
+        std::sync::OnceLock::new();
+    ROOTS
+        .get_or_init(|| {
+            let file = std::env::var_os("SSL_CERT_FILE")
+                .map(std::path::PathBuf::from)
+                .into_iter()
+                .chain(ROOT_BUNDLES.iter().map(std::path::PathBuf::from))
+                .find(|p| p.is_file())?;
+            let text = std::fs::read(file).ok()?;
+            let mut roots = rustls::RootCertStore::empty();
+            let ders = pem::parse_many(&text)
+                .ok()?
+                .into_iter()
+                .filter(|p| p.tag() == "CERTIFICATE")
+                .map(|p| rustls::pki_types::CertificateDer::from(p.into_contents()));
+            roots.add_parsable_certificates(ders);
+            (!roots.is_empty()).then(|| std::sync::Arc::new(roots))
+        })
+        .as_ref()
+}
+
+/// A note when the chain the server sent does not lead to a public root
+/// (a private or local CA, such as Caddy's internal one): the HTTP file
+/// check does not need it, but browsers will not trust the site. Nothing
+/// for a self-signed leaf (noted as such) or when no roots are found.
+pub fn chain_problem(der: &[u8], intermediates: &[Vec<u8>], host: &str) -> Option<String> {
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::client::danger::ServerCertVerifier;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    if cert.subject() == cert.issuer() {
+        return None;
+    }
+    let roots = public_roots()?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = WebPkiServerVerifier::builder_with_provider(roots.clone(), provider)
+        .build()
+        .ok()?;
+    let leaf = CertificateDer::from(der.to_vec());
+    let rest: Vec<CertificateDer> = intermediates
+        .iter()
+        .map(|c| CertificateDer::from(c.clone()))
+        .collect();
+    let name = ServerName::try_from(host.to_owned()).ok()?;
+    match verifier.verify_server_cert(&leaf, &rest, &name, &[], UnixTime::now()) {
+        Err(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)) => {
+            Some(format!(
+                "not trusted by the public roots (issued by {}: a private or local CA)",
+                cert.issuer()
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// One line about a certificate for the evidence bundle: subject, issuer,
+/// validity and names.
+pub fn certificate_summary(der: &[u8]) -> String {
+    let cert = match X509Certificate::from_der(der) {
+        Ok((_, cert)) => cert,
+        Err(_) => return format!("{} bytes that do not parse as X.509", der.len()),
+    };
+    let v = cert.validity();
+    format!(
+        "subject {}; issuer {}; valid {} to {}; names {}",
+        cert.subject(),
+        cert.issuer(),
+        v.not_before.to_datetime().date(),
+        v.not_after.to_datetime().date(),
+        certificate_names(&cert).listed()
+    )
+}
 
 /// Problems with the leaf certificate `der` presented for `host` at the Unix
 /// time `now`; empty when none of the checked problems applies (the chain to

@@ -91,7 +91,15 @@ pub struct Response {
     pub too_large: bool,
     /// The leaf certificate the server presented (HTTPS).
     pub certificate: Option<Vec<u8>>,
+    /// The certificates the server sent after the leaf (HTTPS).
+    pub intermediates: Vec<Vec<u8>>,
+    /// The response headers as received (at most [`MAX_HEADERS_KEPT`],
+    /// values escaped and shortened), for the evidence bundle.
+    pub headers: Vec<(String, String)>,
 }
+
+/// The most response headers a [`Response`] keeps.
+pub const MAX_HEADERS_KEPT: usize = 64;
 
 /// Why no complete response arrived.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
@@ -114,8 +122,22 @@ pub enum FetchError {
     TlsOnHttpPort,
     #[error("the server answered in plain HTTP on this HTTPS port")]
     HttpOnHttpsPort,
+    /// The port answered with an HTTP/2 frame: it speaks HTTP/2 only
+    /// (h2c with prior knowledge), and CAs fetch over HTTP/1.1.
+    #[error(
+        "the server answered with HTTP/2 frames: this port speaks HTTP/2 only (h2c), not HTTP/1.1"
+    )]
+    Http2Only,
     #[error("TLS handshake failed: {0}")]
     Tls(String),
+    /// The server and dcv share no protocol version, cipher suite or
+    /// signature scheme (e.g. a server offering only TLS 1.2 CBC suites,
+    /// which rustls does not implement): a limit of dcv, not necessarily
+    /// of the CA's fetcher.
+    #[error(
+        "TLS handshake failed: dcv and the server share no TLS version, cipher suite or signature scheme ({0})"
+    )]
+    TlsNoCommon(String),
     #[error("invalid HTTP response: {0}")]
     Protocol(String),
     #[error("{0}")]
@@ -152,7 +174,10 @@ impl Default for HyperFetcher {
 
 impl HyperFetcher {
     pub fn new() -> HyperFetcher {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut provider = rustls::crypto::ring::default_provider();
+        // After ring's groups: offered, never preferred.
+        provider.kx_groups.push(&super::p521::SECP521R1);
+        let provider = Arc::new(provider);
         let verifier = Arc::new(AcceptAnyCertificate(
             provider.signature_verification_algorithms,
         ));
@@ -218,20 +243,24 @@ impl HyperFetcher {
                             FetchError::Closed
                         } else if e.kind() == io::ErrorKind::ConnectionReset {
                             FetchError::Reset
+                        } else if no_common_ground(&e) {
+                            FetchError::TlsNoCommon(e.to_string())
                         } else {
                             FetchError::Tls(e.to_string())
                         });
                     }
                     Ok(Ok(tls)) => tls,
                 };
-                let certificate = tls
+                let chain: Vec<Vec<u8>> = tls
                     .get_ref()
                     .1
                     .peer_certificates()
-                    .and_then(|c| c.first())
-                    .map(|c| c.to_vec());
+                    .map(|c| c.iter().take(8).map(|c| c.to_vec()).collect())
+                    .unwrap_or_default();
                 let mut response = exchange(tls, &sniff, req, deadline).await?;
-                response.certificate = certificate;
+                let mut chain = chain.into_iter();
+                response.certificate = chain.next();
+                response.intermediates = chain.collect();
                 Ok(response)
             }
         }
@@ -317,6 +346,18 @@ where
             .get(hyper::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse().ok()),
+        headers: response
+            .headers()
+            .iter()
+            .take(MAX_HEADERS_KEPT)
+            .map(|(k, v)| {
+                let value = String::from_utf8_lossy(v.as_bytes());
+                (
+                    k.as_str().to_owned(),
+                    text::printable_max(&value, HEADER_SHOWN),
+                )
+            })
+            .collect(),
         ..Response::default()
     };
     if out.content_length.is_some_and(|n| n > MAX_BODY as u64) {
@@ -352,6 +393,21 @@ where
     Ok(out)
 }
 
+/// The handshake failed because the two sides have nothing in common
+/// (the server's handshake_failure / protocol_version / insufficient
+/// security alert, or rustls finding no common suite or version).
+fn no_common_ground(e: &io::Error) -> bool {
+    use rustls::AlertDescription as A;
+    matches!(
+        e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()),
+        Some(
+            rustls::Error::AlertReceived(
+                A::HandshakeFailure | A::ProtocolVersion | A::InsufficientSecurity,
+            ) | rustls::Error::PeerIncompatible(_)
+        )
+    )
+}
+
 fn connect_error(e: &io::Error, timeout: Duration) -> FetchError {
     match e.kind() {
         io::ErrorKind::ConnectionRefused => FetchError::Refused,
@@ -373,6 +429,11 @@ fn response_error(e: &hyper::Error, sniff: &SniffHandle, scheme: HttpScheme) -> 
         && first[1] == 3
     {
         return FetchError::TlsOnHttpPort;
+    }
+    // An HTTP/2 frame header (SETTINGS or GOAWAY on stream 0) where an
+    // HTTP/1.1 status line belongs.
+    if first.len() >= 9 && matches!(first[3], 0x04 | 0x07) && first[5..9] == [0, 0, 0, 0] {
+        return FetchError::Http2Only;
     }
     if let Some(io) = io_source(e)
         && io.kind() == io::ErrorKind::ConnectionReset
@@ -431,6 +492,9 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        if let Some(point) = p521_key(cert) {
+            return verify_p521(message, &point, dss);
+        }
         rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
     }
 
@@ -440,12 +504,56 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        if dss.scheme == SignatureScheme::ECDSA_NISTP521_SHA512
+            && let Some(point) = p521_key(cert)
+        {
+            return verify_p521(message, &point, dss);
+        }
         rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_schemes()
+        // ring has no P-521: offered here, verified with RustCrypto's p521,
+        // so servers with a P-521 certificate complete the handshake as
+        // they do with curl and openssl (and the CAs' fetchers).
+        let mut schemes = self.0.supported_schemes();
+        schemes.push(SignatureScheme::ECDSA_NISTP521_SHA512);
+        schemes
     }
+}
+
+/// The key of a certificate when it is an ECDSA key on P-521 (which
+/// ring cannot verify), as a SEC1 point.
+fn p521_key(cert: &CertificateDer<'_>) -> Option<Vec<u8>> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let (_, parsed) = X509Certificate::from_der(cert.as_ref()).ok()?;
+    let spki = parsed.public_key();
+    let curve = spki.algorithm.parameters.as_ref()?.as_oid().ok()?;
+    // secp521r1, 1.3.132.0.35
+    (curve.to_id_string() == "1.3.132.0.35").then(|| spki.subject_public_key.data.to_vec())
+}
+
+/// An ECDSA handshake signature by a P-521 key: with SHA-512 in TLS 1.3,
+/// with whichever ECDSA hash the server chose in TLS 1.2 (that version
+/// does not tie the hash to the curve).
+fn verify_p521(
+    message: &[u8],
+    point: &[u8],
+    dss: &DigitallySignedStruct,
+) -> Result<HandshakeSignatureValid, rustls::Error> {
+    use ecdsa::signature::hazmat::PrehashVerifier;
+    use sha2::Digest;
+    let bad = || rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature);
+    let prehash: Vec<u8> = match dss.scheme {
+        SignatureScheme::ECDSA_NISTP256_SHA256 => sha2::Sha256::digest(message).to_vec(),
+        SignatureScheme::ECDSA_NISTP384_SHA384 => sha2::Sha384::digest(message).to_vec(),
+        SignatureScheme::ECDSA_NISTP521_SHA512 => sha2::Sha512::digest(message).to_vec(),
+        _ => return Err(bad()),
+    };
+    let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| bad())?;
+    let sig = p521::ecdsa::Signature::from_der(dss.signature()).map_err(|_| bad())?;
+    key.verify_prehash(&prehash, &sig).map_err(|_| bad())?;
+    Ok(HandshakeSignatureValid::assertion())
 }
 
 /// What the server sent first, and how much: enough to recognise a TLS
@@ -495,7 +603,7 @@ impl<S> Sniff<S> {
     }
 }
 
-const SNIFF_LEN: usize = 8;
+const SNIFF_LEN: usize = 16;
 
 impl<S: AsyncRead + Unpin> AsyncRead for Sniff<S> {
     fn poll_read(

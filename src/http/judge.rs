@@ -5,11 +5,12 @@
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::cert::certificate_problems;
+use super::cert::{certificate_problems, chain_problem};
 use super::diagnose::{BodyProblem, Expected, diagnose};
 use super::fetch::{FetchError, FetchRequest, MAX_BODY, Response};
 use super::lookup::Family;
 use super::round::Target;
+use crate::reason::Code;
 use crate::report::{Attempt, CheckResult, Status};
 
 /// Adds a note when DNS gave addresses the CA cannot reach from the internet.
@@ -93,6 +94,49 @@ pub enum Failure {
     Fetch(FetchError),
     /// A 200 with the wrong body.
     Body(BodyProblem),
+    /// A body sent with a `Content-Encoding` that was not asked for.
+    Encoded {
+        encoding: String,
+    },
+}
+
+/// The web server software, from the `Server` header: its fixes differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerKind {
+    Nginx,
+    Apache,
+    Other,
+}
+
+impl ServerKind {
+    pub fn of(resp: &Response) -> ServerKind {
+        let server = resp
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("server"))
+            .map(|(_, v)| v.to_ascii_lowercase())
+            .unwrap_or_default();
+        if server.contains("nginx") {
+            ServerKind::Nginx
+        } else if server.contains("apache") {
+            ServerKind::Apache
+        } else {
+            ServerKind::Other
+        }
+    }
+}
+
+/// A redirect to the site's root: what error pages of many sites do.
+fn to_home_page(location: &str) -> bool {
+    let path = match location.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => location,
+    };
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    matches!(
+        path,
+        "" | "/" | "/index.html" | "/index.php" | "/home" | "/404" | "/404.html"
+    )
 }
 
 impl Failure {
@@ -103,7 +147,14 @@ impl Failure {
                 let to = location
                     .as_deref()
                     .map_or_else(|| "no Location header".to_owned(), |l| format!("to {l}"));
-                format!("redirect ({status}) {to}")
+                let home = location.as_deref().is_some_and(to_home_page);
+                if home {
+                    format!(
+                        "redirect ({status}) {to}, the site's home page: the file is probably missing (an error page redirects)"
+                    )
+                } else {
+                    format!("redirect ({status}) {to}")
+                }
             }
             Failure::NotFound(status) => format!("not found ({status})"),
             Failure::Denied(status) => format!("access denied ({status})"),
@@ -118,16 +169,61 @@ impl Failure {
             }
             Failure::Fetch(e) => e.to_string(),
             Failure::Body(p) => p.detail(),
+            Failure::Encoded { encoding } => format!(
+                "the file is sent with Content-Encoding: {encoding}, which was not asked for (no Accept-Encoding, as CAs send none)"
+            ),
+        }
+    }
+
+    /// The reason code of a result this failure decides (SPEC section 7).
+    pub fn code(&self) -> Code {
+        match self {
+            Failure::Redirect { .. } => Code::HttpRedirect,
+            Failure::NotFound(_) => Code::HttpNotFound,
+            Failure::Denied(_) => Code::HttpForbidden,
+            Failure::ServerError(_) => Code::HttpServerError,
+            Failure::Status(_) => Code::HttpStatus,
+            Failure::TooLarge { .. } => Code::HttpTooLarge,
+            Failure::Fetch(e) => match e {
+                FetchError::Refused => Code::HttpRefused,
+                FetchError::ConnectTimeout(_)
+                | FetchError::NoResponse(_)
+                | FetchError::Stalled { .. } => Code::HttpTimeout,
+                FetchError::Unreachable(_) => Code::HttpUnreachable,
+                FetchError::Closed | FetchError::Reset => Code::HttpClosed,
+                FetchError::TlsOnHttpPort | FetchError::HttpOnHttpsPort => Code::HttpWrongScheme,
+                FetchError::Tls(_) | FetchError::TlsNoCommon(_) => Code::HttpTls,
+                FetchError::Protocol(_) | FetchError::Io(_) | FetchError::Http2Only => {
+                    Code::HttpProtocol
+                }
+            },
+            Failure::Body(p) => match p {
+                BodyProblem::Html { .. } => Code::HttpHtmlPage,
+                BodyProblem::Cosmetic(_) => Code::HttpBodyFormatting,
+                _ => Code::HttpWrongBody,
+            },
+            Failure::Encoded { .. } => Code::HttpContentEncoding,
         }
     }
 
     /// What to do about it.
-    pub fn hint(&self, req: &FetchRequest, is_file: bool) -> Option<String> {
+    pub fn hint(&self, req: &FetchRequest, is_file: bool, server: ServerKind) -> Option<String> {
         Some(match self {
-            Failure::Redirect { .. } => "CAs do not follow redirects: serve the file at this very URL; exempt \
-                 /.well-known/pki-validation/ from redirects to HTTPS or to another host \
-                 (nginx: `location ^~ /.well-known/pki-validation/ { }` before the redirect)"
-                .into(),
+            Failure::Redirect { location: Some(l), .. } if to_home_page(l) => format!(
+                "the site sends unknown paths to its home page, so the file is probably not where it is served from: publish it at WEBROOT{} in the web root that serves {} (`dcv file --write WEBROOT`)",
+                req.path, req.host
+            ),
+            Failure::Redirect { .. } => match server {
+                ServerKind::Apache => "CAs do not follow redirects: serve the file at this very URL; exempt \
+                     /.well-known/pki-validation/ from the redirect (Apache: `RewriteCond %{REQUEST_URI} \
+                     !^/\\.well-known/pki-validation/` before the RewriteRule, or `RedirectMatch` with a \
+                     `^/(?!\\.well-known/pki-validation/)` pattern)"
+                    .into(),
+                _ => "CAs do not follow redirects: serve the file at this very URL; exempt \
+                     /.well-known/pki-validation/ from redirects to HTTPS or to another host \
+                     (nginx: `location ^~ /.well-known/pki-validation/ { }` before the redirect)"
+                    .into(),
+            },
             Failure::NotFound(_) if is_file => format!(
                 "publish the file at WEBROOT{} in the web root that serves {} on port {} (`dcv file --write WEBROOT`)",
                 req.path, req.host, req.port
@@ -135,6 +231,23 @@ impl Failure {
             Failure::NotFound(_) => {
                 "publish the file at this path on the server that answers for this name".into()
             }
+            // The path starts with a dot-directory: the usual cause is a
+            // rule hiding dot-files, whose fix depends on the server.
+            Failure::Denied(403) if req.path.starts_with("/.") => match server {
+                ServerKind::Nginx => "nginx refuses the dot-directory (a `location ~ /\\. { deny all; }` rule hides .well-known too): \
+                     put `location ^~ /.well-known/pki-validation/ { allow all; }` before it (or write the rule as \
+                     `location ~ /\\.(?!well-known)`); else an auth wall or file permissions"
+                    .into(),
+                ServerKind::Apache => "Apache refuses the dot-directory (a rule hiding dot-files such as \
+                     `<FilesMatch \"^\\.\">`, `<DirectoryMatch \"/\\.\">` or `RedirectMatch 403 /\\.` catches .well-known too): \
+                     except it, e.g. `<DirectoryMatch \"/\\.(?!well-known)\">` or `RedirectMatch 403 /\\.(?!well-known)`; \
+                     else an auth wall or file permissions"
+                    .into(),
+                ServerKind::Other => "the server refuses this path: allow it (a rule denying dot-directories such as \
+                     .well-known — nginx `location ~ /\\.(?!well-known)`, Apache `/\\.(?!well-known)` — an \
+                     authentication wall, or file permissions)"
+                    .into(),
+            },
             Failure::Denied(_) => "the server refuses this path: allow it (a rule denying dot-directories such as \
                  .well-known, an authentication wall, or file permissions)"
                 .into(),
@@ -143,6 +256,11 @@ impl Failure {
             Failure::TooLarge { .. } => "this URL serves something else than the small text file (a download or a catch-all route)".into(),
             Failure::Fetch(e) => return fetch_hint(req, e),
             Failure::Body(p) => p.hint(is_file),
+            Failure::Encoded { encoding } => format!(
+                "serve the file uncompressed: the CA compares the bytes it receives ({encoding} here: nginx \
+                 `gzip_static always` or a precompressed .gz beside it; Apache mod_deflate without a \
+                 `no-gzip` exception for /.well-known/pki-validation/)"
+            ),
         })
     }
 }
@@ -152,8 +270,8 @@ impl Failure {
 pub struct Judged {
     pub attempt: Attempt,
     family: Family,
-    /// What went wrong, and what to do; `None` when it passed.
-    failure: Option<(String, Option<String>)>,
+    /// What went wrong, what to do, and its code; `None` when it passed.
+    failure: Option<(String, Option<String>, Code)>,
     certificate: Vec<String>,
 }
 
@@ -168,21 +286,24 @@ pub fn judge(
         ..Attempt::default()
     };
     let mut certificate = Vec::new();
+    let mut server = ServerKind::Other;
     let failure = match outcome {
         Ok(resp) => {
             attempt.status = Some(resp.status);
+            server = ServerKind::of(&resp);
             if let Some(der) = &resp.certificate {
                 certificate = certificate_problems(der, &req.host, unix_now());
+                certificate.extend(chain_problem(der, &resp.intermediates, &req.host));
             }
             judge_response(&resp, expected)
         }
         Err(e) => Some(Failure::Fetch(e)),
     };
     let is_file = expected.file.is_some();
-    let failure = failure.map(|f| (f.detail(), f.hint(req, is_file)));
+    let failure = failure.map(|f| (f.detail(), f.hint(req, is_file, server), f.code()));
     attempt.outcome = match &failure {
         None => "pass".into(),
-        Some((what, _)) => what.clone(),
+        Some((what, _, _)) => what.clone(),
     };
     if !certificate.is_empty() {
         attempt
@@ -225,6 +346,14 @@ fn judge_response(resp: &Response, expected: &Expected) -> Option<Failure> {
             content_length: resp.content_length,
         });
     }
+    // No Accept-Encoding was sent: a compressed body is not the file.
+    if let Some((_, encoding)) = resp.headers.iter().find(|(k, v)| {
+        k.eq_ignore_ascii_case("content-encoding") && !v.trim().eq_ignore_ascii_case("identity")
+    }) {
+        return Some(Failure::Encoded {
+            encoding: encoding.trim().to_owned(),
+        });
+    }
     diagnose(&resp.body, resp.content_type.as_deref(), expected).map(Failure::Body)
 }
 
@@ -255,7 +384,15 @@ fn fetch_hint(req: &FetchRequest, e: &FetchError) -> Option<String> {
             "port {port} serves plain HTTP: enable TLS on it for https:// (nginx: `listen {port} ssl;`), or check with --scheme http"
         ),
         FetchError::Tls(_) => "the TLS handshake fails (the CA's will too): check the server's TLS configuration".into(),
+        FetchError::TlsNoCommon(_) => format!(
+            "dcv speaks TLS 1.2 and 1.3 with AEAD suites only (AES-GCM, ChaCha20-Poly1305) and ECDSA, RSA or Ed25519 keys; a server offering only older suites (TLS 1.2 CBC) or versions fails here, but the CA's fetcher may still connect: check with `openssl s_client -connect {} -servername {}`, and prefer modern suites (Mozilla's intermediate profile)",
+            std::net::SocketAddr::new(req.address, port),
+            req.host
+        ),
         FetchError::Protocol(_) => format!("the server does not speak HTTP/1.1 properly on port {port}"),
+        FetchError::Http2Only => format!(
+            "CAs fetch the file over HTTP/1.1: serve HTTP/1.1 on port {port} too (a server or proxy set to h2c only, e.g. a gRPC-style listener, cannot validate)"
+        ),
         FetchError::Io(_) => return None,
     };
     Some(hint)
@@ -346,13 +483,67 @@ pub fn fold(target: &Target, judged: Vec<Judged>) -> CheckResult {
             hints.push(h);
         }
     }
-    let result =
-        CheckResult::new(&target.domain, kind, Status::Fail, detail).with_attempts(attempts);
+    // The first failing address's cause names the result.
+    let code = failed
+        .iter()
+        .find_map(|j| j.failure.as_ref().map(|f| f.2))
+        .unwrap_or(Code::HttpStatus);
+    let result = CheckResult::new(&target.domain, kind, Status::Fail, detail)
+        .with_attempts(attempts)
+        .with_code(code);
     if hints.is_empty() {
         result
     } else {
         result.with_hint(hints.join(". Also: "))
     }
+}
+
+/// A 404 for one name at an address (and port) where another name's file
+/// was served: the web server may have answered this name with its
+/// default site. Returns (result index, the other name, the address label)
+/// for each such result; the caller confirms with a probe.
+pub fn default_server_suspects(results: &[CheckResult]) -> Vec<(usize, String, String)> {
+    let served: Vec<(&str, &str, crate::report::CheckKind)> = results
+        .iter()
+        .filter(|r| r.status == Status::Pass)
+        .flat_map(|r| {
+            r.attempts
+                .iter()
+                .map(move |a| (r.domain.as_str(), a.address.as_str(), r.check))
+        })
+        .collect();
+    results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.code == Some(Code::HttpNotFound))
+        .filter_map(|(i, r)| {
+            r.attempts.iter().find_map(|a| {
+                served
+                    .iter()
+                    .find(|(d, addr, kind)| {
+                        *d != r.domain && *addr == a.address && *kind == r.check
+                    })
+                    .map(|(d, addr, _)| (i, (*d).to_owned(), (*addr).to_owned()))
+            })
+        })
+        .collect()
+}
+
+/// The host name of the probe: no server has a site for it (RFC 2606).
+pub const PROBE_HOST: &str = "dcv-default-site-probe.invalid";
+
+/// A suspect confirmed (a request with [`PROBE_HOST`] got the same status):
+/// the name is missing from the site's `server_name` / `ServerAlias`.
+pub fn mark_default_server(r: &mut CheckResult, other: &str, address: &str) {
+    r.detail.push_str(&format!(
+        "; {other} passes at the same address ({address}) and a host name no site has gets the same answer: the default site answered for {}",
+        r.domain
+    ));
+    r.hint = Some(format!(
+        "the web server does not know {name} and answers with its default site: add {name} to the server_name of the site that serves {other} (nginx) or a ServerAlias {name} (Apache), then reload",
+        name = r.domain
+    ));
+    r.code = Some(Code::HttpDefaultServer);
 }
 
 fn unix_now() -> i64 {

@@ -43,6 +43,9 @@ impl Family {
 pub enum LookupError {
     #[error("the name does not exist (NXDOMAIN)")]
     NxDomain,
+    /// The name is an alias whose chain ends at a name that does not exist.
+    #[error("{} is an alias of {}, which does not exist (NXDOMAIN)", .0[0], .0[.0.len() - 1])]
+    Dangling(Vec<String>),
     #[error("the {0} lookup timed out")]
     Timeout(&'static str),
     #[error("the {0} lookup failed: {1}")]
@@ -136,7 +139,18 @@ impl AddressLookup for EngineLookup<'_> {
             }
             match answer.rcode {
                 Rcode::NoError => {}
-                Rcode::NxDomain => return Err(LookupError::NxDomain),
+                Rcode::NxDomain => {
+                    // The aliases followed so far and those in this answer
+                    // (RFC 6604): the name that does not exist is the last.
+                    let mut names = aliases.clone();
+                    names.extend(chain(&answer, &name));
+                    names.dedup();
+                    return Err(if names.len() > 1 {
+                        LookupError::Dangling(names)
+                    } else {
+                        LookupError::NxDomain
+                    });
+                }
                 // SERVFAIL, REFUSED…: the CA's lookup fails the same way.
                 other => return Err(LookupError::Failed(label, other.to_string())),
             }

@@ -10,6 +10,8 @@ pub mod diagnose;
 pub mod fetch;
 pub mod judge;
 pub mod lookup;
+pub mod p521;
+pub mod recording;
 pub mod round;
 
 pub use diagnose::Expected;

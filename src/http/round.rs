@@ -80,6 +80,11 @@ pub enum NoAddress {
     NxDomain {
         host: String,
     },
+    /// The name is an alias (CNAME) chain ending at a name that does not
+    /// exist: `chain` starts at the host and ends at the missing name.
+    Dangling {
+        chain: Vec<String>,
+    },
     /// A lookup failed: some address may be missing, so no pass is possible.
     LookupFailed {
         host: String,
@@ -102,6 +107,16 @@ impl NoAddress {
                 format!("every --resolve address of {host} is excluded by -4/-6")
             }
             NoAddress::NxDomain { host } => format!("{host} does not exist in DNS (NXDOMAIN)"),
+            NoAddress::Dangling { chain } => format!(
+                "{} is a CNAME to {}, which does not exist (NXDOMAIN): a dangling alias{}",
+                chain[0],
+                chain[chain.len() - 1],
+                if chain.len() > 2 {
+                    format!(" ({})", chain.join(" → "))
+                } else {
+                    String::new()
+                }
+            ),
             NoAddress::LookupFailed { host, errors } => {
                 let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
                 format!("cannot list the addresses of {host}: {}", errors.join("; "))
@@ -120,6 +135,9 @@ impl NoAddress {
             }
             NoAddress::NxDomain { .. } => {
                 "create an A or AAAA record for the name (or check its spelling); the CA resolves it the same way"
+            }
+            NoAddress::Dangling { .. } => {
+                "point the CNAME at a name that exists (the web server's), or replace it with A/AAAA records; a dangling CNAME can also be taken over by whoever claims the missing name"
             }
             NoAddress::LookupFailed { .. } => {
                 "check the resolvers (--resolver) and the zone's nameservers; with --resolve HOST:IP you can test a server directly"
@@ -169,7 +187,7 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
         let resolved = join_all(hosts.iter().map(|h| self.addresses(h))).await;
         let addresses: HashMap<&str, Result<Addresses, NoAddress>> =
             hosts.into_iter().zip(resolved).collect();
-        join_all(targets.iter().map(|t| {
+        let results = join_all(targets.iter().map(|t| {
             let addrs = match t.literal {
                 Some(ip) => self.literal(ip),
                 // Every non-literal host was looked up above.
@@ -181,7 +199,46 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
             };
             self.check_target(t, addrs)
         }))
-        .await
+        .await;
+        self.confirm_default_site(targets, results).await
+    }
+
+    /// A 404 for a name where another name passes at the same address is
+    /// asked once more with a host name no site has: the same status means
+    /// unknown names get the default site, so this name is missing from it
+    /// (otherwise the name has a site of its own without the file).
+    async fn confirm_default_site(
+        &self,
+        targets: &[Target],
+        mut results: Vec<CheckResult>,
+    ) -> Vec<CheckResult> {
+        let suspects = super::judge::default_server_suspects(&results);
+        let probes = join_all(suspects.iter().map(|(i, _, label)| async move {
+            let target = &targets[*i];
+            let address = label
+                .parse::<std::net::SocketAddr>()
+                .map(|a| a.ip())
+                .or_else(|_| label.parse::<IpAddr>())
+                .ok()?;
+            let req = FetchRequest {
+                scheme: target.scheme,
+                host: super::judge::PROBE_HOST.to_owned(),
+                port: target.port,
+                path: target.path.clone(),
+                address,
+                timeout: self.settings.timeout,
+            };
+            let _permit = self.in_flight.acquire().await;
+            self.fetcher.fetch(&req).await.ok().map(|r| r.status)
+        }))
+        .await;
+        for ((i, other, label), probe) in suspects.iter().zip(probes) {
+            let status = results[*i].attempts.iter().find_map(|a| a.status);
+            if probe.is_some() && probe == status {
+                super::judge::mark_default_server(&mut results[*i], other, label);
+            }
+        }
+        results
     }
 
     fn literal(&self, ip: IpAddr) -> Result<Addresses, NoAddress> {
@@ -224,6 +281,7 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
         let mut ips: Vec<IpAddr> = Vec::new();
         let mut errors = Vec::new();
         let mut nxdomain = None;
+        let mut dangling = None;
         for (family, answer) in answers {
             match answer {
                 Ok(found) => {
@@ -234,6 +292,10 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
                     }
                 }
                 Err(LookupError::NxDomain) => nxdomain = Some(family),
+                Err(LookupError::Dangling(chain)) => {
+                    nxdomain = Some(family);
+                    dangling = Some(chain);
+                }
                 Err(e) => errors.push(e),
             }
         }
@@ -245,6 +307,9 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
             });
         }
         if ips.is_empty() {
+            if let Some(chain) = dangling {
+                return Err(NoAddress::Dangling { chain });
+            }
             if nxdomain.is_some() {
                 return Err(NoAddress::NxDomain {
                     host: host.to_owned(),
@@ -276,7 +341,8 @@ impl<L: AddressLookup, F: Fetcher> Checker<L, F> {
             Ok(a) => a,
             Err(no) => {
                 return CheckResult::new(&target.domain, kind, Status::Fail, no.detail())
-                    .with_hint(no.hint());
+                    .with_hint(no.hint())
+                    .with_code(crate::reason::Code::HttpNoAddress);
             }
         };
         let judged = join_all(addresses.iter().map(|&address| async move {

@@ -113,7 +113,26 @@ impl fmt::Display for Rcode {
             Rcode::NxDomain => f.write_str("NXDOMAIN"),
             Rcode::ServFail => f.write_str("SERVFAIL"),
             Rcode::Refused => f.write_str("REFUSED"),
-            Rcode::Other(n) => write!(f, "RCODE {n}"),
+            // RFC 6895's registry, so no answer reads "RCODE 16".
+            Rcode::Other(n) => match n {
+                1 => f.write_str("FORMERR"),
+                4 => f.write_str("NOTIMP"),
+                6 => f.write_str("YXDOMAIN"),
+                7 => f.write_str("YXRRSET"),
+                8 => f.write_str("NXRRSET"),
+                9 => f.write_str("NOTAUTH"),
+                10 => f.write_str("NOTZONE"),
+                11 => f.write_str("DSOTYPENI"),
+                16 => f.write_str("BADVERS"),
+                17 => f.write_str("BADKEY"),
+                18 => f.write_str("BADTIME"),
+                19 => f.write_str("BADMODE"),
+                20 => f.write_str("BADNAME"),
+                21 => f.write_str("BADALG"),
+                22 => f.write_str("BADTRUNC"),
+                23 => f.write_str("BADCOOKIE"),
+                n => write!(f, "RCODE {n}"),
+            },
         }
     }
 }

@@ -157,9 +157,16 @@ async fn exchange_with(
     let response = if response.truncated() {
         // The whole answer did not fit: ask again over TCP, a fresh deadline.
         let deadline = Instant::now() + timeout;
+        // A failed retry says both what happened over UDP and over TCP.
         timeout_at(deadline, tcp(server, &bytes, &msg))
             .await
-            .map_err(|_| QueryError::Timeout(timeout))??
+            .map_err(|_| QueryError::Timeout(timeout))
+            .and_then(|r| r)
+            .map_err(|e| {
+                QueryError::BadResponse(format!(
+                    "the UDP answer was truncated (TC) and the retry over TCP failed: {e}"
+                ))
+            })?
     } else {
         response
     };

@@ -179,11 +179,14 @@ fn nodata_is_told_apart() {
 #[test]
 fn servfail_refused_and_timeout_are_told_apart() {
     let c = csr("rsa2048_multi.pem");
-    for (behavior, word) in [
-        (Behavior::ServFail, "SERVFAIL"),
-        (Behavior::Refused, "REFUSED"),
-        (Behavior::Silent, "timed out"),
-        (Behavior::Garbage, "timed out"),
+    // The server is also the resolver dcv is given: one that never answers
+    // (silence, or only garbage) means the check could not be carried out
+    // (exit 3); SERVFAIL and REFUSED are answers.
+    for (behavior, word, exit, why) in [
+        (Behavior::ServFail, "SERVFAIL", 1, "server_servfail"),
+        (Behavior::Refused, "REFUSED", 1, "server_refused"),
+        (Behavior::Silent, "timed out", 3, "resolver_unreachable"),
+        (Behavior::Garbage, "timed out", 3, "resolver_unreachable"),
     ] {
         let s = DnsServer::with_behavior(vec![base_zone()], behavior);
         let started = Instant::now();
@@ -191,8 +194,9 @@ fn servfail_refused_and_timeout_are_told_apart() {
             &s,
             &["--timeout", "0.3", "--csr", &c.path(), "www.example.com"],
         );
-        assert_eq!(code, 1);
+        assert_eq!(code, exit, "{word}: {doc:#}");
         let r = result(&doc, "www.example.com", "cname");
+        assert_eq!(r["code"], why, "{r:#}");
         let text = detail(r);
         assert!(text.contains(word), "{word}: {text}");
         assert!(!text.contains("NXDOMAIN"), "{text}");

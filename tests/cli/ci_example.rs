@@ -111,6 +111,14 @@ fn the_ci_precheck_script_gates_on_the_published_file() {
             .unwrap();
     assert_eq!(report["ok"], true);
     assert_eq!(report["rounds"], 1);
+    // The evidence bundle is kept beside the report, for the artifact.
+    let summary = std::fs::read_to_string(dir.path().join("dcv-out/evidence/summary.txt")).unwrap();
+    assert!(summary.contains("[ca-tbr-18]: pass"), "{summary}");
+
+    // A failing publish hook is the script's own exit 4, not bad usage.
+    let out = precheck(Some("exit 7"), "1s", &web, &dns, dir.path());
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the publish hook failed"));
 
     // An unreadable CSR: exit 2 from the first step.
     let out = Command::new("sh")

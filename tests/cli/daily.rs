@@ -394,8 +394,9 @@ fn a_large_failing_report_says_each_cause_once() {
     let (code, report) = many_names(&[]);
     assert_eq!(code, 1);
     let lines: Vec<&str> = report.lines().collect();
-    // One line per name, one cause with its hint, a legend, the counts.
-    assert_eq!(lines.len(), 120 + 2 + 1 + 1, "{report}");
+    // One line per name, one cause with its hint, a legend, the DNSSEC
+    // state, the counts.
+    assert_eq!(lines.len(), 120 + 2 + 1 + 1 + 1, "{report}");
     assert!(
         lines[0].starts_with("FAIL   host0.example.com ")
             && lines[0].ends_with("cname FAIL [1], caa pass"),
@@ -409,15 +410,26 @@ fn a_large_failing_report_says_each_cause_once() {
     );
     assert_eq!(report.matches("hint:").count(), 1, "{report}");
     assert!(lines[121].contains(&format!("publish _{md5}.example.com. CNAME")));
-    assert_eq!(lines[123], "120 passed, 120 failed, 0 skipped, 0 invalid");
+    assert!(
+        lines[123].starts_with("DNSSEC: 240 indeterminate"),
+        "{report}"
+    );
+    assert_eq!(
+        lines[124],
+        "0 of 120 names ready; checks: 120 passed, 120 failed, 0 skipped, 0 invalid"
+    );
 
     // -q: only the failing names and the verdict.
     let (code, quiet) = many_names(&["-q"]);
     assert_eq!(code, 1);
     let lines: Vec<&str> = quiet.lines().collect();
     assert_eq!(lines.len(), 121, "{quiet}");
-    assert_eq!(lines[0], "FAIL   host0.example.com");
-    assert_eq!(lines[120], "120 passed, 120 failed, 0 skipped, 0 invalid");
+    // Each with its reason code; no notes (-q promises none).
+    assert_eq!(lines[0], "FAIL   host0.example.com: cname record_missing");
+    assert_eq!(
+        lines[120],
+        "0 of 120 names ready; checks: 120 passed, 120 failed, 0 skipped, 0 invalid"
+    );
 
     // -v: every name's queries and hint, as small reports show them.
     let (_, verbose) = many_names(&["-v"]);

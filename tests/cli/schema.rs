@@ -21,7 +21,7 @@ fn schema(name: &str) -> jsonschema::Validator {
 }
 
 /// Every stdout line is a document that `name`'s schema accepts.
-fn holds(name: &str, args: &[&str]) -> Vec<Value> {
+pub(crate) fn holds(name: &str, args: &[&str]) -> Vec<Value> {
     let out = dcv().arg("--json").args(args).output().unwrap();
     let v = schema(name);
     let docs: Vec<Value> = String::from_utf8(out.stdout)

@@ -130,6 +130,15 @@ pub enum Behavior {
     /// A reply with our ID whose question name is a compression pointer to
     /// itself: undecodable.
     CompressionLoop,
+    /// A lame server: NOERROR without the AA bit and without records.
+    Lame,
+    /// FORMERR to every query, with or without EDNS.
+    FormErr,
+    /// BADVERS (extended RCODE 16) to every query.
+    BadVers,
+    /// Over UDP, TC=1 and nothing else; over TCP, the connection is closed
+    /// without an answer (a server with no working TCP).
+    TruncateUdpNoTcp,
 }
 
 struct State {
@@ -356,8 +365,22 @@ fn respond(st: &Mutex<State>, bytes: &[u8], tcp: bool) -> Option<Vec<u8>> {
             *resp.extensions_mut() = None;
             return resp.to_vec().ok();
         }
-        Behavior::TruncateUdp if !tcp => {
+        Behavior::TruncateUdp | Behavior::TruncateUdpNoTcp if !tcp => {
             resp.set_truncated(true);
+            return resp.to_vec().ok();
+        }
+        Behavior::TruncateUdpNoTcp => return None,
+        Behavior::Lame => return resp.to_vec().ok(),
+        Behavior::FormErr => {
+            resp.set_response_code(ResponseCode::FormErr);
+            *resp.extensions_mut() = None;
+            return resp.to_vec().ok();
+        }
+        Behavior::BadVers => {
+            let mut edns = Edns::new();
+            edns.set_max_payload(1232);
+            resp.set_edns(edns);
+            resp.set_response_code(ResponseCode::BADVERS);
             return resp.to_vec().ok();
         }
         _ => {}

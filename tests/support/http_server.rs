@@ -82,6 +82,51 @@ type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
 pub struct TestCert {
     pub der: Vec<u8>,
     key: Vec<u8>,
+    /// Certificates sent after the leaf (the issuing CA, for a chain).
+    chain: Vec<Vec<u8>>,
+}
+
+/// A private certificate authority (like Caddy's internal one).
+pub struct TestCa {
+    /// The CA certificate, PEM (what a trust bundle holds).
+    pub pem: String,
+    der: Vec<u8>,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+}
+
+impl TestCa {
+    pub fn new(name: &str) -> TestCa {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2099, 1, 1);
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = params.self_signed(&key).expect("CA certificate");
+        TestCa {
+            pem: cert.pem(),
+            der: cert.der().to_vec(),
+            issuer: rcgen::Issuer::new(params, key),
+        }
+    }
+
+    /// A leaf for `names` signed by this CA, sent with the CA certificate.
+    pub fn issue(&self, names: &[&str]) -> TestCert {
+        let mut params =
+            rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .expect("certificate params");
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2099, 1, 1);
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = params.signed_by(&key, &self.issuer).expect("leaf");
+        TestCert {
+            der: cert.der().to_vec(),
+            key: key.serialize_der(),
+            chain: vec![self.der.clone()],
+        }
+    }
 }
 
 impl TestCert {
@@ -106,6 +151,7 @@ impl TestCert {
         TestCert {
             der: cert.der().to_vec(),
             key: key.serialize_der(),
+            chain: Vec::new(),
         }
     }
 
@@ -116,7 +162,10 @@ impl TestCert {
             .expect("TLS versions")
             .with_no_client_auth()
             .with_single_cert(
-                vec![CertificateDer::from(self.der.clone())],
+                std::iter::once(&self.der)
+                    .chain(&self.chain)
+                    .map(|c| CertificateDer::from(c.clone()))
+                    .collect(),
                 PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key.clone())),
             )
             .expect("server certificate");

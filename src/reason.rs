@@ -1,0 +1,300 @@
+//! The stable reason codes of non-pass check results (SPEC section 7): one
+//! snake_case word per cause, for scripts that must not read prose. The
+//! typed failures choose them where they choose their hints
+//! (`dns::findings`, `http::judge`); this module only names them, says what
+//! each means (docs/json.md's table and the JSON Schema's enum are checked
+//! against [`Code::ALL`]) and is the one list of them.
+
+use serde::Serialize;
+
+/// Why a result is not `pass`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    // Input and names.
+    InvalidName,
+    CsrRefused,
+    NotApplicable,
+    // DNS records (CNAME, TXT, persistent TXT).
+    RecordMissing,
+    WrongTarget,
+    WrongValue,
+    ZoneAppendedTwice,
+    TxtInsteadOfCname,
+    // The random-value TXT (--random-value).
+    TxtValueQuoted,
+    TxtOtherValue,
+    TxtAtBareName,
+    CnameInsteadOfTxt,
+    ServerStale,
+    // One server, or the servers of a zone.
+    ServerTimeout,
+    ServerRefused,
+    ServerServfail,
+    ServerLame,
+    ServerEdns,
+    ServerUnreachable,
+    ServerMalformed,
+    ServerError,
+    ZoneNotFound,
+    NoNameserver,
+    CheckDeadline,
+    // The resolvers dcv was given (exit 3).
+    ResolverUnreachable,
+    // DNSSEC.
+    DnssecBogus,
+    // CAA.
+    CaaForbids,
+    CaaAccountRequired,
+    CaaAccountMismatch,
+    CaaMethodNotAuthorized,
+    CaaLookupFailed,
+    // The HTTP file.
+    HttpRedirect,
+    HttpNotFound,
+    HttpForbidden,
+    HttpServerError,
+    HttpStatus,
+    HttpTooLarge,
+    HttpHtmlPage,
+    HttpBodyFormatting,
+    HttpWrongBody,
+    HttpContentEncoding,
+    HttpDefaultServer,
+    HttpNoAddress,
+    HttpRefused,
+    HttpTimeout,
+    HttpUnreachable,
+    HttpClosed,
+    HttpWrongScheme,
+    HttpTls,
+    HttpProtocol,
+}
+
+impl Code {
+    /// Every code, in the order docs/json.md lists them.
+    pub const ALL: [Code; 50] = [
+        Code::InvalidName,
+        Code::CsrRefused,
+        Code::NotApplicable,
+        Code::RecordMissing,
+        Code::WrongTarget,
+        Code::WrongValue,
+        Code::ZoneAppendedTwice,
+        Code::TxtInsteadOfCname,
+        Code::TxtValueQuoted,
+        Code::TxtOtherValue,
+        Code::TxtAtBareName,
+        Code::CnameInsteadOfTxt,
+        Code::ServerStale,
+        Code::ServerTimeout,
+        Code::ServerRefused,
+        Code::ServerServfail,
+        Code::ServerLame,
+        Code::ServerEdns,
+        Code::ServerUnreachable,
+        Code::ServerMalformed,
+        Code::ServerError,
+        Code::ZoneNotFound,
+        Code::NoNameserver,
+        Code::CheckDeadline,
+        Code::ResolverUnreachable,
+        Code::DnssecBogus,
+        Code::CaaForbids,
+        Code::CaaAccountRequired,
+        Code::CaaAccountMismatch,
+        Code::CaaMethodNotAuthorized,
+        Code::CaaLookupFailed,
+        Code::HttpRedirect,
+        Code::HttpNotFound,
+        Code::HttpForbidden,
+        Code::HttpServerError,
+        Code::HttpStatus,
+        Code::HttpTooLarge,
+        Code::HttpHtmlPage,
+        Code::HttpBodyFormatting,
+        Code::HttpWrongBody,
+        Code::HttpContentEncoding,
+        Code::HttpDefaultServer,
+        Code::HttpNoAddress,
+        Code::HttpRefused,
+        Code::HttpTimeout,
+        Code::HttpUnreachable,
+        Code::HttpClosed,
+        Code::HttpWrongScheme,
+        Code::HttpTls,
+        Code::HttpProtocol,
+    ];
+
+    /// The code as it appears in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidName => "invalid_name",
+            Code::CsrRefused => "csr_refused",
+            Code::NotApplicable => "not_applicable",
+            Code::RecordMissing => "record_missing",
+            Code::WrongTarget => "wrong_target",
+            Code::WrongValue => "wrong_value",
+            Code::ZoneAppendedTwice => "zone_appended_twice",
+            Code::TxtInsteadOfCname => "txt_instead_of_cname",
+            Code::TxtValueQuoted => "txt_value_quoted",
+            Code::TxtOtherValue => "txt_other_value",
+            Code::TxtAtBareName => "txt_at_bare_name",
+            Code::CnameInsteadOfTxt => "cname_instead_of_txt",
+            Code::ServerStale => "server_stale",
+            Code::ServerTimeout => "server_timeout",
+            Code::ServerRefused => "server_refused",
+            Code::ServerServfail => "server_servfail",
+            Code::ServerLame => "server_lame",
+            Code::ServerEdns => "server_edns",
+            Code::ServerUnreachable => "server_unreachable",
+            Code::ServerMalformed => "server_malformed",
+            Code::ServerError => "server_error",
+            Code::ZoneNotFound => "zone_not_found",
+            Code::NoNameserver => "no_nameserver",
+            Code::CheckDeadline => "check_deadline",
+            Code::ResolverUnreachable => "resolver_unreachable",
+            Code::DnssecBogus => "dnssec_bogus",
+            Code::CaaForbids => "caa_forbids",
+            Code::CaaAccountRequired => "caa_account_required",
+            Code::CaaAccountMismatch => "caa_account_mismatch",
+            Code::CaaMethodNotAuthorized => "caa_method_not_authorized",
+            Code::CaaLookupFailed => "caa_lookup_failed",
+            Code::HttpRedirect => "http_redirect",
+            Code::HttpNotFound => "http_not_found",
+            Code::HttpForbidden => "http_forbidden",
+            Code::HttpServerError => "http_server_error",
+            Code::HttpStatus => "http_status",
+            Code::HttpTooLarge => "http_too_large",
+            Code::HttpHtmlPage => "http_html_page",
+            Code::HttpBodyFormatting => "http_body_formatting",
+            Code::HttpWrongBody => "http_wrong_body",
+            Code::HttpContentEncoding => "http_content_encoding",
+            Code::HttpDefaultServer => "http_default_server",
+            Code::HttpNoAddress => "http_no_address",
+            Code::HttpRefused => "http_refused",
+            Code::HttpTimeout => "http_timeout",
+            Code::HttpUnreachable => "http_unreachable",
+            Code::HttpClosed => "http_closed",
+            Code::HttpWrongScheme => "http_wrong_scheme",
+            Code::HttpTls => "http_tls",
+            Code::HttpProtocol => "http_protocol",
+        }
+    }
+
+    /// What the code means, for docs/json.md's table.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Code::InvalidName => "the name is not a valid host name; nothing was asked",
+            Code::CsrRefused => "the CSR has a finding a public CA refuses (`input` result)",
+            Code::NotApplicable => {
+                "skipped: the method cannot validate this name (a wildcard for the HTTP file)"
+            }
+            Code::RecordMissing => "no validation record at any ADN (NXDOMAIN or NODATA)",
+            Code::WrongTarget => "a CNAME exists but points to another target",
+            Code::WrongValue => "a TXT record exists but without the expected value",
+            Code::ZoneAppendedTwice => "the record was published with the zone name appended twice",
+            Code::TxtInsteadOfCname => "a TXT record sits where the CNAME belongs",
+            Code::TxtValueQuoted => {
+                "the random-value TXT holds the value with the quotes pasted into it"
+            }
+            Code::TxtOtherValue => {
+                "the random-value TXT holds another value (another order's, or an old one)"
+            }
+            Code::TxtAtBareName => {
+                "the random value is published at the name itself, not at _pki-validation.<name>"
+            }
+            Code::CnameInsteadOfTxt => "a CNAME sits where the random-value TXT belongs",
+            Code::ServerStale => {
+                "some authoritative servers serve the record and others do not (stale secondary)"
+            }
+            Code::ServerTimeout => "an authoritative server did not answer in time",
+            Code::ServerRefused => "a server answered REFUSED (it does not serve the zone)",
+            Code::ServerServfail => "a server answered SERVFAIL",
+            Code::ServerLame => "a server answered without authority (AA=0): a lame delegation",
+            Code::ServerEdns => "a server rejects EDNS queries (FORMERR, BADVERS or NOTIMP)",
+            Code::ServerUnreachable => {
+                "nothing listens for DNS at a server's address, or it cannot be reached"
+            }
+            Code::ServerMalformed => "a server sent a reply that is not valid DNS",
+            Code::ServerError => "a server failed otherwise (another RCODE, a broken referral)",
+            Code::ZoneNotFound => "no zone holds the name (not registered or not delegated)",
+            Code::NoNameserver => "the zone has no NS records, or no nameserver has an address",
+            Code::CheckDeadline => "the check's lookups did not finish within --deadline",
+            Code::ResolverUnreachable => {
+                "the resolvers dcv was given could not be used at all (exit 3)"
+            }
+            Code::DnssecBogus => {
+                "DNSSEC validation fails: the CA's validating resolver does not accept the answer"
+            }
+            Code::CaaForbids => "CAA records forbid issuance by the CA",
+            Code::CaaAccountRequired => {
+                "the CAA lets only one account of the CA issue (accounturi) and --account was not given"
+            }
+            Code::CaaAccountMismatch => "the CAA names another account of the CA (accounturi)",
+            Code::CaaMethodNotAuthorized => {
+                "the method passed, but the CAA does not let the CA use it (validationmethods)"
+            }
+            Code::CaaLookupFailed => {
+                "the CAA lookup failed, which a CA treats as a refusal (RFC 8659)"
+            }
+            Code::HttpRedirect => "the file's URL answers with a redirect (CAs do not follow it)",
+            Code::HttpNotFound => "404 or 410 at the file's URL",
+            Code::HttpForbidden => "401 or 403 at the file's URL",
+            Code::HttpServerError => "a 5xx status at the file's URL",
+            Code::HttpStatus => "another status than 200",
+            Code::HttpTooLarge => "the body is larger than 64 KiB",
+            Code::HttpHtmlPage => {
+                "a 200 with an HTML page where the text file belongs (a soft 404)"
+            }
+            Code::HttpBodyFormatting => {
+                "the body differs only by a trailing newline, CRLF, BOM, whitespace, case or UTF-16"
+            }
+            Code::HttpWrongBody => {
+                "the body is another file (another CSR, tag or token, or other content)"
+            }
+            Code::HttpContentEncoding => {
+                "the file is sent compressed (Content-Encoding) though no encoding was asked for"
+            }
+            Code::HttpDefaultServer => {
+                "404 where another name on the same address passes and a host name no site has gets the same: the default site answered (server_name / ServerAlias)"
+            }
+            Code::HttpNoAddress => {
+                "the name has no address to fetch from (the A/AAAA lookups failed)"
+            }
+            Code::HttpRefused => "the connection was refused",
+            Code::HttpTimeout => "the connection or the response timed out",
+            Code::HttpUnreachable => "no route to the address",
+            Code::HttpClosed => "the server closed or reset the connection without answering",
+            Code::HttpWrongScheme => "TLS spoken on the http port, or plain HTTP on the https port",
+            Code::HttpTls => "the TLS handshake failed",
+            Code::HttpProtocol => "the server does not speak HTTP/1.1 properly",
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_snake_case_and_match_serde() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            let s = c.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(
+                s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{s}"
+            );
+            assert_eq!(serde_json::to_value(c).unwrap(), s);
+            assert!(!c.meaning().is_empty());
+        }
+    }
+}
