@@ -827,12 +827,13 @@ CONF
         done
         echo "$k/9"
     }
-    # deleg ID ZONE STALE-ADDRESS UNBOUND: judge dcv's authoritative check of
+    # deleg ID ZONE STALE-ADDRESS UNBOUND [NOTE]: judge dcv's authoritative check of
     # _pki-validation.ZONE against SPEC 7 and against what Unbound sees. UNBOUND
     # is what the lab must make Unbound answer: all (9/9 names), none (0/9), or
-    # any (it picks a server per query; ns2 of split.lab is stale).
+    # any (it picks a server per query; ns2 of split.lab is stale). NOTE: a
+    # regex a passing result's detail/notes must match (SPEC 7: "with a note").
     deleg() {
-        local id=$1 z=$2 stale=$3 expect=$4 seen status detail want ok=1 why=""
+        local id=$1 z=$2 stale=$3 expect=$4 note=${5:-} seen status detail want ok=1 why=""
         selected "$id" || return 0
         p2_total=$((p2_total + 1))
         seen=$(unbound_sees "$z")
@@ -854,6 +855,7 @@ CONF
         else
             want=pass
             [ "$status" = pass ] || { ok=0; why="dcv does not pass although every server a resolver can reach has the record"; }
+            if ((ok)) && [ -n "$note" ] && ! grep -Eiq "$note" <<<"$detail"; then ok=0; why="the pass has no note matching /$note/"; fi
         fi
         if ((ok)); then
             p2_ok=$((p2_ok + 1))
@@ -882,7 +884,7 @@ CONF
     deleg deleg-healthy ok.lab "" all
     deleg deleg-stale-glue stale.lab 127.0.0.20 none
     deleg deleg-parent-only-stale-ns split.lab 127.0.0.21 any
-    deleg deleg-glue-only-address glue.lab "" all
+    deleg deleg-glue-only-address glue.lab "" all 'glue'
 fi
 
 [ "$part" = 2 ] || scoreboard
