@@ -33,6 +33,22 @@ find_dcv() {
     [ -x "$DCV" ] || fail "no dcv binary at $DCV"
 }
 
+# knot_server_conf DIR LISTEN: the server, database and log sections of a
+# knotd config whose run dir, database and log live in DIR (created).
+knot_server_conf() {
+    mkdir -p "$1/run" "$1/db"
+    cat <<CONF
+server:
+    rundir: "$1/run"
+    listen: $2
+database:
+    storage: "$1/db"
+log:
+  - target: "$1/knot.log"
+    any: info
+CONF
+}
+
 tmp=$(mktemp -d)
 knot_pid=
 cleanup() {
