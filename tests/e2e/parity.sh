@@ -17,8 +17,9 @@
 #     validates would make the comparison prove nothing);
 #   - dcv must give the references' verdict (or the table's choice). It never
 #     may say secure/insecure where both references say bogus.
-# Part 2 (delegation): knotd serves a lab root `.` and a TLD `lab.` on
-# 127.0.0.2-7 port 53, a second knotd serves stale copies on 127.0.0.20-21;
+# Part 2 (delegation): four more knotds on port 53, each serving only its own
+# zones: a lab root `.` (127.0.0.2), a TLD `lab.` (127.0.0.3), the children
+# (127.0.0.4-8) and stale copies of two of them (127.0.0.20-21);
 # an Unbound resolver (started here, own config, 127.0.0.1:$PARITY_UNBOUND_PORT)
 # iterates from the lab root. For stale glue, a parent-only (stale) NS and a
 # glue-only nameserver the script prints what Unbound answers and what
