@@ -879,6 +879,7 @@ fi
 
 [ "$part" = 2 ] || scoreboard
 [ "$part" = 1 ] || p2_board
+((total + p2_total > 0)) || fail "no scenario matches PARITY_ONLY='$only'"
 ((disagreed == 0)) || fail "$disagreed disagreement(s) with the references"
 ((p2_total == p2_ok)) || fail "$((p2_total - p2_ok)) delegation case(s) not as SPEC section 7 says"
 say "all passed"
