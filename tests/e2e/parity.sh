@@ -145,10 +145,10 @@ child() {
     children+=("$1")
     printf '%s' "$2" >"$tmp/ds/$1"
 }
-# Standard child: source, keys, BIND-signed, DS SHA-256.
+# Standard child: source (plus the lines in $extra), keys, BIND-signed, DS SHA-256.
 std() { # ZONE ALG [dnssec-signzone args...]
     local zone=$1 alg=$2; shift 2
-    src "$zone" </dev/null
+    printf '%s' "${extra:-}" | src "$zone"
     keys "$zone" "$alg"
     bsign "$zone" "$@"
     child "$zone" "$(ds "$zone")"
@@ -206,11 +206,15 @@ cp "$tmp/src/unsigned.test" "$tmp/zones/unsigned.test"
 child unsigned.test ""
 
 # NSEC and NSEC3 negative answers, valid and with the proofs stripped.
-std nsec.test 13
-std nsec-strip.test 13
+# Each also delegates to an unsigned grandchild `deleg` (insecure delegation,
+# proven by NSEC/NSEC3, or not at all once stripped).
+unsigned_grandchildren=()
+deleg_line=$'deleg NS ns.test.\n'
+extra=$deleg_line std nsec.test 13
+extra=$deleg_line std nsec-strip.test 13
 strip_nsec nsec-strip.test
-std n3.test 13 -3 -
-std n3-strip.test 13 -3 -
+extra=$deleg_line std n3.test 13 -3 -
+extra=$deleg_line std n3-strip.test 13 -3 -
 strip_nsec n3-strip.test
 std it150.test 13 -3 - -H 150
 # Opt-out with an unsigned delegation inside the opt-out span.
@@ -220,7 +224,26 @@ EOF
 keys optout.test 13
 bsign optout.test -3 - -A
 child optout.test "$(ds optout.test)"
-{ soa deleg.optout.test; echo "_x TXT \"$value\""; } >"$tmp/zones/deleg.optout.test"
+for z in nsec n3 nsec-strip n3-strip optout; do
+    { soa "deleg.$z.test"; echo "_x TXT \"$value\""; } >"$tmp/zones/deleg.$z.test"
+    unsigned_grandchildren+=("deleg.$z.test")
+done
+std n3salt.test 13 -3 AABBCCDD -H 10
+# The DS names algorithm 8 (which validators implement) while the zone has
+# only algorithm 13 keys.
+src dsalg8.test </dev/null
+keys dsalg8.test 13
+bsign dsalg8.test
+child dsalg8.test "$(ds dsalg8.test | awk '{$5 = 8; print}')"
+# Two algorithms in the DS and DNSKEY sets (13 and 8), the data signed by 13
+# only (dnssec-signzone has the lone RSA KSK sign just the DNSKEY set): RFC
+# 6840 5.11 (Unbound's harden-algo-downgrade is off by default).
+src twoalg.test </dev/null
+keys twoalg.test 13
+keys twoalg.test RSASHA256 1 0
+bsign twoalg.test
+! awk '$4 == "RRSIG" && $5 == "TXT" && $6 == 8' "$tmp/zones/twoalg.test" | grep -q . || fail "twoalg.test: TXT signed by algorithm 8"
+child twoalg.test "$(ds twoalg.test)"
 # dnssec-signzone stops at 150 iterations: Knot signs these with imported BIND keys.
 for it in 151 500; do
     src "it$it.test" </dev/null
@@ -247,6 +270,9 @@ _unsig CNAME _x.unsigned.test.
 _bog CNAME _x.expired.test.
 _chain CNAME _c2.cn-b.test.
 _dn CNAME _x.sub.dn.test.
+_missb CNAME _none.nsec-strip.test.
+_wild CNAME _q.wild.nsec.test.
+_wildb CNAME _q.wild.nsec-strip.test.
 EOF
 keys cn-a.test 13
 bsign cn-a.test
@@ -387,7 +413,7 @@ zone:
   - domain: test
     file: test
 CONF
-    for z in "${children[@]}" deleg.optout.test; do
+    for z in "${children[@]}" "${unsigned_grandchildren[@]}"; do
         echo "  - domain: $z"
         echo "    file: $z"
         for ks in "${knot_signed[@]}"; do
@@ -656,6 +682,17 @@ if [ "$part" != 2 ]; then
     done
     txt nsec3-optout-nxdomain "" _nx.optout.test
     txt nsec3-optout-unsigned-delegation insecure _x.deleg.optout.test
+    txt nsec-insecure-delegation insecure _x.deleg.nsec.test
+    txt nsec3-insecure-delegation insecure _x.deleg.n3.test
+    txt nsec-strip-insecure-delegation bogus _x.deleg.nsec-strip.test
+    txt nsec3-strip-insecure-delegation bogus _x.deleg.n3-strip.test
+    txt nsec3-salted-nxdomain secure _nx.n3salt.test
+    txt nsec3-salted-nodata secure host.n3salt.test
+    txt ds-algorithm-without-key bogus _x.dsalg8.test
+    txt two-algorithms-data-signed-by-one "" _x.twoalg.test
+    txt cname-to-wildcard secure _wild.cn-a.test
+    txt cname-to-wildcard-stripped bogus _wildb.cn-a.test
+    txt cname-to-missing-stripped bogus _missb.cn-a.test
     txt nsec3-optout-positive secure _x.optout.test
     txt cname-signed-to-signed secure _pki-validation.cn-a.test
     txt cname-same-zone secure _same.cn-a.test
