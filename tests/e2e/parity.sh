@@ -54,12 +54,10 @@ need knotd:knot kdig:knot-dnsutils keymgr:knot dnssec-signzone:bind9-utils delv:
     unbound-host:unbound-host unbound:unbound jq:jq ss:iproute2
 find_dcv
 
-unbound_pid=
-knot2_pid=
-knot3_pid=
+p2_pids=()   # Part 2's knotds and Unbound
 stop_extra() {
     local p
-    for p in $unbound_pid $knot2_pid $knot3_pid ${extra_pids:-}; do
+    for p in "${p2_pids[@]}"; do
         kill "$p" 2>/dev/null || true
         wait "$p" 2>/dev/null || true
     done
@@ -791,7 +789,7 @@ if [ "$part" != 1 ]; then
     # the old copies: the same zones before the TXT records were added
     { p2soa stale.lab 1 ns.stale.lab.; echo "ns A 127.0.0.4"; } >"$d2/old/stale.lab.zone"
     { p2soa split.lab 1 ns1.split.lab. ns2.split.lab.; echo "ns1 A 127.0.0.5"; echo "ns2 A 127.0.0.21"; } >"$d2/old/split.lab.zone"
-    start_knot() { # NAME "LISTEN..." ZONE...
+    start_knot() { # NAME "LISTEN..." ZONE...: a knotd serving these zones on these addresses
         local n=$1 l=$2 z; shift 2
         {
             knot_server_conf "$d2/$n" "[ $l ]"
@@ -805,13 +803,12 @@ if [ "$part" != 1 ]; then
         } >"$d2/$n/knot.conf"
         sed -i 's|file: "\.zone"|file: "root.zone"|' "$d2/$n/knot.conf"
         knotd -c "$d2/$n/knot.conf" >/dev/null 2>&1 &
-        echo $!
+        p2_pids+=($!)
     }
-    knot_root=$(start_knot root "127.0.0.2@53" .)
-    knot_tld=$(start_knot tld "127.0.0.3@53" lab.)
-    knot2_pid=$(start_knot child "127.0.0.4@53, 127.0.0.5@53, 127.0.0.6@53, 127.0.0.7@53, 127.0.0.8@53" ok.lab. stale.lab. split.lab. glue.lab.)
-    knot3_pid=$(start_knot old "127.0.0.20@53, 127.0.0.21@53" stale.lab. split.lab.)
-    extra_pids="$knot_root $knot_tld"
+    start_knot root "127.0.0.2@53" .
+    start_knot tld "127.0.0.3@53" lab.
+    start_knot child "127.0.0.4@53, 127.0.0.5@53, 127.0.0.6@53, 127.0.0.7@53, 127.0.0.8@53" ok.lab. stale.lab. split.lab. glue.lab.
+    start_knot old "127.0.0.20@53, 127.0.0.21@53" stale.lab. split.lab.
     cat >"$d2/root.hints" <<'HINTS'
 .           3600000 IN NS ns.root.
 ns.root.    3600000 IN A  127.0.0.2
@@ -838,7 +835,7 @@ remote-control:
 CONF
     unbound-checkconf "$d2/unbound.conf" >/dev/null || fail "unbound-checkconf"
     unbound -d -c "$d2/unbound.conf" >/dev/null 2>&1 &
-    unbound_pid=$!
+    p2_pids+=($!)
     ready=
     for _ in $(seq 50); do
         if kdig -p "$ub_port" @127.0.0.1 _pki-validation.ok.lab TXT +short +timeout=1 +retry=0 2>/dev/null | grep -q "$value"; then ready=1; break; fi
