@@ -521,7 +521,7 @@ dcv_verdict() { # CHECK: verdict and detail of that check's result in $tmp/last-
 }
 
 # -------------------------------------------------------------- scoreboard --
-total=0 agreed=0 documented=0 disagreed=0
+total=0 agreed=0 documented=0 disagreed=0 false_passes=0
 lines=()      # disagreements, for the scoreboard
 [ -f "$table" ] || fail "no differences table at $table"
 table_row() { awk -F'\t' -v id="$1" '$1 == id' "$table"; }
@@ -538,7 +538,7 @@ scoreboard() {
     {
         echo "# parity.sh scoreboard ($(date -u +%Y-%m-%dT%H:%MZ))"
         echo
-        echo "scenarios: $total, agreements: $agreed, documented differences: $documented, disagreements: $disagreed"
+        echo "scenarios: $total, agreements: $agreed, documented differences: $documented, disagreements: $disagreed (of which false passes, dcv secure/insecure where both references say bogus: $false_passes)"
         echo
         if ((${#lines[@]})); then
             echo "| scenario | delv | unbound | dcv | dcv's detail |"
@@ -596,7 +596,10 @@ judge() {
         say "agree $id: $c"
     else
         disagreed=$((disagreed + 1))
-        [ "$d" = bogus ] && detail="FALSE PASS (both references reject it): $detail"
+        if [ "$d" = bogus ]; then
+            false_passes=$((false_passes + 1))
+            detail="FALSE PASS (both references reject it): $detail"
+        fi
         lines+=("| $id | $d | $u | $c | ${detail//|/\\|} |")
         say "DISAGREE $id: delv $d, unbound $u, dcv $c: $detail"
         stop_or_go
