@@ -128,7 +128,7 @@ bsign() {
     } >"$d/unsigned"
     local ks=()
     for k in $(cat "$d/ksk" "$d/zsk"); do ks+=("$d/$k"); done
-    dnssec-signzone -q -P -O full -K "$d" -o "$zone" -f "$tmp/signed/$zone" "$@" "$d/unsigned" "${ks[@]}" >/dev/null 2>"$d/sign.err" \
+    dnssec-signzone -q -P -O full -K "$d" -d "$d" -o "$zone" -f "$tmp/signed/$zone" "$@" "$d/unsigned" "${ks[@]}" >/dev/null 2>"$d/sign.err" \
         || { cat "$d/sign.err" >&2; fail "dnssec-signzone $zone"; }
     cp "$tmp/signed/$zone" "$tmp/zones/$zone"
 }
@@ -338,7 +338,7 @@ sed -n 1p "$tmp/keys/nozsk.test/zsk" >"$tmp/keys/nozsk.test/zsk1"
     k=$(cat "$d/ksk"); z1=$(cat "$d/zsk1")
     # the KSK signs the DNSKEY set with only the first ZSK in it
     { soa nozsk.test; grep -v '^;' "$d/$k.key"; grep -v '^;' "$d/$z1.key"; } >"$d/keyset.zone"
-    dnssec-signzone -q -P -O full -K "$d" -o nozsk.test -f "$d/keyset.signed" "$d/keyset.zone" "$d/$k" "$d/$z1" >/dev/null 2>&1
+    dnssec-signzone -q -P -O full -K "$d" -d "$d" -o nozsk.test -f "$d/keyset.signed" "$d/keyset.zone" "$d/$k" "$d/$z1" >/dev/null 2>&1
     awk 'FNR == NR { if ($4 == "DNSKEY" || ($4 == "RRSIG" && $5 == "DNSKEY")) keep = keep $0 "\n"; next }
         !($4 == "DNSKEY" || ($4 == "RRSIG" && $5 == "DNSKEY")) { print } END { printf "%s", keep }' \
         "$d/keyset.signed" "$tmp/signed/nozsk.test" >"$tmp/zones/nozsk.test"
