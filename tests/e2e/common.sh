@@ -16,7 +16,12 @@ need() {
     ((${#missing[@]})) || return 0
     [ "$(id -u)" = 0 ] || fail "need root to install ${missing[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # The scripts run their own servers: the packages' system services
+    # (knot, unbound) must not start on install.
+    local policy=/usr/sbin/policy-rc.d added=
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; added=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || { [ -z "$added" ] || rm -f "$policy"; return 1; }
+    [ -z "$added" ] || rm -f "$policy"
 }
 
 # find_dcv: $DCV, or a release build of this checkout.
@@ -26,6 +31,22 @@ find_dcv() {
         DCV="${CARGO_TARGET_DIR:-$here/target}/release/dcv"
     fi
     [ -x "$DCV" ] || fail "no dcv binary at $DCV"
+}
+
+# knot_server_conf DIR LISTEN: the server, database and log sections of a
+# knotd config whose run dir, database and log live in DIR (created).
+knot_server_conf() {
+    mkdir -p "$1/run" "$1/db"
+    cat <<CONF
+server:
+    rundir: "$1/run"
+    listen: $2
+database:
+    storage: "$1/db"
+log:
+  - target: "$1/knot.log"
+    any: info
+CONF
 }
 
 tmp=$(mktemp -d)

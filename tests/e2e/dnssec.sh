@@ -64,15 +64,7 @@ grep -Ev "^_$F\.nosig\.test\.[[:space:]].*RRSIG[[:space:]]+CNAME" "$tmp/presign/
 grep -q "RRSIG.*CNAME" "$tmp/presign/nosig.test.signed" || fail "dnssec-signzone signed no CNAME"
 ! grep -q "RRSIG[[:space:]]*CNAME" "$tmp/zones/nosig.test.zone" || fail "the CNAME's RRSIG is still there"
 
-cat >"$tmp/knot.conf" <<CONF
-server:
-    rundir: "$tmp/run"
-    listen: 127.0.0.1@$port
-database:
-    storage: "$tmp/db"
-log:
-  - target: "$tmp/knot.log"
-    any: info
+{ knot_server_conf "$tmp" "127.0.0.1@$port"; cat; } >"$tmp/knot.conf" <<CONF
 policy:
   - id: nsec
     algorithm: ecdsap256sha256
