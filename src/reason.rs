@@ -27,6 +27,7 @@ pub enum Code {
     TxtAtBareName,
     CnameInsteadOfTxt,
     ServerStale,
+    DelegationStale,
     // One server, or the servers of a zone.
     ServerTimeout,
     ServerRefused,
@@ -73,7 +74,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order docs/json.md lists them.
-    pub const ALL: [Code; 50] = [
+    pub const ALL: [Code; 51] = [
         Code::InvalidName,
         Code::CsrRefused,
         Code::NotApplicable,
@@ -87,6 +88,7 @@ impl Code {
         Code::TxtAtBareName,
         Code::CnameInsteadOfTxt,
         Code::ServerStale,
+        Code::DelegationStale,
         Code::ServerTimeout,
         Code::ServerRefused,
         Code::ServerServfail,
@@ -142,6 +144,7 @@ impl Code {
             Code::TxtAtBareName => "txt_at_bare_name",
             Code::CnameInsteadOfTxt => "cname_instead_of_txt",
             Code::ServerStale => "server_stale",
+            Code::DelegationStale => "delegation_stale",
             Code::ServerTimeout => "server_timeout",
             Code::ServerRefused => "server_refused",
             Code::ServerServfail => "server_servfail",
@@ -207,6 +210,9 @@ impl Code {
             Code::CnameInsteadOfTxt => "a CNAME sits where the random-value TXT belongs",
             Code::ServerStale => {
                 "some authoritative servers serve the record and others do not (stale secondary)"
+            }
+            Code::DelegationStale => {
+                "a server only the parent zone's delegation names (its NS set or glue) lacks the record: fix the delegation at the registrar"
             }
             Code::ServerTimeout => "an authoritative server did not answer in time",
             Code::ServerRefused => "a server answered REFUSED (it does not serve the zone)",

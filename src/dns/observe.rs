@@ -11,7 +11,7 @@ use crate::reason::Code;
 use crate::report::{Attempt, CheckResult, Status};
 use crate::resolver::{Answer, Data, Rcode, normalize};
 use crate::resolver::{Bogus, Security};
-use crate::resolver::{Engine, Lookup, Mode, Observation};
+use crate::resolver::{Engine, Lookup, Mode, Observation, Origin};
 
 /// What one server said, reduced for a CNAME or TXT check.
 #[derive(Debug, Clone, PartialEq)]
@@ -211,12 +211,38 @@ pub fn troubles(lookup: &Lookup, seen: &[Seen]) -> Vec<Trouble> {
 }
 
 /// The hint and code of a record found on some servers only: a stale
+/// delegation when every server without it is one only the parent zone
+/// names (its NS set or glue: the fix is at the registrar), a stale
 /// secondary when the others answered without it, else what went wrong
 /// with the others (a dead server is not a stale one).
 pub fn partial_presence(lookup: &Lookup, seen: &[Seen]) -> (String, Code) {
-    let missing = seen
+    let without: Vec<&Observation> = lookup
+        .observations
         .iter()
-        .any(|s| matches!(s, Seen::Wrong(_) | Seen::NxDomain(_) | Seen::NoData(_)));
+        .zip(seen)
+        .filter(|(_, s)| **s != Seen::Match)
+        .map(|(o, _)| o)
+        .collect();
+    if !without.is_empty()
+        && without
+            .iter()
+            .all(|o| matches!(o.server.origin, Origin::ParentOnly | Origin::Glue))
+    {
+        let named: Vec<String> = without.iter().map(|o| server_label(o)).collect();
+        return (
+            format!(
+                "the parent zone's delegation (NS records or glue at the registry) still sends resolvers to {}, which does not serve the record; the CA's resolver may be sent there: update the delegation at the registrar (remove the old nameserver, or correct its glue address)",
+                named.join(", ")
+            ),
+            Code::DelegationStale,
+        );
+    }
+    let missing = seen.iter().any(|s| {
+        matches!(
+            s,
+            Seen::Wrong(_) | Seen::NxDomain(_) | Seen::Dangling { .. } | Seen::NoData(_)
+        )
+    });
     let kinds = troubles(lookup, seen);
     if missing || kinds.is_empty() {
         (STALE_SECONDARY_HINT.to_owned(), Code::ServerStale)
@@ -401,6 +427,41 @@ mod tests {
                 signed: None,
             }),
         }
+    }
+
+    #[test]
+    fn a_record_missing_only_where_the_parent_alone_sends_resolvers_is_a_stale_delegation() {
+        let found = Record {
+            owner: "_x.example.com".into(),
+            ttl: 300,
+            data: Data::Txt("v".into()),
+        };
+        let mut good = observation(Rcode::NoError, vec![found]);
+        good.server.origin = Origin::Zone;
+        let mut stale = observation(Rcode::NxDomain, vec![]);
+        stale.server = Server {
+            name: "ns1.example.com".into(),
+            addr: "192.0.2.9:53".parse().unwrap(),
+            origin: Origin::Glue,
+        };
+        let lookup = Lookup {
+            name: "_x.example.com".into(),
+            rtype: crate::resolver::RType::Txt,
+            observations: vec![good, stale],
+            error: None,
+        };
+        let seen = [Seen::Match, Seen::NxDomain(None)];
+        let (hint, code) = partial_presence(&lookup, &seen);
+        assert_eq!(code, Code::DelegationStale);
+        assert!(
+            hint.contains("192.0.2.9:53, address only in the parent zone's glue"),
+            "{hint}"
+        );
+        assert!(hint.contains("registrar"), "{hint}");
+        // A server of the zone's own set without it: a stale secondary.
+        let mut own = lookup.clone();
+        own.observations[1].server.origin = Origin::Zone;
+        assert_eq!(partial_presence(&own, &seen).1, Code::ServerStale);
     }
 
     #[test]
