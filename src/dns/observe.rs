@@ -252,6 +252,24 @@ pub fn partial_presence(lookup: &Lookup, seen: &[Seen]) -> (String, Code) {
     }
 }
 
+/// A walk's record held by some servers only (the first such candidate):
+/// its index, and the detail ("NAME. has WHAT on N of M servers only; …"),
+/// hint and code of the failure.
+pub fn held_by_some(
+    lookups: &[Lookup],
+    seen: &[Vec<Seen>],
+    what: &str,
+) -> Option<(usize, String, String, Code)> {
+    let (i, n_ok, asked) = partly_held(seen)?;
+    let (hint, code) = partial_presence(&lookups[i], &seen[i]);
+    let detail = format!(
+        "{}. has {what} on {n_ok} of {asked} servers only; {}",
+        lookups[i].name,
+        differing(&lookups[i], &seen[i])
+    );
+    Some((i, detail, hint, code))
+}
+
 /// The DNSSEC verdict on every answer of a lookup (the worst of them), or
 /// `None` when validation is off or no server answered.
 pub async fn lookup_security(engine: &Engine, lookup: &Lookup) -> Option<Security> {

@@ -11,8 +11,8 @@ use futures::future::join_all;
 use super::diagnose;
 use super::generic::{shown_txts, txt_with_alias, txts_of, wrong_txts};
 use super::observe::{
-    attempts, classify_walk, differing, first_negative, holds, lookups_security, misses,
-    partial_presence, partly_held, relied_on, server_failures, servers_line, walk_attempts,
+    attempts, classify_walk, first_negative, held_by_some, holds, lookups_security, misses,
+    relied_on, server_failures, servers_line, walk_attempts,
 };
 use crate::names::DnsName;
 use crate::persist::{self, PersistExpect};
@@ -103,18 +103,8 @@ fn persist_result(
             .with_attempts(all_attempts.clone())
     };
     // 1. A good record on some servers only: a stale nameserver.
-    if let Some((i, n_ok, asked)) = partly_held(&seen) {
-        let (hint, code) = partial_presence(&lookups[i], &seen[i]);
-        return fail(
-            format!(
-                "{}. has the expected TXT on {n_ok} of {asked} servers only; {}",
-                lookups[i].name,
-                differing(&lookups[i], &seen[i])
-            ),
-            hint,
-            code,
-        )
-        .with_adn(&candidates[i]);
+    if let Some((i, detail, hint, code)) = held_by_some(lookups, &seen, "the expected TXT") {
+        return fail(detail, hint, code).with_adn(&candidates[i]);
     }
     // 2. Records that do not satisfy the CA: the closest one explained.
     for (i, l) in lookups.iter().enumerate() {

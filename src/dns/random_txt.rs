@@ -11,8 +11,8 @@ use futures::future::join_all;
 use super::diagnose::{self, Diagnosis};
 use super::generic::{shown_txts, txt_with_alias, txts_of, wrong_txts};
 use super::observe::{
-    attempts, classify_walk, differing, first_negative, holds, lookups_security, misses,
-    partial_presence, partly_held, relied_on, server_failures, servers_line, walk_attempts,
+    attempts, classify_walk, first_negative, held_by_some, holds, lookups_security, misses,
+    relied_on, server_failures, servers_line, walk_attempts,
 };
 use crate::names::DnsName;
 use crate::profile::{Match, TxtForm};
@@ -128,18 +128,8 @@ fn txt_result(
             .with_code(code)
     };
     // 1. On some servers only: a stale nameserver.
-    if let Some((i, n_ok, asked)) = partly_held(&seen) {
-        let (hint, code) = partial_presence(&lookups[i], &seen[i]);
-        return fail(
-            format!(
-                "{}. has the random value on {n_ok} of {asked} servers only; {}",
-                lookups[i].name,
-                differing(&lookups[i], &seen[i])
-            ),
-            hint,
-            code,
-        )
-        .with_adn(&candidates[i]);
+    if let Some((i, detail, hint, code)) = held_by_some(lookups, &seen, "the random value") {
+        return fail(detail, hint, code).with_adn(&candidates[i]);
     }
     // 2. TXT records without the value: the closest one explained.
     for (i, l) in lookups.iter().enumerate() {
