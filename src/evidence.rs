@@ -2,7 +2,7 @@
 //! support desk asks for when a validation fails, written into DIR and
 //! never outside it. The transcripts come from the recording decorators
 //! around the DNS transport and the HTTP fetcher
-//! ([`crate::dns::recording`], [`crate::http::recording`]); this module
+//! ([`crate::resolver::recording`], [`crate::http::recording`]); this module
 //! only sorts them per name and writes the files:
 //!
 //! ```text
@@ -20,10 +20,10 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::dns::recording::{DnsLog, Exchange};
 use crate::error::{Error, Result};
 use crate::http::recording::HttpLog;
 use crate::report::{CheckKind, CheckReport, CheckResult, Status};
+use crate::resolver::recording::{DnsLog, Exchange};
 
 /// The Baseline Requirements method a check stands for, as CAs log it
 /// (and as RFC 8657 `validationmethods` names it).

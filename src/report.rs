@@ -7,12 +7,12 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::dns::recording::Health;
 use crate::exit_codes::ExitCode;
 use crate::names::Rejection;
 use crate::output::{Painter, Render, Report};
 use crate::reason::Code;
 use crate::resolver::Security;
+use crate::resolver::recording::Health;
 use crate::text;
 
 /// What was checked (SPEC section 4 `check`).

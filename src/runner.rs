@@ -9,13 +9,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::cli::Method;
-use crate::dns::recording::Tally;
 use crate::http::{Checker, EngineLookup, Fetcher};
 use crate::names::DnsName;
 use crate::net::Net;
 use crate::plan::{CheckPlan, Row};
 use crate::report::{CheckKind, CheckReport, CheckResult, NameVerdict, Status, WaitSummary};
 use crate::resolver::Engine;
+use crate::resolver::recording::Tally;
 
 /// Runs one round of the plan: DNS and HTTP checks concurrently, every
 /// question through one fresh engine.

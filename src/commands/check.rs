@@ -13,8 +13,8 @@ use crate::runner::{self, Progress};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::dns::recording::{DnsLog, Transcript};
 use crate::http::recording::{HttpLog, Recording};
+use crate::resolver::recording::{DnsLog, Transcript};
 
 pub fn run_dns(args: &CheckDnsArgs, out: &mut Output) -> Result<ExitCode> {
     let plan = CheckPlan::dns(args, out)?;

@@ -5,8 +5,6 @@
 //!
 //! - [`observe`]: what one server's answer means for a record check.
 //! - [`findings`]: typed failures and the one place they become hints.
-//! - [`recording`]: decorators that count (exit 3) and record (evidence)
-//!   every exchange.
 //! - [`diagnose`]: pure reading of a wrong CNAME/TXT into reasons.
 //! - [`cname`], [`generic`], [`caa`], [`persist`]: the checks, each producing
 //!   [`crate::report::CheckResult`]s; [`run`] runs a [`DnsRequest`].
@@ -19,7 +17,6 @@ pub mod generic;
 pub mod observe;
 pub mod persist;
 pub mod random_txt;
-pub mod recording;
 
 pub use generic::HostValue;
 

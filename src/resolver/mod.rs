@@ -11,10 +11,13 @@
 //! - `engine`: orchestration ([`Engine`]: dedup, bounded concurrency, zone
 //!   cuts, the parent's and the child's nameservers, referrals), answering
 //!   a question with a [`Lookup`] of [`Observation`]s;
-//! - `dnssec`: the validator ([`Security`], [`Bogus`], [`TrustAnchors`]).
+//! - `dnssec`: the validator ([`Security`], [`Bogus`], [`TrustAnchors`]);
+//! - [`recording`]: transport decorators that count (exit 3) and record
+//!   (the evidence bundle) every exchange, without the rest knowing.
 
 mod dnssec;
 mod engine;
+pub mod recording;
 mod wire;
 
 pub use dnssec::{Bogus, Security, TrustAnchors};
