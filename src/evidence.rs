@@ -27,15 +27,17 @@ use crate::resolver::recording::{DnsLog, Exchange};
 
 /// The Baseline Requirements method a check stands for, as CAs log it
 /// (and as RFC 8657 `validationmethods` names it).
-pub fn br_label(kind: CheckKind) -> Option<(&'static str, &'static str)> {
-    match kind {
-        CheckKind::Cname => Some(("DNS CNAME (BR 3.2.2.4.7)", "ca-tbr-7")),
-        CheckKind::Txt => Some(("DNS TXT (BR 3.2.2.4.7)", "ca-tbr-7")),
-        CheckKind::Http => Some(("HTTP file, http:// (BR 3.2.2.4.18)", "ca-tbr-18")),
-        CheckKind::Https => Some(("HTTP file, https:// (BR 3.2.2.4.18)", "ca-tbr-18")),
-        CheckKind::Persist => Some(("persistent DNS TXT (BR 3.2.2.4.22)", "ca-tbr-22")),
-        CheckKind::Caa | CheckKind::Input => None,
-    }
+fn br_label(kind: CheckKind) -> Option<(&'static str, &'static str)> {
+    let method = match kind {
+        CheckKind::Cname => "DNS CNAME (BR 3.2.2.4.7)",
+        CheckKind::Txt => "DNS TXT (BR 3.2.2.4.7)",
+        CheckKind::Http => "HTTP file, http:// (BR 3.2.2.4.18)",
+        CheckKind::Https => "HTTP file, https:// (BR 3.2.2.4.18)",
+        CheckKind::Persist => "persistent DNS TXT (BR 3.2.2.4.22)",
+        CheckKind::Caa | CheckKind::Input => return None,
+    };
+    // The label is the one the results carry (`br_label`).
+    Some((method, kind.br_method()?.label()))
 }
 
 fn flag_error(dir: &Path, problem: impl Into<String>) -> Error {
