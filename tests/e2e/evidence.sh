@@ -19,7 +19,7 @@ md5=$(printf '%032X' 42)
 sha=$(printf 'CD%.0s' $(seq 32))
 target="${sha:0:32}.${sha:32:32}.sectigo.com."
 
-mkdir -p "$tmp/zones" "$tmp/db" "$tmp/run"
+mkdir -p "$tmp/zones"
 {
     echo '$ORIGIN example.com.'
     echo '$TTL 300'
@@ -28,15 +28,7 @@ mkdir -p "$tmp/zones" "$tmp/db" "$tmp/run"
     echo 'ns1 A 127.0.0.1'
     echo "_$md5 CNAME $target"
 } >"$tmp/zones/example.com.zone"
-cat >"$tmp/knot.conf" <<CONF
-server:
-    rundir: "$tmp/run"
-    listen: 127.0.0.1@$port
-database:
-    storage: "$tmp/db"
-log:
-  - target: "$tmp/knot.log"
-    any: info
+{ knot_server_conf "$tmp" "127.0.0.1@$port"; cat; } >"$tmp/knot.conf" <<CONF
 policy:
   - id: nsec
     algorithm: ecdsap256sha256
