@@ -116,6 +116,22 @@ ds() {
         for dg in "$@"; do dnssec-dsfromkey -a "$dg" "$d/$k.key" 2>/dev/null; done
     done
 }
+# ds_of_revoked ZONE: the SHA-256 DS of ZONE's KSKs as they are, REVOKE bit
+# included: dnssec-dsfromkey prints nothing for a revoked key, so the
+# digest (RFC 4034 section 5.1.4) and key tag (appendix B) are computed here.
+ds_of_revoked() {
+    local d="$tmp/keys/$1" k
+    for k in $(cat "$d/ksk"); do
+        grep -v '^;' "$d/$k.key" | python3 -c '
+import base64, hashlib, sys
+owner, _, _, flags, proto, alg, *key = sys.stdin.read().split()
+rdata = int(flags).to_bytes(2, "big") + bytes([int(proto), int(alg)]) + base64.b64decode("".join(key))
+wire = b"".join(bytes([len(l)]) + l.encode().lower() for l in owner.rstrip(".").split(".")) + b"\0"
+acc = sum(b << 8 if i % 2 == 0 else b for i, b in enumerate(rdata))
+tag = (acc + (acc >> 16)) & 0xFFFF
+print(f"{owner} IN DS {tag} {alg} 2 {hashlib.sha256(wire + rdata).hexdigest().upper()}")'
+    done
+}
 # bsign ZONE [dnssec-signzone args...]: signs $tmp/src/ZONE with its keys into
 # $tmp/signed/ZONE (one record per line, -O full), which is also what knotd serves
 # unless a scenario edits it (edit ZONE FILTER).
@@ -351,7 +367,9 @@ src revoked.test </dev/null
 keys revoked.test 13
 (cd "$tmp/keys/revoked.test" && k=$(cat ksk) && r=$(dnssec-revoke -K . "$k") && basename "$r" >ksk)
 bsign revoked.test
-child revoked.test "$(ds revoked.test)"
+# The DS names the KSK as published, REVOKE bit set (issue 15 item 8).
+child revoked.test "$(ds_of_revoked revoked.test)"
+grep -q ' 2 [0-9A-F]\{64\}$' "$tmp/ds/revoked.test" || fail "revoked.test: no DS for the revoked KSK"
 grep -q 'DNSKEY.*385 3 13' "$tmp/zones/revoked.test" || fail "revoked.test: no revoked KSK"
 src revoked2.test </dev/null
 keys revoked2.test 13 2 1
@@ -719,7 +737,7 @@ if [ "$part" != 2 ]; then
     txt sig-expired-beside-valid "" _x.twosig.test
     txt key-no-dnskey bogus _x.nokey.test
     txt key-zsk-not-published bogus _x.nozsk.test
-    txt key-ds-to-revoked-ksk "" _x.revoked.test
+    txt key-ds-to-revoked-ksk secure _x.revoked.test
     txt key-revoked-and-good-ksk secure _x.revoked2.test
     txt dnskey-over-1232-bytes secure _x.bigkey.test
     txt dnskey-over-1232-bytes-expired bogus _x.bigkey-bad.test
