@@ -1146,3 +1146,73 @@ fn an_expired_signature_beside_a_valid_one_is_bogus_as_bind_says() {
     let v = verdict(&e, "_x.example.com");
     assert!(matches!(v, Security::Bogus(Bogus::Expired { .. })), "{v:?}");
 }
+
+/// An ED448 signer for the lab (hickory-proto has none).
+struct Ed448Signer(ed448_goldilocks::SigningKey);
+
+impl SigningKey for Ed448Signer {
+    fn sign(&self, tbs: &TBS) -> hickory_proto::dnssec::DnsSecResult<Vec<u8>> {
+        Ok(self.0.sign_raw(tbs.as_ref()).to_bytes().to_vec())
+    }
+
+    fn to_public_key(
+        &self,
+    ) -> hickory_proto::dnssec::DnsSecResult<hickory_proto::dnssec::PublicKeyBuf> {
+        Ok(hickory_proto::dnssec::PublicKeyBuf::new(
+            self.0.verifying_key().as_bytes().to_vec(),
+            super::verify::ED448,
+        ))
+    }
+
+    fn algorithm(&self) -> hickory_proto::dnssec::Algorithm {
+        super::verify::ED448
+    }
+}
+
+#[test]
+fn ed448_zones_are_validated_as_bind_does() {
+    // BIND validates ED448 (16); Debian's Unbound does not (docs/dnssec.md).
+    let mut secret = ed448_goldilocks::SecretKey::default();
+    secret
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, b)| *b = i as u8);
+    let signer = Ed448Signer(ed448_goldilocks::SigningKey::from(&secret));
+    let dnskey = DNSKEY::new(true, true, false, signer.to_public_key().unwrap());
+    let k = Key {
+        signer: Box::new(signer),
+        dnskey,
+    };
+    let mut lab = signed_parent(&k);
+    lab.answer(
+        "_x.example.com.",
+        RecordType::CNAME,
+        signed(vec![cname("_x.example.com.")], "example.com.", &k),
+    );
+    // The same CNAME with one byte of its signature changed.
+    let mut forged = signed(vec![cname("_y.example.com.")], "example.com.", &k);
+    if let RData::DNSSEC(DNSSECRData::RRSIG(sig)) = forged[1].data() {
+        let mut bytes = sig.sig().to_vec();
+        bytes[10] ^= 1;
+        let sig = RRSIG::new(
+            sig.type_covered(),
+            sig.algorithm(),
+            sig.num_labels(),
+            sig.original_ttl(),
+            sig.sig_expiration().get(),
+            sig.sig_inception().get(),
+            sig.key_tag(),
+            sig.signer_name().clone(),
+            bytes,
+        );
+        forged[1] = rec("_y.example.com.", RData::DNSSEC(DNSSECRData::RRSIG(sig)));
+    }
+    lab.answer("_y.example.com.", RecordType::CNAME, forged);
+    let e = engine(lab, anchor("example.com.", &k));
+    assert_eq!(verdict(&e, "_x.example.com"), Security::Secure);
+    let v = verdict(&e, "_y.example.com");
+    assert!(
+        matches!(v, Security::Bogus(Bogus::BadSignature { .. })),
+        "{v:?}"
+    );
+}

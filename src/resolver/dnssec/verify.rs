@@ -15,7 +15,7 @@ use super::Bogus;
 /// The algorithms dcv validates: those RFC 8624 says validators MUST
 /// validate (RSASHA1 and NSEC3RSASHA1 included, as BIND and Unbound do) and
 /// ED25519. A zone whose DS names only others is treated as unsigned, as
-/// RFC 4035 section 5.2 says. (hickory-proto marks the SHA-1 algorithms
+/// RFC 4035 section 5.2 says; ED448 as BIND does. (hickory-proto marks the SHA-1 algorithms
 /// deprecated for signing; validating them is what RFC 8624 asks.)
 #[allow(deprecated)]
 pub fn supported(alg: Algorithm) -> bool {
@@ -28,8 +28,13 @@ pub fn supported(alg: Algorithm) -> bool {
             | Algorithm::ECDSAP256SHA256
             | Algorithm::ECDSAP384SHA384
             | Algorithm::ED25519
+            | ED448
     )
 }
+
+/// ED448 (RFC 8080), which hickory-proto has no name or verifier for: BIND
+/// validates it, so dcv does too (with the ed448-goldilocks crate).
+pub const ED448: Algorithm = Algorithm::Unknown(16);
 
 /// The DS digest types dcv computes (SHA-1, SHA-256, SHA-384); a DS of
 /// another type is ignored, and a DS set of only such is no DS at all
@@ -164,6 +169,9 @@ fn signature_verifies(key: &DNSKEY, owner: &Name, sig: &RRSIG, set: &[&Record]) 
     let Ok(tbs) = TBS::from_sig(owner, DNSClass::IN, sig, set.iter().copied()) else {
         return false;
     };
+    if key.algorithm() == ED448 {
+        return ed448_verifies(key.public_key().public_bytes(), tbs.as_ref(), sig.sig());
+    }
     let algorithm = match key.algorithm() {
         Algorithm::RSASHA1NSEC3SHA1 => Algorithm::RSASHA1,
         other => other,
@@ -171,6 +179,22 @@ fn signature_verifies(key: &DNSKEY, owner: &Name, sig: &RRSIG, set: &[&Record]) 
     PublicKeyBuf::new(key.public_key().public_bytes().to_vec(), algorithm)
         .verify(tbs.as_ref(), sig.sig())
         .is_ok()
+}
+
+/// An Ed448 signature (RFC 8032 "Ed448", no context; RFC 8080 section 4)
+/// over `message` by the 57-byte public key of a DNSKEY.
+fn ed448_verifies(key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    use ed448_goldilocks::{Signature, VerifyingKey};
+    let Ok(key) = <&[u8; 57]>::try_from(key) else {
+        return false;
+    };
+    let (Ok(key), Ok(signature)) = (
+        VerifyingKey::from_bytes(key),
+        Signature::try_from(signature),
+    ) else {
+        return false;
+    };
+    key.verify_raw(&signature, message).is_ok()
 }
 
 /// The DNSKEYs of `zone` that one of the DS records names.
