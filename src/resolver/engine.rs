@@ -564,7 +564,8 @@ impl Engine {
             Ok::<_, LookupFailure>((servers, observations, listed))
         };
         let (own, delegation) = futures::join!(own, self.delegation(&zone));
-        // The union: every question in it was asked already (cached).
+        // The union (the questions of the zone's own side are cached; only
+        // the addresses of hosts the parent alone names are new).
         let all = self.zone_servers_with(&zone, &delegation).await;
         let (asked, mut observations, mut listed, own_error) = match own {
             Ok((servers, observations, listed)) => (servers, observations, listed, None),
