@@ -273,28 +273,20 @@ pub fn held_by_some(
 /// The DNSSEC verdict on every answer of a lookup (the worst of them), or
 /// `None` when validation is off or no server answered.
 pub async fn lookup_security(engine: &Engine, lookup: &Lookup) -> Option<Security> {
-    let answered: Vec<(&Observation, &Answer)> = lookup
+    let verdicts = engine.verdicts(lookup).await;
+    let answered = verdicts.iter().flatten().count();
+    let bogus: Vec<String> = lookup
         .observations
-        .iter()
-        .filter_map(|o| o.result.as_ref().ok().map(|a| (o, a)))
-        .collect();
-    let verdicts = join_all(
-        answered
-            .iter()
-            .map(|(_, a)| engine.security(&lookup.name, lookup.rtype, a)),
-    )
-    .await;
-    let bogus: Vec<String> = answered
         .iter()
         .zip(&verdicts)
         .filter(|(_, v)| matches!(v, Some(Security::Bogus(_))))
-        .map(|((o, _), _)| server_label(o))
+        .map(|(o, _)| server_label(o))
         .collect();
     let worst = verdicts.into_iter().flatten().reduce(Security::worst)?;
     // Bogus at some servers only: the CA's resolver fails only when it
     // happens to ask one of them, and the report names them.
     Some(match worst {
-        Security::Bogus(cause) if !bogus.is_empty() && bogus.len() < answered.len() => {
+        Security::Bogus(cause) if !bogus.is_empty() && bogus.len() < answered => {
             Security::Bogus(Bogus::OnSomeServers {
                 cause: Box::new(cause),
                 servers: bogus,

@@ -362,6 +362,19 @@ impl Engine {
         Some(verdict)
     }
 
+    /// The DNSSEC verdict on each server's answer of a lookup, in the
+    /// order of its observations (`None`: validation is off, or the server
+    /// gave no answer to judge).
+    pub async fn verdicts(&self, lookup: &crate::resolver::Lookup) -> Vec<Option<Security>> {
+        futures::future::join_all(lookup.observations.iter().map(|o| async {
+            match &o.result {
+                Ok(answer) => self.security(&lookup.name, lookup.rtype, answer).await,
+                Err(_) => None,
+            }
+        }))
+        .await
+    }
+
     async fn negative_security(
         &self,
         v: &Validation,

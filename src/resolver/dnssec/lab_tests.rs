@@ -1216,3 +1216,78 @@ fn ed448_zones_are_validated_as_bind_does() {
         "{v:?}"
     );
 }
+
+/// Two resolvers with their own labs: 127.0.0.1 asks `first`, any other
+/// address `second`.
+struct TwoLabs {
+    first: Lab,
+    second: Lab,
+}
+
+impl DnsTransport for TwoLabs {
+    fn query(
+        &self,
+        server: SocketAddr,
+        qname: &str,
+        rtype: RType,
+        rd: bool,
+    ) -> BoxFuture<'static, Result<Answer, QueryError>> {
+        if server.ip().to_string() == "127.0.0.1" {
+            self.first.query(server, qname, rtype, rd)
+        } else {
+            self.second.query(server, qname, rtype, rd)
+        }
+    }
+}
+
+#[test]
+fn bogus_answers_from_some_servers_only_are_named_and_not_called_servfail() {
+    // Item 9: a resolver that gets the bogus answer fails; one that asks
+    // elsewhere does not, so "the CA's resolver answers SERVFAIL" would lie.
+    let k = key();
+    let good = || {
+        let mut lab = signed_parent(&k);
+        lab.answer(
+            "_x.example.com.",
+            RecordType::CNAME,
+            signed(vec![cname("_x.example.com.")], "example.com.", &k),
+        );
+        lab
+    };
+    let mut stale = signed_parent(&k);
+    let set = vec![cname("_x.example.com.")];
+    let old = sign(&set, "example.com.", &k, 1_577_836_800, 1_609_459_200);
+    stale.answer(
+        "_x.example.com.",
+        RecordType::CNAME,
+        set.into_iter().chain([old]).collect(),
+    );
+    let mut cfg = Config::new(
+        vec![
+            "127.0.0.1:53".parse().unwrap(),
+            "127.0.0.2:53".parse().unwrap(),
+        ],
+        Mode::Recursive,
+        Duration::from_secs(1),
+    );
+    cfg.trust_anchors = Some(Arc::new(anchor("example.com.", &k)));
+    let transport = TwoLabs {
+        first: good(),
+        second: stale,
+    };
+    let e = Engine::new(Arc::new(transport), cfg);
+    let l = block_on(e.lookup("_x.example.com", RType::Cname));
+    let per_server = block_on(e.verdicts(&l));
+    assert_eq!(per_server[0], Some(Security::Secure));
+    assert!(matches!(
+        per_server[1],
+        Some(Security::Bogus(Bogus::Expired { .. }))
+    ));
+    match block_on(crate::dns::observe::lookup_security(&e, &l)) {
+        Some(Security::Bogus(b @ Bogus::OnSomeServers { .. })) => {
+            assert!(!b.servfail());
+            assert!(b.to_string().contains("127.0.0.2:53"), "{b}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
