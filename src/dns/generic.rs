@@ -5,7 +5,7 @@
 use super::diagnose::{self, Diagnosis};
 use super::findings::worst_trouble;
 use super::observe::{
-    Picker, Seen, attempts, classify, cname_picker, differing, holds, lookup_security,
+    Found, Picker, Seen, attempts, classify, cname_picker, differing, holds, lookup_security,
     lookups_security, partial_presence, servers_line, troubles,
 };
 use crate::reason::Code;
@@ -158,17 +158,7 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
     let relied_on = txt_with_alias(engine, &host).await;
     let l = relied_on[relied_on.len() - 1].clone();
     let value = hv.value.clone();
-    let picker = move |a: &Answer, qname: &str| {
-        let txts = txts_of(a, qname);
-        if txts.is_empty() {
-            return None;
-        }
-        if txts.iter().any(|t| t.contains(value.as_str())) {
-            Some(Ok(()))
-        } else {
-            Some(Err(shown_txts(&txts)))
-        }
-    };
+    let picker = txt_picker(move |txts| txts.iter().any(|t| t.contains(value.as_str())));
     let pass = format!("{}. TXT contains {:?}", l.name, hv.value);
     let result = generic_result(mode, &l, &host, CheckKind::Txt, &picker, pass, |found| {
         Diagnosis {
@@ -221,6 +211,24 @@ pub(super) async fn follow_txt_alias(engine: &Engine, mut l: Lookup) -> Lookup {
         }
     }
     l
+}
+
+/// A picker for the TXT checks: the TXT records of the question name (or
+/// its alias chain) match when `accepts` takes them, else they are shown.
+pub(super) fn txt_picker(
+    accepts: impl Fn(&[&String]) -> bool,
+) -> impl Fn(&Answer, &str) -> Option<Found> {
+    move |a: &Answer, qname: &str| {
+        let txts = txts_of(a, qname);
+        if txts.is_empty() {
+            return None;
+        }
+        Some(if accepts(&txts) {
+            Ok(())
+        } else {
+            Err(shown_txts(&txts))
+        })
+    }
 }
 
 /// The TXT records of the question name or of its alias chain only.

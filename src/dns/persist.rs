@@ -9,7 +9,7 @@
 use futures::future::join_all;
 
 use super::diagnose;
-use super::generic::{shown_txts, txt_with_alias, txts_of, wrong_txts};
+use super::generic::{txt_picker, txt_with_alias, wrong_txts};
 use super::observe::{
     attempts, classify_walk, first_negative, held_by_some, holds, lookups_security, misses,
     relied_on, server_failures, servers_line, walk_attempts,
@@ -18,7 +18,6 @@ use crate::names::DnsName;
 use crate::persist::{self, PersistExpect};
 use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult, Status};
-use crate::resolver::Answer;
 use crate::resolver::{Engine, Lookup};
 
 /// The persistent record for one name, over every ADN candidate; `now` in
@@ -62,17 +61,10 @@ fn persist_result(
     let mode = engine.config().mode;
     let wildcard = domain.is_wildcard();
     let judged = expect.clone();
-    let picker = move |a: &Answer, qname: &str| {
-        let txts = txts_of(a, qname);
-        if txts.is_empty() {
-            return None;
-        }
+    let picker = txt_picker(move |txts| {
         let strs: Vec<&str> = txts.iter().map(|t| t.as_str()).collect();
-        Some(match persist::judge(&strs, &judged, wildcard, now) {
-            Ok(()) => Ok(()),
-            Err(_) => Err(shown_txts(&txts)),
-        })
-    };
+        persist::judge(&strs, &judged, wildcard, now).is_ok()
+    });
     let seen = classify_walk(mode, lookups, &picker);
     let d = domain.to_string();
     // The record the CA wants; missing, it goes at the name's base (`dcv persist`'s advice).

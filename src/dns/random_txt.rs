@@ -9,7 +9,7 @@
 use futures::future::join_all;
 
 use super::diagnose::{self, Diagnosis};
-use super::generic::{shown_txts, txt_with_alias, txts_of, wrong_txts};
+use super::generic::{shown_txts, txt_picker, txt_with_alias, txts_of, wrong_txts};
 use super::observe::{
     attempts, classify_walk, first_negative, held_by_some, holds, lookups_security, misses,
     relied_on, server_failures, servers_line, walk_attempts,
@@ -18,7 +18,7 @@ use crate::names::DnsName;
 use crate::profile::{Match, TxtForm};
 use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult, Status};
-use crate::resolver::{Answer, RType};
+use crate::resolver::RType;
 use crate::resolver::{Engine, Lookup};
 
 /// Reason codes of this check's failures (SPEC section 7 `code`).
@@ -91,17 +91,7 @@ fn txt_result(
     let mode = engine.config().mode;
     let f = form.clone();
     let v = value.to_owned();
-    let picker = move |a: &Answer, qname: &str| {
-        let txts = txts_of(a, qname);
-        if txts.is_empty() {
-            return None;
-        }
-        if txts.iter().any(|t| holds_value(&f, &v, t)) {
-            Some(Ok(()))
-        } else {
-            Some(Err(shown_txts(&txts)))
-        }
-    };
+    let picker = txt_picker(move |txts| txts.iter().any(|t| holds_value(&f, &v, t)));
     let seen = classify_walk(mode, lookups, &picker);
     let d = domain.to_string();
     let record = |adn: &str| format!("{}. TXT {:?}", form.owner(adn), form.text(value));
