@@ -40,6 +40,8 @@ pub enum Code {
     ZoneNotFound,
     NoNameserver,
     CheckDeadline,
+    AliasLoop,
+    AliasChainTooLong,
     // The resolvers dcv was given (exit 3).
     ResolverUnreachable,
     // DNSSEC.
@@ -50,6 +52,7 @@ pub enum Code {
     CaaAccountMismatch,
     CaaMethodNotAuthorized,
     CaaLookupFailed,
+    CaaServersDisagree,
     // The HTTP file.
     HttpRedirect,
     HttpNotFound,
@@ -74,7 +77,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order docs/json.md lists them.
-    pub const ALL: [Code; 51] = [
+    pub const ALL: [Code; 54] = [
         Code::InvalidName,
         Code::CsrRefused,
         Code::NotApplicable,
@@ -100,6 +103,8 @@ impl Code {
         Code::ZoneNotFound,
         Code::NoNameserver,
         Code::CheckDeadline,
+        Code::AliasLoop,
+        Code::AliasChainTooLong,
         Code::ResolverUnreachable,
         Code::DnssecBogus,
         Code::CaaForbids,
@@ -107,6 +112,7 @@ impl Code {
         Code::CaaAccountMismatch,
         Code::CaaMethodNotAuthorized,
         Code::CaaLookupFailed,
+        Code::CaaServersDisagree,
         Code::HttpRedirect,
         Code::HttpNotFound,
         Code::HttpForbidden,
@@ -156,6 +162,8 @@ impl Code {
             Code::ZoneNotFound => "zone_not_found",
             Code::NoNameserver => "no_nameserver",
             Code::CheckDeadline => "check_deadline",
+            Code::AliasLoop => "alias_loop",
+            Code::AliasChainTooLong => "alias_chain_too_long",
             Code::ResolverUnreachable => "resolver_unreachable",
             Code::DnssecBogus => "dnssec_bogus",
             Code::CaaForbids => "caa_forbids",
@@ -163,6 +171,7 @@ impl Code {
             Code::CaaAccountMismatch => "caa_account_mismatch",
             Code::CaaMethodNotAuthorized => "caa_method_not_authorized",
             Code::CaaLookupFailed => "caa_lookup_failed",
+            Code::CaaServersDisagree => "caa_servers_disagree",
             Code::HttpRedirect => "http_redirect",
             Code::HttpNotFound => "http_not_found",
             Code::HttpForbidden => "http_forbidden",
@@ -227,6 +236,8 @@ impl Code {
             Code::ZoneNotFound => "no zone holds the name (not registered or not delegated)",
             Code::NoNameserver => "the zone has no NS records, or no nameserver has an address",
             Code::CheckDeadline => "the check's lookups did not finish within --deadline",
+            Code::AliasLoop => "the name's aliases (CNAME/DNAME) lead back to a name they passed: no resolver completes it",
+            Code::AliasChainTooLong => "the name's alias chain is longer than resolvers follow (more than 16 aliases)",
             Code::ResolverUnreachable => {
                 "the resolvers dcv was given could not be used at all (exit 3)"
             }
@@ -243,6 +254,9 @@ impl Code {
             }
             Code::CaaLookupFailed => {
                 "the CAA lookup failed, which a CA treats as a refusal (RFC 8659)"
+            }
+            Code::CaaServersDisagree => {
+                "the zone's servers serve different CAA records and some forbid the CA (or fail): a perspective may land on any of them"
             }
             Code::HttpRedirect => "the file's URL answers with a redirect (CAs do not follow it)",
             Code::HttpNotFound => "404 or 410 at the file's URL",

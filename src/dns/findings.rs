@@ -9,7 +9,7 @@ use std::fmt;
 
 use crate::reason::Code;
 pub use crate::resolver::LookupFailure;
-use crate::resolver::{QueryError, Rcode};
+use crate::resolver::{BrokenChain, QueryError, Rcode};
 
 impl fmt::Display for LookupFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -66,6 +66,9 @@ pub enum ServerFailure {
     Query(QueryError),
     /// A response with an error code (SERVFAIL, REFUSED, …).
     Rcode(Rcode),
+    /// The answer is an alias whose chain never ends: a loop, or longer
+    /// than resolvers follow (the CA's resolver answers SERVFAIL).
+    Chain(BrokenChain),
 }
 
 impl fmt::Display for ServerFailure {
@@ -73,6 +76,7 @@ impl fmt::Display for ServerFailure {
         match self {
             ServerFailure::Query(e) => e.fmt(f),
             ServerFailure::Rcode(r) => r.fmt(f),
+            ServerFailure::Chain(c) => c.fmt(f),
         }
     }
 }
@@ -82,6 +86,8 @@ impl fmt::Display for ServerFailure {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Trouble {
     DnssecBogus,
+    AliasLoop,
+    AliasChainTooLong,
     ServFail,
     Refused,
     /// FORMERR, BADVERS or NOTIMP: a server that rejects the EDNS query.
@@ -134,6 +140,8 @@ impl ServerFailure {
         match self {
             ServerFailure::Query(e) => query_trouble(e),
             ServerFailure::Rcode(r) => rcode_trouble(*r),
+            ServerFailure::Chain(BrokenChain::Loop(_)) => Trouble::AliasLoop,
+            ServerFailure::Chain(BrokenChain::TooLong(_)) => Trouble::AliasChainTooLong,
         }
     }
 }
@@ -169,6 +177,8 @@ impl Trouble {
             Trouble::ResolverTimeout | Trouble::ResolverUnreachable => Code::ResolverUnreachable,
             Trouble::NoNameserver => Code::NoNameserver,
             Trouble::DnssecBogus => Code::DnssecBogus,
+            Trouble::AliasLoop => Code::AliasLoop,
+            Trouble::AliasChainTooLong => Code::AliasChainTooLong,
             Trouble::Other => Code::ServerError,
         }
     }
@@ -178,6 +188,12 @@ impl Trouble {
         match self {
             Trouble::DnssecBogus => {
                 "the nameservers' addresses fail DNSSEC validation: fix the signatures of the zone that holds them (the detail names the cause); a CA's validating resolver cannot reach the servers until then"
+            }
+            Trouble::AliasLoop => {
+                "the aliases (CNAME or DNAME records) lead back to a name they passed, so no resolver gets an answer and the CA sees SERVFAIL: point the last alias at a name that holds the record"
+            }
+            Trouble::AliasChainTooLong => {
+                "the alias chain is longer than resolvers follow (they give up and answer SERVFAIL): point the first alias closer to the name that holds the record"
             }
             Trouble::ServFail => {
                 "SERVFAIL: the server could not answer for the zone (broken DNSSEC, an unloaded zone, or a lame delegation); the CA will fail the same way"

@@ -6,12 +6,12 @@ use super::diagnose::{self, Diagnosis};
 use super::findings::worst_trouble;
 use super::observe::{
     Found, Picker, Seen, attempts, classify, cname_picker, differing, holds, lookup_security,
-    lookups_security, partial_presence, servers_line, troubles,
+    mark_broken, partial_presence, servers_line, troubles,
 };
 use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult, Status};
 use crate::resolver::{Answer, Data, RType, chain, normalize};
-use crate::resolver::{Engine, Lookup, Mode};
+use crate::resolver::{Engine, Lookup, Mode, Resolution};
 
 /// A `HOST=VALUE` pair from the command line (`--cname`, `--txt`): the
 /// record's owner and what it must point to or contain. The host is an
@@ -43,7 +43,7 @@ pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
     let l = engine.lookup(&host, RType::Cname).await;
     let picker = cname_picker(hv.value.clone());
     let pass = format!("{host}. CNAME {}.", normalize(&hv.value));
-    let result = generic_result(mode, &l, &host, CheckKind::Cname, &picker, pass, |found| {
+    let result = generic_result(mode, &l, None, &host, CheckKind::Cname, &picker, pass, |found| {
         diagnose::generic_cname(&hv.value, found)
     });
     result.with_dnssec(lookup_security(engine, &l).await)
@@ -51,20 +51,25 @@ pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
 
 /// A generic (`--cname`/`--txt`) check's result from its lookup: a pass
 /// when every server holds the value, else the failure explained.
+#[allow(clippy::too_many_arguments)]
 fn generic_result(
     mode: Mode,
     l: &Lookup,
+    chain: Option<&Resolution>,
     host: &str,
     kind: CheckKind,
     picker: &Picker,
     pass: String,
     wrong: impl Fn(&str) -> Diagnosis,
 ) -> CheckResult {
-    let seen: Vec<Seen> = l
+    let mut seen: Vec<Seen> = l
         .observations
         .iter()
         .map(|o| classify(mode, o, &l.name, picker))
         .collect();
+    if let Some(r) = chain {
+        mark_broken(r, &mut seen);
+    }
     let at = attempts(l, &seen);
     if holds(l, &seen) {
         return CheckResult::new(
@@ -155,62 +160,27 @@ fn generic_failure(
 pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
     let mode = engine.config().mode;
     let host = normalize(&hv.host);
-    let relied_on = txt_with_alias(engine, &host).await;
-    let l = relied_on[relied_on.len() - 1].clone();
+    let (resolution, l) = txt_resolution(engine, &host).await;
     let value = hv.value.clone();
     let picker = txt_picker(move |txts| txts.iter().any(|t| t.contains(value.as_str())));
     let pass = format!("{}. TXT contains {:?}", l.name, hv.value);
-    let result = generic_result(mode, &l, &host, CheckKind::Txt, &picker, pass, |found| {
+    let chain = Some(&resolution);
+    let result = generic_result(mode, &l, chain, &host, CheckKind::Txt, &picker, pass, |found| {
         Diagnosis {
             reason: format!("TXT {found} does not contain {:?}", hv.value),
             hint: format!("put {:?} into the TXT record at {host}.", hv.value),
         }
     });
-    result.with_dnssec(lookups_security(engine, &relied_on).await)
+    result.with_dnssec(engine.resolution_security(&resolution).await)
 }
 
-/// The TXT lookup of `name` and, when every server answered with an alias,
-/// the lookup of its target (last): a check relies on both.
-pub(super) async fn txt_with_alias(engine: &Engine, name: &str) -> Vec<Lookup> {
-    let first = engine.lookup(name, RType::Txt).await;
-    let followed = follow_txt_alias(engine, first.clone()).await;
-    if first.name == followed.name {
-        vec![followed]
-    } else {
-        vec![first, followed]
-    }
-}
-
-/// Follows the alias at a TXT lookup's name when every server agrees on
-/// it: an authoritative server answers a CNAME out of its zone without
-/// the TXT behind it (bounded, like a resolver).
-pub(super) async fn follow_txt_alias(engine: &Engine, mut l: Lookup) -> Lookup {
-    // An authoritative server answers a CNAME out of its zone without the
-    // TXT behind it: follow an alias all servers agree on (bounded).
-    for _ in 0..4 {
-        let targets: Vec<Option<String>> = l
-            .observations
-            .iter()
-            .map(|o| {
-                o.result.as_ref().ok().and_then(|a| {
-                    let has_txt = a.answers.iter().any(|r| matches!(r.data, Data::Txt(_)));
-                    let cname = a.answers.iter().find_map(|r| match &r.data {
-                        Data::Cname(t) if r.owner == normalize(&l.name) => Some(normalize(t)),
-                        _ => None,
-                    });
-                    if has_txt { None } else { cname }
-                })
-            })
-            .collect();
-        match targets.first() {
-            Some(Some(t)) if targets.iter().all(|x| x.as_deref() == Some(t)) => {
-                let t = t.clone();
-                l = engine.lookup(&t, RType::Txt).await;
-            }
-            _ => break,
-        }
-    }
-    l
+/// The TXT resolution of `name` (its aliases followed by the resolver's
+/// one resolution function): every link is relied on, the last is judged,
+/// and a chain that never ends is every server's failure.
+pub(super) async fn txt_resolution(engine: &Engine, name: &str) -> (Resolution, Lookup) {
+    let r = engine.resolve(name, RType::Txt).await;
+    let last = r.last().clone();
+    (r, last)
 }
 
 /// A picker for the TXT checks: the TXT records of the question name (or

@@ -11,7 +11,7 @@ use crate::reason::Code;
 use crate::report::{Attempt, CheckResult, Status};
 use crate::resolver::{Answer, Data, Rcode, normalize};
 use crate::resolver::{Bogus, Security};
-use crate::resolver::{Engine, Lookup, Mode, Observation, Origin};
+use crate::resolver::{Engine, Lookup, Mode, Observation, Origin, Resolution};
 
 /// What one server said, reduced for a CNAME or TXT check.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,6 +144,35 @@ pub fn attempts(lookup: &Lookup, seen: &[Seen]) -> Vec<Attempt> {
         });
     }
     out
+}
+
+/// A resolution whose chain never ends (a loop, or longer than resolvers
+/// follow): every server of its last link is read as the failure the CA's
+/// resolver gives, whatever that link's answers hold.
+pub fn mark_broken(r: &Resolution, seen: &mut [Seen]) {
+    if let Some(broken) = r.broken() {
+        for s in seen {
+            *s = Seen::Failed(ServerFailure::Chain(broken.clone()));
+        }
+    }
+}
+
+/// [`classify_walk`] over the last links of resolutions, a broken chain
+/// marked as such.
+pub fn classify_resolutions(mode: Mode, walks: &[Resolution], pick: &Picker) -> Vec<Vec<Seen>> {
+    walks
+        .iter()
+        .map(|r| {
+            let l = r.last();
+            let mut seen: Vec<Seen> = l
+                .observations
+                .iter()
+                .map(|o| classify(mode, o, &l.name, pick))
+                .collect();
+            mark_broken(r, &mut seen);
+            seen
+        })
+        .collect()
 }
 
 /// Every server agrees the record is there.

@@ -9,16 +9,16 @@
 use futures::future::join_all;
 
 use super::diagnose;
-use super::generic::{txt_picker, txt_with_alias, wrong_txts};
+use super::generic::{txt_picker, wrong_txts};
 use super::observe::{
-    attempts, classify_walk, first_negative, held_by_some, holds, lookups_security, misses,
+    attempts, classify_resolutions, first_negative, held_by_some, holds, lookups_security, misses,
     relied_on, server_failures, servers_line, walk_attempts,
 };
 use crate::names::DnsName;
 use crate::persist::{self, PersistExpect};
 use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult, Status};
-use crate::resolver::{Engine, Lookup};
+use crate::resolver::{Engine, Lookup, RType, Resolution};
 
 /// The persistent record for one name, over every ADN candidate; `now` in
 /// unix seconds decides whether a `persistUntil` has passed.
@@ -35,17 +35,15 @@ pub async fn persist_check(
         .collect();
     // Per candidate: its TXT lookup and, when it is an alias, the target's
     // (last); the alias is relied on as much as the TXT behind it.
-    let walks: Vec<Vec<Lookup>> = join_all(candidates.iter().map(|adn| {
+    let walks: Vec<Resolution> = join_all(candidates.iter().map(|adn| {
         let q = format!("{}.{adn}", persist::LABEL);
-        async move { txt_with_alias(engine, &q).await }
+        async move { engine.resolve(&q, RType::Txt).await }
     }))
     .await;
-    let lookups: Vec<Lookup> = walks.iter().filter_map(|w| w.last().cloned()).collect();
-    let result = persist_result(engine, expect, domain, now, &candidates, &lookups);
+    let result = persist_result(engine, expect, domain, now, &candidates, &walks);
     let relied: Vec<Lookup> = relied_on(&result, &candidates, &walks)
         .iter()
-        .flatten()
-        .cloned()
+        .flat_map(|w| w.links.iter().cloned())
         .collect();
     result.with_dnssec(lookups_security(engine, &relied).await)
 }
@@ -56,7 +54,7 @@ fn persist_result(
     domain: &DnsName,
     now: i64,
     candidates: &[String],
-    lookups: &[Lookup],
+    walks: &[Resolution],
 ) -> CheckResult {
     let mode = engine.config().mode;
     let wildcard = domain.is_wildcard();
@@ -65,7 +63,8 @@ fn persist_result(
         let strs: Vec<&str> = txts.iter().map(|t| t.as_str()).collect();
         persist::judge(&strs, &judged, wildcard, now).is_ok()
     });
-    let seen = classify_walk(mode, lookups, &picker);
+    let seen = classify_resolutions(mode, walks, &picker);
+    let lookups: &[Lookup] = &walks.iter().map(|w| w.last().clone()).collect::<Vec<_>>();
     let d = domain.to_string();
     // The record the CA wants; missing, it goes at the name's base (`dcv persist`'s advice).
     let wanted = persist::render(&expect.issuer, &expect.accounturi, wildcard, None);

@@ -9,9 +9,9 @@
 use futures::future::join_all;
 
 use super::diagnose::{self, Diagnosis};
-use super::generic::{shown_txts, txt_picker, txt_with_alias, txts_of, wrong_txts};
+use super::generic::{shown_txts, txt_picker, txts_of, wrong_txts};
 use super::observe::{
-    attempts, classify_walk, first_negative, held_by_some, holds, lookups_security, misses,
+    attempts, classify_resolutions, first_negative, held_by_some, holds, lookups_security, misses,
     relied_on, server_failures, servers_line, walk_attempts,
 };
 use crate::names::DnsName;
@@ -19,7 +19,7 @@ use crate::profile::{Match, TxtForm};
 use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult, Status};
 use crate::resolver::RType;
-use crate::resolver::{Engine, Lookup};
+use crate::resolver::{Engine, Lookup, Resolution};
 
 /// Reason codes of this check's failures (SPEC section 7 `code`).
 pub const TXT_QUOTED: Code = Code::TxtValueQuoted;
@@ -55,13 +55,13 @@ pub async fn random_txt_check(
     } else {
         vec![domain.base().to_owned()]
     };
-    let walks: Vec<Vec<Lookup>> = join_all(candidates.iter().map(|adn| {
+    let walks: Vec<Resolution> = join_all(candidates.iter().map(|adn| {
         let q = form.owner(adn);
-        async move { txt_with_alias(engine, &q).await }
+        async move { engine.resolve(&q, RType::Txt).await }
     }))
     .await;
-    let lookups: Vec<Lookup> = walks.iter().filter_map(|w| w.last().cloned()).collect();
-    let mut result = txt_result(engine, form, value, domain, &candidates, &lookups);
+    let lookups: Vec<Lookup> = walks.iter().map(|w| w.last().clone()).collect();
+    let mut result = txt_result(engine, form, value, domain, &candidates, &walks);
     if result.status == Status::Fail
         && result.code == Some(TXT_MISSING)
         && let Some((d, code, adn)) =
@@ -74,8 +74,7 @@ pub async fn random_txt_check(
     }
     let relied: Vec<Lookup> = relied_on(&result, &candidates, &walks)
         .iter()
-        .flatten()
-        .cloned()
+        .flat_map(|w| w.links.iter().cloned())
         .collect();
     result.with_dnssec(lookups_security(engine, &relied).await)
 }
@@ -86,13 +85,14 @@ fn txt_result(
     value: &str,
     domain: &DnsName,
     candidates: &[String],
-    lookups: &[Lookup],
+    walks: &[Resolution],
 ) -> CheckResult {
     let mode = engine.config().mode;
     let f = form.clone();
     let v = value.to_owned();
     let picker = txt_picker(move |txts| txts.iter().any(|t| holds_value(&f, &v, t)));
-    let seen = classify_walk(mode, lookups, &picker);
+    let seen = classify_resolutions(mode, walks, &picker);
+    let lookups: &[Lookup] = &walks.iter().map(|w| w.last().clone()).collect::<Vec<_>>();
     let d = domain.to_string();
     let record = |adn: &str| format!("{}. TXT {:?}", form.owner(adn), form.text(value));
 
@@ -205,19 +205,19 @@ async fn look_for_mistakes(
     form: &TxtForm,
     value: &str,
     candidates: &[String],
-    walks: &[Vec<Lookup>],
+    walks: &[Resolution],
     lookups: &[Lookup],
 ) -> Option<(Diagnosis, Code, String)> {
     let record = |adn: &str| format!("{}. TXT {:?}", form.owner(adn), form.text(value));
     // A CNAME at the owner whose target holds no TXT.
     for (i, w) in walks.iter().enumerate() {
-        if w.len() > 1 {
+        if w.followed() {
             return Some((
                 Diagnosis {
                     reason: format!(
                         "{}. is a CNAME to {}., where the TXT record belongs; the name it points to holds no TXT with the value",
-                        w[0].name,
-                        w[w.len() - 1].name
+                        w.links[0].name,
+                        w.last().name
                     ),
                     hint: format!(
                         "delete the CNAME and create the TXT record: {}",

@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::resolver::Engine;
 use crate::resolver::Security;
 use crate::resolver::{Data, QueryError, RType, Rcode, normalize};
-use crate::resolver::{MAX_CHAIN, chain};
+use crate::resolver::{ChainEnd, MAX_CHAIN, Via, chain};
 
 /// An address family: the record type that holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,7 +52,7 @@ pub enum LookupError {
     Failed(&'static str, String),
     #[error("the {0} lookup runs into an alias loop ({1})")]
     AliasLoop(&'static str, String),
-    #[error("the {0} lookup follows a chain of more than 16 aliases (resolvers give up earlier)")]
+    #[error("the {0} lookup follows a chain of more than {MAX_CHAIN} aliases (resolvers give up)")]
     ChainTooLong(&'static str),
 }
 
@@ -117,17 +117,18 @@ impl AddressLookup for EngineLookup<'_> {
             Family::V4 => RType::A,
             Family::V6 => RType::Aaaa,
         };
-        let mut name = normalize(host);
-        // Every alias followed so far: a repeat is a loop, and a chain
-        // longer than resolvers follow fails for the CA too.
-        let mut aliases: Vec<String> = Vec::new();
-        loop {
-            let answer = match self.engine.ask_resolvers(&name, rtype).await {
-                Ok(a) => a,
-                Err(QueryError::Timeout(_)) => return Err(LookupError::Timeout(label)),
-                Err(e) => return Err(LookupError::Failed(label, e.to_string())),
+        // The one resolution function follows the aliases (through the
+        // resolvers, as the CA's lookup of the host goes): a loop or a
+        // chain longer than resolvers follow fails for the CA too.
+        let resolution = self
+            .engine
+            .resolve_via(&normalize(host), rtype, Via::FirstResolver)
+            .await;
+        for link in &resolution.links {
+            let Some(Ok(answer)) = link.observations.first().map(|o| &o.result) else {
+                continue;
             };
-            if let Some(security) = self.engine.security(&name, rtype, &answer).await {
+            if let Some(security) = self.engine.security(&link.name, rtype, answer).await {
                 // A bogus answer is a SERVFAIL at the CA's resolver.
                 if let Security::Bogus(b) = &security {
                     return Err(LookupError::Failed(
@@ -137,56 +138,46 @@ impl AddressLookup for EngineLookup<'_> {
                 }
                 self.record(host, security);
             }
-            match answer.rcode {
-                Rcode::NoError => {}
-                Rcode::NxDomain => {
-                    // The aliases followed so far and those in this answer
-                    // (RFC 6604): the name that does not exist is the last.
-                    let mut names = aliases.clone();
-                    names.extend(chain(&answer, &name));
-                    names.dedup();
-                    return Err(if names.len() > 1 {
-                        LookupError::Dangling(names)
-                    } else {
-                        LookupError::NxDomain
-                    });
-                }
-                // SERVFAIL, REFUSED…: the CA's lookup fails the same way.
-                other => return Err(LookupError::Failed(label, other.to_string())),
-            }
-            let owners = chain(&answer, &name);
-            let mut ips = Vec::new();
-            for r in &answer.answers {
-                if let Data::Addr(ip) = r.data
-                    && Family::of(&ip) == family
-                    && owners.contains(&r.owner)
-                    && !ips.contains(&ip)
-                {
-                    ips.push(ip);
-                }
-            }
-            if !ips.is_empty() {
-                return Ok(ips);
-            }
-            // The chain may end at an alias target the answer does not
-            // resolve (an authoritative server answering out of zone): ask
-            // for that name next.
-            let Some((last, passed)) = owners.split_last() else {
-                return Ok(ips);
-            };
-            if passed.is_empty() {
-                return Ok(ips);
-            }
-            aliases.extend(passed.iter().cloned());
-            let next = last.clone();
-            if aliases.contains(&next) {
-                aliases.push(next);
-                return Err(LookupError::AliasLoop(label, aliases.join(" → ")));
-            }
-            if aliases.len() > MAX_CHAIN {
-                return Err(LookupError::ChainTooLong(label));
-            }
-            name = next;
         }
+        match &resolution.end {
+            ChainEnd::Loop(names) => {
+                return Err(LookupError::AliasLoop(label, names.join(" → ")));
+            }
+            ChainEnd::TooLong(_) => return Err(LookupError::ChainTooLong(label)),
+            ChainEnd::Answered | ChainEnd::Diverged => {}
+        }
+        let last = resolution.last();
+        let answer = match last.observations.first().map(|o| &o.result) {
+            Some(Ok(a)) => a,
+            Some(Err(QueryError::Timeout(_))) => return Err(LookupError::Timeout(label)),
+            Some(Err(e)) => return Err(LookupError::Failed(label, e.to_string())),
+            None => return Err(LookupError::Failed(label, "no resolver answered".into())),
+        };
+        match answer.rcode {
+            Rcode::NoError => {}
+            Rcode::NxDomain => {
+                // RFC 6604: the name that does not exist is the chain's last.
+                let names = resolution.aliases();
+                return Err(if names.len() > 1 {
+                    LookupError::Dangling(names)
+                } else {
+                    LookupError::NxDomain
+                });
+            }
+            // SERVFAIL, REFUSED…: the CA's lookup fails the same way.
+            other => return Err(LookupError::Failed(label, other.to_string())),
+        }
+        let owners = chain(answer, &last.name);
+        let mut ips = Vec::new();
+        for r in &answer.answers {
+            if let Data::Addr(ip) = r.data
+                && Family::of(&ip) == family
+                && owners.contains(&r.owner)
+                && !ips.contains(&ip)
+            {
+                ips.push(ip);
+            }
+        }
+        Ok(ips)
     }
 }

@@ -882,6 +882,7 @@ mod tests {
             Data::Soa {
                 mname: "ns1.example.com".into(),
                 minimum: 60,
+                serial: 1,
             },
         )
     }
@@ -987,6 +988,7 @@ mod delegation_tests {
             Data::Soa {
                 mname: format!("ns.{owner}"),
                 minimum: 60,
+                serial: 1,
             },
         )
     }

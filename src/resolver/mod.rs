@@ -11,6 +11,9 @@
 //! - `engine`: orchestration ([`Engine`]: dedup, bounded concurrency, zone
 //!   cuts, the parent's and the child's nameservers, referrals), answering
 //!   a question with a [`Lookup`] of [`Observation`]s;
+//! - `resolution`: the one resolution function ([`Engine::resolve`] →
+//!   [`Resolution`]): aliases followed link by link, per server, for every
+//!   check;
 //! - `dnssec`: the validator ([`Security`], [`Bogus`], [`TrustAnchors`]);
 //! - [`recording`]: transport decorators that count (exit 3) and record
 //!   (the evidence bundle) every exchange, without the rest knowing.
@@ -18,10 +21,12 @@
 mod dnssec;
 mod engine;
 pub mod recording;
+mod resolution;
 mod wire;
 
 pub use dnssec::{Bogus, Security, TrustAnchors};
 pub use engine::{Config, Engine, Lookup, Mode, Observation, Origin, Server};
+pub use resolution::{BrokenChain, ChainEnd, Resolution, Via};
 pub use wire::WireTransport;
 
 use std::fmt;
@@ -87,6 +92,8 @@ pub enum Data {
     Soa {
         mname: String,
         minimum: u32,
+        /// The zone's version: servers that disagree are told apart by it.
+        serial: u32,
     },
     Other(u16),
 }

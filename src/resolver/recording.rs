@@ -299,7 +299,7 @@ fn presentation(r: &Record) -> String {
             "CAA",
             format!("{flags} {tag} {:?}", String::from_utf8_lossy(value)),
         ),
-        Data::Soa { mname, minimum } => ("SOA", format!("{mname} ... {minimum}")),
+        Data::Soa { mname, minimum, .. } => ("SOA", format!("{mname} ... {minimum}")),
         Data::Other(t) => return format!("{}. {} IN TYPE{t}", r.owner, r.ttl),
     };
     format!("{}. {} IN {rtype} {data}", r.owner, r.ttl)

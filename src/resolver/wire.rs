@@ -295,6 +295,7 @@ fn record(r: &hickory_proto::rr::Record) -> Record {
         RData::SOA(s) => Data::Soa {
             mname: name_str(s.mname()),
             minimum: s.minimum(),
+            serial: s.serial(),
         },
         other => Data::Other(u16::from(other.record_type())),
     };

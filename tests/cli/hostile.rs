@@ -155,6 +155,7 @@ impl DnsTransport for Delegations {
                         Data::Soa {
                             mname: "ns0.example.com".into(),
                             minimum: 60,
+                            serial: 1,
                         },
                     );
                     if name == "example.com" {
@@ -362,8 +363,11 @@ fn check_http_via(dns: &DnsServer, web: &TestServer, extra: &[&str]) -> (i32, Va
 #[test]
 fn address_lookup_failures_are_read_as_the_ca_would() {
     let web = http_serving_file();
+    // The zone's own server answers the CAA questions (SPEC 8: CAA is
+    // asked of every authoritative server), at the lab's port.
     let zone = Zone::new("example.com")
         .a(NAME, Ipv4Addr::LOCALHOST)
+        .a("ns1.example.com", Ipv4Addr::LOCALHOST)
         .rr(NAME, RrData::Aaaa("::1".parse().unwrap()));
     let dns = DnsServer::with_behavior(vec![zone.clone()], Behavior::ServFailA);
     let (code, doc) = check_http_via(&dns, &web, &[]);
@@ -372,7 +376,8 @@ fn address_lookup_failures_are_read_as_the_ca_would() {
     assert!(detail.contains("the A lookup failed: SERVFAIL"), "{detail}");
 
     let dns = DnsServer::with_behavior(vec![zone], Behavior::NxDomainAaaa);
-    let (code, doc) = check_http_via(&dns, &web, &[]);
+    let port = dns.addr.port().to_string();
+    let (code, doc) = check_http_via(&dns, &web, &["--ns-port", &port]);
     assert_eq!(code, 0, "{doc:#}");
     let detail = first_result(&doc)["detail"].as_str().unwrap().to_owned();
     assert!(detail.contains("RFC 4074"), "{detail}");

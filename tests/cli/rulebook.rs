@@ -350,6 +350,8 @@ fn check_http_fails_a_file_the_caa_does_not_authorize() {
             .args(["--json", "check-http", "--timeout", "3", "-4", "--csr"])
             .arg(fixture(csr))
             .args(["--resolver", &dns.addr.to_string()])
+            // CAA is asked of the zone's own server too (SPEC 8).
+            .args(["--ns-port", &dns.addr.port().to_string()])
             .args(["--http-port", &web.port().to_string(), "www.example.com"])
             .output()
             .unwrap();
