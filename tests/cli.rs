@@ -29,6 +29,8 @@ mod props;
 mod reasons;
 #[path = "cli/render.rs"]
 mod render;
+#[path = "cli/resolution.rs"]
+mod resolution;
 #[path = "cli/rulebook.rs"]
 mod rulebook;
 #[path = "cli/schema.rs"]

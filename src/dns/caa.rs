@@ -54,7 +54,7 @@ pub async fn caa_check(
     )
     .await;
     let security = verdicts.into_iter().flatten().reduce(Security::worst);
-    if result.status == Status::Pass && steps.iter().take(relied).any(Resolution::followed) {
+    if steps.iter().take(relied).any(Resolution::followed) {
         let paths: Vec<String> = steps
             .iter()
             .take(relied)

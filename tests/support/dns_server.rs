@@ -34,6 +34,7 @@ pub struct Zone {
     pub apex: String,
     pub soa_ttl: u32,
     pub minimum: u32,
+    pub serial: u32,
     pub ns: Vec<String>,
     pub records: Vec<Rr>,
     pub delegations: Vec<(String, Vec<String>)>,
@@ -53,6 +54,7 @@ impl Zone {
             apex: norm(apex),
             soa_ttl: 3600,
             minimum: 300,
+            serial: 1,
             ns: vec![format!("ns1.{}", norm(apex))],
             records: Vec::new(),
             delegations: Vec::new(),
@@ -61,6 +63,11 @@ impl Zone {
 
     pub fn minimum(mut self, minimum: u32) -> Zone {
         self.minimum = minimum;
+        self
+    }
+
+    pub fn serial(mut self, serial: u32) -> Zone {
+        self.serial = serial;
         self
     }
 
@@ -293,7 +300,7 @@ fn soa(z: &Zone) -> Record {
         RData::SOA(SOA::new(
             name(&z.ns[0]),
             name(&format!("hostmaster.{}", z.apex)),
-            1,
+            z.serial,
             3600,
             600,
             86400,
