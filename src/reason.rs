@@ -236,8 +236,12 @@ impl Code {
             Code::ZoneNotFound => "no zone holds the name (not registered or not delegated)",
             Code::NoNameserver => "the zone has no NS records, or no nameserver has an address",
             Code::CheckDeadline => "the check's lookups did not finish within --deadline",
-            Code::AliasLoop => "the name's aliases (CNAME/DNAME) lead back to a name they passed: no resolver completes it",
-            Code::AliasChainTooLong => "the name's alias chain is longer than resolvers follow (more than 16 aliases)",
+            Code::AliasLoop => {
+                "the name's aliases (CNAME/DNAME) lead back to a name they passed: no resolver completes it"
+            }
+            Code::AliasChainTooLong => {
+                "the name's alias chain is longer than resolvers follow (more than 16 aliases)"
+            }
             Code::ResolverUnreachable => {
                 "the resolvers dcv was given could not be used at all (exit 3)"
             }
