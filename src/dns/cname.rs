@@ -9,7 +9,7 @@ use futures::future::join_all;
 use super::diagnose::{self, Diagnosis};
 use super::ladder::{Rung, Walk};
 use super::observe::{
-    Seen, classify, classify_walk, cname_picker, first_negative, lookups_security, relied_on,
+    Seen, classify, classify_walk, cname_picker, cname_step_target, first_negative, lookups_security, relied_on,
     servers_line,
 };
 use crate::artifacts::Expectation;
@@ -163,6 +163,24 @@ async fn look_for_mistakes(
                     Code::TxtInsteadOfCname,
                 ));
             }
+        }
+    }
+    // Published under the FQDN's CNAME target: BR 3.2.2.4.7's CNAME step,
+    // which a CA may or may not take.
+    if let Some(target) = cname_step_target(engine, &candidates[0]).await {
+        let q = exp.cname_name(&target).trim_end_matches('.').to_owned();
+        let l = engine.lookup(&q, RType::Cname).await;
+        if !l.observations.is_empty()
+            && l.observations
+                .iter()
+                .all(|o| classify(mode, o, &q, &cname_picker(exp.cname_target())) == Seen::Match)
+        {
+            let record = format!("{}. CNAME {}", qnames[0], exp.cname_target());
+            return Some((
+                diagnose::cname_step_only(&q, &target, &candidates[0], &record),
+                candidates[0].clone(),
+                Code::AdnCnameStepOnly,
+            ));
         }
     }
     // The zone appended twice: `_x.example.com.example.com`.

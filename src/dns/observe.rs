@@ -172,6 +172,27 @@ pub fn classify_resolutions(mode: Mode, walks: &[Resolution], pick: &Picker) -> 
         .collect()
 }
 
+/// The FQDN's CNAME target when every server that answered gives the
+/// same one: the name a CA may look under by BR 3.2.2.4.7's CNAME step
+/// (ballot SC-101), which is the CA's option, so a pass never rests on it.
+pub async fn cname_step_target(engine: &Engine, fqdn: &str) -> Option<String> {
+    let r = engine.resolve(fqdn, crate::resolver::RType::Cname).await;
+    let l = r.last();
+    let targets: Vec<String> = l
+        .observations
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok())
+        .filter_map(|a| {
+            a.answers.iter().find_map(|rec| match &rec.data {
+                Data::Cname(t) if rec.owner == normalize(fqdn) => Some(normalize(t)),
+                _ => None,
+            })
+        })
+        .collect();
+    let first = targets.first()?.clone();
+    targets.iter().all(|t| *t == first).then_some(first)
+}
+
 /// Every server agrees the record is there.
 pub fn holds(lookup: &Lookup, seen: &[Seen]) -> bool {
     lookup.error.is_none() && !seen.is_empty() && seen.iter().all(|s| *s == Seen::Match)

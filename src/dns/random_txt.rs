@@ -12,7 +12,7 @@ use super::diagnose::{self, Diagnosis};
 use super::generic::{shown_txts, txt_picker, txts_of, wrong_txts};
 use super::ladder::{Rung, Walk};
 use super::observe::{
-    classify_resolutions, first_negative, lookups_security, misses, relied_on, servers_line,
+    classify_resolutions, cname_step_target, first_negative, lookups_security, misses, relied_on, servers_line,
 };
 use crate::names::DnsName;
 use crate::profile::{Match, TxtForm};
@@ -257,6 +257,23 @@ async fn look_for_mistakes(
                 },
                 TXT_AT_BARE_NAME,
                 candidates[i].clone(),
+            ));
+        }
+    }
+    // Published under the FQDN's CNAME target: BR 3.2.2.4.7's CNAME step,
+    // which a CA may or may not take.
+    if let Some(target) = cname_step_target(engine, &candidates[0]).await {
+        let q = form.owner(&target);
+        let l = engine.resolve(&q, RType::Txt).await;
+        if !l.last().observations.is_empty() && l.last().observations.iter().all(|o| {
+            o.result
+                .as_ref()
+                .is_ok_and(|a| txts_of(a, &l.last().name).iter().any(|t| holds_value(form, value, t)))
+        }) {
+            return Some((
+                diagnose::cname_step_only(&q, &target, &candidates[0], &record(&candidates[0])),
+                Code::AdnCnameStepOnly,
+                candidates[0].clone(),
             ));
         }
     }

@@ -198,3 +198,39 @@ fn an_alias_loop_is_named_not_called_nodata() {
         txt.detail
     );
 }
+
+#[test]
+fn a_record_only_under_the_fqdns_cname_target_is_not_a_pass() {
+    // SPEC 8 / ballot SC-101: the CNAME step of BR 3.2.2.4.7 is the CA's
+    // option, so a pass never rests on it.
+    let r = recorded("rsa2048_multi.pem");
+    let (a, b) = r.sha256.split_at(32);
+    let server = DnsServer::start(vec![
+        Zone::new("example.com")
+            .a("ns1.example.com", LOOPBACK)
+            .cname("www.example.com", "cdn.example.net."),
+        Zone::new("example.net")
+            .a("ns1.example.net", LOOPBACK)
+            .cname(
+                &format!("_{}.cdn.example.net", r.md5),
+                &format!("{a}.{b}.sectigo.com."),
+            ),
+    ]);
+    let map = [
+        ("ns1.example.com", server.addr),
+        ("ns1.example.net", server.addr),
+    ];
+    let report = authoritative(
+        &["--md5", &r.md5, "--sha256", &r.sha256, "www.example.com"],
+        &server,
+        &map,
+    );
+    let cname = find(&report, "www.example.com", "cname");
+    assert_eq!(cname.status, Status::Fail, "{cname:#?}");
+    assert_eq!(cname.code, Some(Code::AdnCnameStepOnly), "{cname:#?}");
+    assert!(
+        cname.detail.contains("a CA may or may not use it"),
+        "{}",
+        cname.detail
+    );
+}
