@@ -9,8 +9,8 @@ use futures::future::join_all;
 use super::diagnose::{self, Diagnosis};
 use super::ladder::{Rung, Walk};
 use super::observe::{
-    Seen, classify, classify_walk, cname_picker, cname_step_target, first_negative, lookups_security, relied_on,
-    servers_line,
+    Seen, classify, classify_walk, cname_picker, cname_step_target, first_negative,
+    lookups_security, relied_on, servers_line,
 };
 use crate::artifacts::Expectation;
 use crate::names::DnsName;
