@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::artifacts::{CnamePlacement, HexDigest};
 use crate::ca::CaTag;
-pub use crate::dns::HostValue;
+pub use crate::names::HostValue;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:

@@ -33,6 +33,7 @@ pub mod reason;
 pub mod report;
 pub mod resolver;
 pub mod runner;
+pub mod stamp;
 pub mod text;
 pub mod webroot;
 

@@ -10,7 +10,6 @@ use serde::Serialize;
 use crate::cli::ColorWhen;
 use crate::error::{Error, Result};
 use crate::report::{CheckReport, Status};
-use crate::runner::Progress;
 
 /// The colour decision, made once: `always` and `never` win; `auto` colours
 /// only a terminal, only when `NO_COLOR` is unset or empty (no-color.org),
@@ -350,6 +349,22 @@ impl Progress for WaitProgress {
             let _ = err.flush();
         }
     }
+}
+
+/// Where `--wait` reports how it is going (a terminal line, or nothing).
+pub trait Progress {
+    /// A round failed and the next one starts after `next_in`.
+    fn waiting(&mut self, round: usize, report: &CheckReport, next_in: Duration, left: Duration);
+    /// Polling is over (the last report is about to be printed).
+    fn done(&mut self);
+}
+
+/// No progress display.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn waiting(&mut self, _: usize, _: &CheckReport, _: Duration, _: Duration) {}
+    fn done(&mut self) {}
 }
 
 #[cfg(test)]

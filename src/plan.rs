@@ -26,12 +26,12 @@ use crate::names::{DnsName, Rejection};
 use crate::net::DEFAULT_DNS_TIMEOUT;
 use crate::output::Output;
 use crate::persist::PersistExpect;
-use crate::perspective::{About, SubjectKey, default_perspective};
 use crate::preflight::{self, Finding, Severity};
 use crate::profile::{Profile, Profiles};
 use crate::report::{CheckKind, CheckResult, Status};
 use crate::resolver::TrustAnchors;
 use crate::resolver::{Config, Mode};
+use crate::stamp::{About, SubjectKey, default_perspective};
 
 /// Everything one round of a check command does.
 #[derive(Debug, Clone)]

@@ -304,7 +304,7 @@ pub struct CheckReport {
     /// Where, when and of what the round was made (top-level `perspective`,
     /// `checked_at`, `command`, `method`, `subject`; `dcv corroborate` reads them).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub about: Option<crate::perspective::About>,
+    pub about: Option<crate::stamp::About>,
     /// Every resolver dcv was given, when none of them could be used: the
     /// check was not carried out (exit 3, SPEC section 7).
     #[serde(skip_serializing_if = "Vec::is_empty")]

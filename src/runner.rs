@@ -12,6 +12,7 @@ use crate::cli::Method;
 use crate::http::{Checker, EngineLookup, Fetcher};
 use crate::names::DnsName;
 use crate::net::Net;
+pub use crate::output::{Progress, Silent};
 use crate::plan::{CheckPlan, Row};
 use crate::report::{CheckKind, CheckReport, CheckResult, NameVerdict, Status, WaitSummary};
 use crate::resolver::Engine;
@@ -21,7 +22,7 @@ use crate::resolver::recording::Tally;
 /// question through one fresh engine.
 pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
     // Where and of what the report is, stamped with the round's start.
-    let about = crate::perspective::About {
+    let about = crate::stamp::About {
         checked_at: crate::clock::rfc3339(crate::clock::now()),
         ..plan.about.clone()
     };
@@ -87,22 +88,6 @@ pub async fn run<F: Fetcher>(
     last: &mut Option<CheckReport>,
 ) -> CheckReport {
     poll(plan.wait, progress, last, || round(plan, net)).await
-}
-
-/// Where `--wait` reports how it is going (a terminal line, or nothing).
-pub trait Progress {
-    /// A round failed and the next one starts after `next_in`.
-    fn waiting(&mut self, round: usize, report: &CheckReport, next_in: Duration, left: Duration);
-    /// Polling is over (the last report is about to be printed).
-    fn done(&mut self);
-}
-
-/// No progress display.
-pub struct Silent;
-
-impl Progress for Silent {
-    fn waiting(&mut self, _: usize, _: &CheckReport, _: Duration, _: Duration) {}
-    fn done(&mut self) {}
 }
 
 /// When `--wait` rounds start, in seconds after the first. The first

@@ -7,33 +7,11 @@ use super::ladder::{Rung, Walk};
 use super::observe::{
     Found, Picker, Seen, classify, cname_picker, lookup_security, mark_broken, servers_line,
 };
+pub use crate::names::HostValue;
 use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult};
 use crate::resolver::{Answer, Data, RType, chain, normalize};
 use crate::resolver::{Engine, Lookup, Mode, Resolution};
-
-/// A `HOST=VALUE` pair from the command line (`--cname`, `--txt`): the
-/// record's owner and what it must point to or contain. The host is an
-/// A-label name (U-labels are converted when parsed).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostValue {
-    pub host: String,
-    pub value: String,
-}
-
-impl std::str::FromStr for HostValue {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.split_once('=') {
-            Some((host, value)) if !host.is_empty() && !value.is_empty() => Ok(HostValue {
-                host: crate::names::host_to_ascii(host)?,
-                value: value.to_owned(),
-            }),
-            _ => Err(format!("{s:?} is not HOST=VALUE")),
-        }
-    }
-}
 
 /// `--cname HOST=TARGET`.
 pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
