@@ -9,11 +9,11 @@
 use futures::future::join_all;
 
 use super::diagnose;
-use super::generic::{txt_picker, wrong_txts};
 use super::ladder::{Rung, Walk};
 use super::observe::{
     classify_resolutions, first_negative, lookups_security, misses, relied_on, servers_line,
 };
+use super::observe::{txt_picker, wrong_txts};
 use crate::names::DnsName;
 use crate::persist::{self, PersistExpect};
 use crate::reason::Code;

@@ -9,12 +9,12 @@
 use futures::future::join_all;
 
 use super::diagnose::{self, Diagnosis};
-use super::generic::{shown_txts, txt_picker, txts_of, wrong_txts};
 use super::ladder::{Rung, Walk};
 use super::observe::{
     classify_resolutions, cname_step_target, first_negative, lookups_security, misses, relied_on,
     servers_line,
 };
+use super::observe::{shown_txts, txt_picker, txts_of, wrong_txts};
 use crate::names::DnsName;
 use crate::profile::{Match, TxtForm};
 use crate::reason::Code;

@@ -1,17 +1,17 @@
-//! The generic record checks of the random-value methods: `--cname
+//! The portal-value record checks of the random-value methods: `--cname
 //! HOST=TARGET` (the CNAME at HOST points to TARGET) and `--txt HOST=VALUE`
-//! (a TXT record at HOST, or behind its alias, contains VALUE).
+//! (a TXT record at HOST, or behind its aliases, contains VALUE).
 
 use super::diagnose::{self, Diagnosis};
 use super::ladder::{Rung, Walk};
 use super::observe::{
-    Found, Picker, Seen, classify, cname_picker, lookup_security, mark_broken, servers_line,
+    Picker, Seen, classify, cname_picker, lookup_security, mark_broken, servers_line, txt_picker,
 };
 pub use crate::names::HostValue;
 use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult};
-use crate::resolver::{Answer, Data, RType, chain, normalize};
 use crate::resolver::{Engine, Lookup, Mode, Resolution};
+use crate::resolver::{RType, normalize};
 
 /// `--cname HOST=TARGET`.
 pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
@@ -123,7 +123,8 @@ fn missing(l: &Lookup, seen: &[Seen], host: &str) -> (String, String, Code) {
 pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
     let mode = engine.config().mode;
     let host = normalize(&hv.host);
-    let (resolution, l) = txt_resolution(engine, &host).await;
+    let resolution = engine.resolve(&host, RType::Txt).await;
+    let l = resolution.last().clone();
     let value = hv.value.clone();
     let picker = txt_picker(move |txts| txts.iter().any(|t| t.contains(value.as_str())));
     let pass = format!("{}. TXT contains {:?}", l.name, hv.value);
@@ -142,97 +143,4 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
         },
     );
     result.with_dnssec(engine.resolution_security(&resolution).await)
-}
-
-/// The TXT resolution of `name` (its aliases followed by the resolver's
-/// one resolution function): every link is relied on, the last is judged,
-/// and a chain that never ends is every server's failure.
-pub(super) async fn txt_resolution(engine: &Engine, name: &str) -> (Resolution, Lookup) {
-    let r = engine.resolve(name, RType::Txt).await;
-    let last = r.last().clone();
-    (r, last)
-}
-
-/// A picker for the TXT checks: the TXT records of the question name (or
-/// its alias chain) match when `accepts` takes them, else they are shown.
-pub(super) fn txt_picker(
-    accepts: impl Fn(&[&String]) -> bool,
-) -> impl Fn(&Answer, &str) -> Option<Found> {
-    move |a: &Answer, qname: &str| {
-        let txts = txts_of(a, qname);
-        if txts.is_empty() {
-            return None;
-        }
-        Some(if accepts(&txts) {
-            Ok(())
-        } else {
-            Err(shown_txts(&txts))
-        })
-    }
-}
-
-/// The TXT records of the question name or of its alias chain only.
-pub(super) fn txts_of<'a>(a: &'a Answer, qname: &str) -> Vec<&'a String> {
-    let owners = chain(a, qname);
-    a.answers
-        .iter()
-        .filter_map(|r| match &r.data {
-            Data::Txt(t) if owners.contains(&r.owner) => Some(t),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The TXT set a server returned when it was judged wrong (the first such
-/// server's: the servers usually agree).
-pub(super) fn wrong_txts(l: &Lookup, seen: &[Seen]) -> Option<Vec<String>> {
-    l.observations.iter().zip(seen).find_map(|(o, s)| match s {
-        Seen::Wrong(_) => o
-            .result
-            .as_ref()
-            .ok()
-            .map(|a| txts_of(a, &l.name).into_iter().cloned().collect()),
-        _ => None,
-    })
-}
-
-/// TXT records shown in a mismatch: a hostile or busy name can hold
-/// hundreds, so at most [`SHOWN_TXTS`] of at most 100 characters each.
-pub(super) fn shown_txts(txts: &[&String]) -> String {
-    let mut shown: Vec<String> = txts
-        .iter()
-        .take(SHOWN_TXTS)
-        .map(|t| {
-            let short: String = t.chars().take(100).collect();
-            if short.len() < t.len() {
-                format!("{short:?}…")
-            } else {
-                format!("{short:?}")
-            }
-        })
-        .collect();
-    if txts.len() > SHOWN_TXTS {
-        shown.push(format!("and {} more", txts.len() - SHOWN_TXTS));
-    }
-    shown.join(", ")
-}
-
-const SHOWN_TXTS: usize = 5;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_large_txt_set_is_cut_short() {
-        let many: Vec<String> = (0..40)
-            .map(|i| format!("v{i}-{}", "x".repeat(300)))
-            .collect();
-        let refs: Vec<&String> = many.iter().collect();
-        let shown = shown_txts(&refs);
-        assert!(shown.ends_with("and 35 more"), "{shown}");
-        assert!(shown.len() < 800, "{}", shown.len());
-        let one = ["a".to_owned()];
-        assert_eq!(shown_txts(&[&one[0]]), "\"a\"");
-    }
 }
