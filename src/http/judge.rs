@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::cause::{CacheSeen, Obstacle, cache_hit, obstacle};
 use super::cert::{certificate_problems, chain_problem};
 use super::diagnose::{BodyProblem, Expected, diagnose};
 use super::fetch::{FetchError, FetchRequest, MAX_BODY, Response};
@@ -98,6 +99,14 @@ pub enum Failure {
     Encoded {
         encoding: String,
     },
+    /// The response names what is in the way (a WAF, Windows
+    /// authentication, a rate limit, IIS's MIME map).
+    Obstacle(Obstacle),
+    /// A failure served by a cache from its store: the origin may be right.
+    Cached {
+        failure: Box<Failure>,
+        cache: CacheSeen,
+    },
 }
 
 /// The web server software, from the `Server` header: its fixes differ.
@@ -105,6 +114,9 @@ pub enum Failure {
 pub enum ServerKind {
     Nginx,
     Apache,
+    Iis,
+    Caddy,
+    Lighttpd,
     Other,
 }
 
@@ -120,6 +132,12 @@ impl ServerKind {
             ServerKind::Nginx
         } else if server.contains("apache") {
             ServerKind::Apache
+        } else if server.contains("microsoft-iis") {
+            ServerKind::Iis
+        } else if server.contains("caddy") {
+            ServerKind::Caddy
+        } else if server.contains("lighttpd") {
+            ServerKind::Lighttpd
         } else {
             ServerKind::Other
         }
@@ -172,6 +190,8 @@ impl Failure {
             Failure::Encoded { encoding } => format!(
                 "the file is sent with Content-Encoding: {encoding}, which was not asked for (no Accept-Encoding, as CAs send none)"
             ),
+            Failure::Obstacle(o) => o.detail(),
+            Failure::Cached { failure, cache } => format!("{}{}", failure.detail(), cache.detail()),
         }
     }
 
@@ -199,10 +219,12 @@ impl Failure {
             },
             Failure::Body(p) => match p {
                 BodyProblem::Html { .. } => Code::HttpHtmlPage,
-                BodyProblem::Cosmetic(_) => Code::HttpBodyFormatting,
+                BodyProblem::Cosmetic(_) | BodyProblem::BlankLine => Code::HttpBodyFormatting,
                 _ => Code::HttpWrongBody,
             },
             Failure::Encoded { .. } => Code::HttpContentEncoding,
+            Failure::Obstacle(o) => o.code(),
+            Failure::Cached { .. } => Code::HttpCached,
         }
     }
 
@@ -218,6 +240,20 @@ impl Failure {
                      /.well-known/pki-validation/ from the redirect (Apache: `RewriteCond %{REQUEST_URI} \
                      !^/\\.well-known/pki-validation/` before the RewriteRule, or `RedirectMatch` with a \
                      `^/(?!\\.well-known/pki-validation/)` pattern)"
+                    .into(),
+                ServerKind::Iis => "CAs do not follow redirects: serve the file at this very URL; exempt \
+                     /.well-known/pki-validation/ from the redirect (IIS: in the web.config rewrite rule add \
+                     `<add input=\"{REQUEST_URI}\" pattern=\"^/\\.well-known/pki-validation/\" negate=\"true\" />` \
+                     to its <conditions>, or turn off HTTP Redirect for that folder)"
+                    .into(),
+                ServerKind::Caddy => "CAs do not follow redirects: serve the file at this very URL; Caddy redirects \
+                     http:// to https:// by itself: add an `http://NAME` site block with \
+                     `handle /.well-known/pki-validation/* { root * WEBROOT; file_server }` (or exempt the path \
+                     from your `redir`)"
+                    .into(),
+                ServerKind::Lighttpd => "CAs do not follow redirects: serve the file at this very URL; exempt \
+                     /.well-known/pki-validation/ from the redirect (lighttpd: wrap `url.redirect` in \
+                     `$HTTP[\"url\"] !~ \"^/\\.well-known/pki-validation/\" { ... }`)"
                     .into(),
                 _ => "CAs do not follow redirects: serve the file at this very URL; exempt \
                      /.well-known/pki-validation/ from redirects to HTTPS or to another host \
@@ -243,6 +279,16 @@ impl Failure {
                      except it, e.g. `<DirectoryMatch \"/\\.(?!well-known)\">` or `RedirectMatch 403 /\\.(?!well-known)`; \
                      else an auth wall or file permissions"
                     .into(),
+                ServerKind::Iis => "IIS refuses this path: give the site's identity (IIS_IUSRS / the application pool) read access to \
+                     the folder, check Request Filtering (hiddenSegments, denied URL sequences or file extensions) and that \
+                     Anonymous Authentication is enabled for /.well-known/pki-validation"
+                    .into(),
+                ServerKind::Caddy => "Caddy refuses this path: a matcher in the Caddyfile catches it (e.g. `respond /.* 403` or \
+                     `@hidden path /.*`): put `handle /.well-known/pki-validation/* { file_server }` before it; else file permissions"
+                    .into(),
+                ServerKind::Lighttpd => "lighttpd refuses this path: a `url.access-deny` or a `$HTTP[\"url\"] =~ \"/\\.\"` rule catches \
+                     .well-known: exempt `^/\\.well-known/pki-validation/`; else file permissions (the server's user must read the file)"
+                    .into(),
                 ServerKind::Other => "the server refuses this path: allow it (a rule denying dot-directories such as \
                      .well-known — nginx `location ~ /\\.(?!well-known)`, Apache `/\\.(?!well-known)` — an \
                      authentication wall, or file permissions)"
@@ -256,6 +302,8 @@ impl Failure {
             Failure::TooLarge { .. } => "this URL serves something else than the small text file (a download or a catch-all route)".into(),
             Failure::Fetch(e) => return fetch_hint(req, e),
             Failure::Body(p) => p.hint(is_file),
+            Failure::Obstacle(o) => o.hint(),
+            Failure::Cached { cache, .. } => cache.hint(),
             Failure::Encoded { encoding } => format!(
                 "serve the file uncompressed: the CA compares the bytes it receives ({encoding} here: nginx \
                  `gzip_static always` or a precompressed .gz beside it; Apache mod_deflate without a \
@@ -318,8 +366,29 @@ pub fn judge(
     }
 }
 
-/// The CA's rules for a response that arrived.
+/// The CA's rules for a response that arrived, with what the response
+/// shows of the thing in the way.
 fn judge_response(resp: &Response, expected: &Expected) -> Option<Failure> {
+    let failure = judge_status_and_body(resp, expected)?;
+    if let Some(o) = obstacle(resp) {
+        return Some(Failure::Obstacle(o));
+    }
+    // A cache's stored 404 or old file: the origin may already be right.
+    let stale_kind = matches!(
+        failure,
+        Failure::NotFound(_) | Failure::Body(_) | Failure::Redirect { .. }
+    );
+    if stale_kind && let Some(cache) = cache_hit(resp) {
+        return Some(Failure::Cached {
+            failure: Box::new(failure),
+            cache,
+        });
+    }
+    Some(failure)
+}
+
+/// The CA's rules for a response that arrived.
+fn judge_status_and_body(resp: &Response, expected: &Expected) -> Option<Failure> {
     let status = resp.status;
     if (300..400).contains(&status) {
         return Some(Failure::Redirect {
