@@ -80,11 +80,12 @@ pub enum Code {
     HttpDoubleExtension,
     HttpBackendsDisagree,
     RecordNearMiss,
+    HttpTruncated,
 }
 
 impl Code {
     /// Every code, in the order docs/json.md lists them.
-    pub const ALL: [Code; 60] = [
+    pub const ALL: [Code; 61] = [
         Code::InvalidName,
         Code::CsrRefused,
         Code::NotApplicable,
@@ -145,6 +146,7 @@ impl Code {
         Code::HttpDoubleExtension,
         Code::HttpBackendsDisagree,
         Code::RecordNearMiss,
+        Code::HttpTruncated,
     ];
 
     /// The code as it appears in JSON.
@@ -210,6 +212,7 @@ impl Code {
             Code::HttpDoubleExtension => "http_double_extension",
             Code::HttpBackendsDisagree => "http_backends_disagree",
             Code::RecordNearMiss => "record_near_miss",
+            Code::HttpTruncated => "http_truncated",
         }
     }
 
@@ -326,6 +329,9 @@ impl Code {
             }
             Code::HttpBackendsDisagree => {
                 "two fetches from one address got different answers (load-balanced backends that differ)"
+            }
+            Code::HttpTruncated => {
+                "the server closed the connection before the body's end (shorter than its Content-Length)"
             }
             Code::RecordNearMiss => {
                 "the record is missing, but one almost right was found (no underscore, at the base domain, the hash in lower case or split wrongly)"

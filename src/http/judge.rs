@@ -211,6 +211,7 @@ impl Failure {
                 | FetchError::Stalled { .. } => Code::HttpTimeout,
                 FetchError::Unreachable(_) => Code::HttpUnreachable,
                 FetchError::Closed | FetchError::Reset => Code::HttpClosed,
+                FetchError::Truncated { .. } => Code::HttpTruncated,
                 FetchError::TlsOnHttpPort | FetchError::HttpOnHttpsPort => Code::HttpWrongScheme,
                 FetchError::Tls(_) | FetchError::TlsNoCommon(_) => Code::HttpTls,
                 FetchError::Protocol(_) | FetchError::Io(_) | FetchError::Http2Only => {
@@ -321,6 +322,55 @@ pub struct Judged {
     /// What went wrong, what to do, and its code; `None` when it passed.
     failure: Option<(String, Option<String>, Code)>,
     certificate: Vec<String>,
+}
+
+impl Judged {
+    pub fn passed(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    /// Whether a second fetch could come from another backend with another
+    /// answer: a response arrived, and it was a 404 or a wrong body.
+    pub fn worth_a_second_fetch(&self) -> bool {
+        self.attempt.status.is_some()
+            && self.failure.as_ref().is_some_and(|f| {
+                matches!(
+                    f.2,
+                    Code::HttpNotFound
+                        | Code::HttpWrongBody
+                        | Code::HttpHtmlPage
+                        | Code::HttpBodyFormatting
+                )
+            })
+    }
+}
+
+/// Two fetches from one address that got different answers: the result
+/// names the disagreement (a load balancer over backends that differ).
+pub fn mark_disagreement(r: &mut CheckResult, second: &Judged) {
+    r.detail.push_str(&format!(
+        "; a second fetch from {} got another answer ({}): the answers depend on which backend serves the request",
+        second.attempt.address, second.attempt.outcome
+    ));
+    let advice = "this address is load-balanced over backends that do not serve the same thing (e.g. HAProxy round-robin, one backend without the file), and the CA may reach any of them: publish the file on every backend (or on storage they share), then check again";
+    r.hint = Some(match r.hint.take() {
+        Some(h) => format!("{advice}. Also: {h}"),
+        None => advice.to_owned(),
+    });
+    r.code = Some(Code::HttpBackendsDisagree);
+    r.attempts.push(second.attempt.clone());
+}
+
+/// A 404 for `<MD5>.txt` while `<MD5>.txt.txt` serves the file.
+pub fn mark_double_extension(r: &mut CheckResult, path: &str) {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    r.detail.push_str(&format!(
+        "; {path}.txt serves the expected file: it was saved as {file}.txt"
+    ));
+    r.hint = Some(format!(
+        "rename the file to {file} (Windows hides known extensions, so a file named \"{file}\" in Explorer or Notepad is really {file}.txt; `dir /b` or `ls` shows the real name), or write it with `dcv file --write WEBROOT`"
+    ));
+    r.code = Some(Code::HttpDoubleExtension);
 }
 
 pub fn judge(
@@ -462,6 +512,9 @@ fn fetch_hint(req: &FetchRequest, e: &FetchError) -> Option<String> {
         FetchError::Http2Only => format!(
             "CAs fetch the file over HTTP/1.1: serve HTTP/1.1 on port {port} too (a server or proxy set to h2c only, e.g. a gRPC-style listener, cannot validate)"
         ),
+        FetchError::Truncated { .. } => {
+            "the server (or a proxy in front of it) sends less than it announces and hangs up: a file changed while being sent, a crashed backend, or a proxy's buffer limit; see the server's error log".into()
+        }
         FetchError::Io(_) => return None,
     };
     Some(hint)
