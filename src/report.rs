@@ -728,6 +728,11 @@ impl CheckReport {
                 ))
             } else if self.ok {
                 p.good(&format!("passed in round {} ({waited})", w.rounds))
+            } else if !self.unusable_resolvers.is_empty() {
+                p.bad(&format!(
+                    "stopped after {} {rounds} ({waited}): the resolvers cannot be used, and waiting would not change that",
+                    w.rounds
+                ))
             } else {
                 format!("stopped after {} {rounds} ({waited})", w.rounds)
             };

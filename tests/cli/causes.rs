@@ -315,3 +315,33 @@ fn backends_that_disagree_are_named() {
     assert!(r["hint"].as_str().unwrap().contains("every backend"), "{r:#}");
     assert_eq!(r["attempts"].as_array().unwrap().len(), 2, "{r:#}");
 }
+
+/// A loopback port where nothing listens (bound, then released).
+fn dead_resolver() -> std::net::SocketAddr {
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.local_addr().unwrap()
+}
+
+#[test]
+fn wait_stops_at_once_when_the_resolvers_cannot_be_used() {
+    let dead = dead_resolver();
+    let started = Instant::now();
+    let out = dcv()
+        .env("DCV_LAB", "1")
+        .args(["--color", "never", "check-dns", "--timeout", "0.5", "--csr"])
+        .arg(fixture(CSR))
+        .args(["--resolver", &dead.to_string(), "--wait", "30m", NAME])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    // The first round only: no second round two seconds later.
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert!(!stderr.contains("round 1"), "{stderr}");
+    assert!(
+        stdout.contains("stopped after 1 round") && stdout.contains("resolvers cannot be used"),
+        "{stdout}"
+    );
+}
