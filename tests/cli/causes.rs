@@ -345,3 +345,42 @@ fn wait_stops_at_once_when_the_resolvers_cannot_be_used() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_large_report_prints_failures_causes_and_the_summary() {
+    // 60 names on one server; two of them have no file.
+    let (path, body) = (path(), good_body());
+    let server = TestServer::http("127.0.0.1", move |r: &Request| {
+        let host = r.host.clone().unwrap_or_default();
+        if r.path == path && !host.starts_with("n7.") && !host.starts_with("n42.") {
+            Reply::ok(body.clone())
+        } else {
+            Reply::status(404)
+        }
+    });
+    let names: Vec<String> = (0..60).map(|i| format!("n{i}.example.com")).collect();
+    let run = |extra: &[&str]| {
+        dcv()
+            .env("DCV_LAB", "1")
+            .args(["--color", "never"])
+            .args(extra)
+            .args(["check-http", "--md5", &recorded(CSR).md5])
+            .args(["--sha256", &recorded(CSR).sha256])
+            .args(["--resolve", "*:127.0.0.1", "--http-port", &server.port().to_string()])
+            .args(&names)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("n7.example.com") && text.contains("n42.example.com"), "{text}");
+    assert!(!text.contains("n8.example.com"), "{text}");
+    assert!(text.contains("(58 of 60 names pass and are not listed"), "{text}");
+    assert!(text.contains("[1] http FAIL, 2 names: not found (404)"), "{text}");
+    assert!(text.contains("2 failed"), "{text}");
+    assert!(text.lines().count() < 12, "{text}");
+    let all = String::from_utf8_lossy(&run(&["-v"]).stdout).into_owned();
+    assert!(all.contains("n8.example.com"), "{all}");
+    assert!(all.lines().filter(|l| l.starts_with("PASS")).count() >= 58, "{all}");
+}
