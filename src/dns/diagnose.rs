@@ -185,6 +185,53 @@ pub fn zone_appended_twice(found_at: &str, should_be: &str, zone: &str) -> Diagn
     }
 }
 
+/// A validation record published almost right (found by `near_miss`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NearMiss {
+    /// `<MD5>.name` without the leading underscore.
+    NoUnderscore { owner: String, found: String },
+    /// `_<MD5>.www.name` for the bare name: under the www name instead.
+    UnderWww { owner: String, found: String },
+    /// The target's hash as a TXT value at the bare name.
+    TxtAtBareName { owner: String, found: String },
+}
+
+/// What a near-miss record is, and how to move it where the CA looks.
+pub fn near_miss(exp: &Expectation, miss: &NearMiss, want_owner: &str) -> Diagnosis {
+    let record = format!("{want_owner}. CNAME {}", exp.cname_target());
+    match miss {
+        NearMiss::NoUnderscore { owner, found } => Diagnosis {
+            reason: format!(
+                "no CNAME at {want_owner}., but {owner}. (without the leading underscore) has {found}"
+            ),
+            hint: format!(
+                "the record name starts with an underscore: create {record} (and delete the record at {owner}.)"
+            ),
+        },
+        NearMiss::UnderWww { owner, found } => Diagnosis {
+            reason: format!(
+                "no CNAME at {want_owner}., but {owner}. (under the www name) has {found}"
+            ),
+            hint: format!(
+                "the record for the bare name sits at the bare name, not under www (a www record validates www only): create {record}"
+            ),
+        },
+        NearMiss::TxtAtBareName { owner, found } => {
+            let lower = found.contains(&exp.hashes.sha256.to_ascii_lowercase()[..32]);
+            Diagnosis {
+                reason: format!(
+                    "no CNAME at {want_owner}., but {owner}. has a TXT record holding this CSR's hash ({}){}",
+                    crate::text::printable_max(found, 80),
+                    if lower { ", in lower case" } else { "" }
+                ),
+                hint: format!(
+                    "the CNAME method needs a CNAME record at the underscore name, not a TXT at the name itself: create {record} (the TXT at {owner}. can go)"
+                ),
+            }
+        }
+    }
+}
+
 /// How long a resolver that cached a miss keeps it (RFC 2308), in words.
 pub fn negative_caching(zone: &str, ttl: u32) -> String {
     let span = if ttl >= 3600 && ttl.is_multiple_of(3600) {

@@ -14,6 +14,7 @@ pub mod cname;
 pub mod diagnose;
 pub mod findings;
 pub mod generic;
+pub mod near_miss;
 pub mod observe;
 pub mod persist;
 pub mod random_txt;

@@ -384,3 +384,69 @@ fn a_large_report_prints_failures_causes_and_the_summary() {
     assert!(all.contains("n8.example.com"), "{all}");
     assert!(all.lines().filter(|l| l.starts_with("PASS")).count() >= 58, "{all}");
 }
+
+/// `dcv check-dns --recursive` of `name` against a loopback server of `zone`:
+/// the name's CNAME result.
+fn cname_result(zone: crate::support::dns_server::Zone, name: &str) -> Value {
+    let server = crate::support::dns_server::DnsServer::start(vec![zone]);
+    let csr = fixture(CSR).display().to_string();
+    let (code, doc) = crate::check_dns::check(&server, &["--csr", &csr, name]);
+    assert_eq!(code, 1, "{doc:#}");
+    doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "cname" && r["domain"] == name)
+        .unwrap_or_else(|| panic!("{doc:#}"))
+        .clone()
+}
+
+fn target() -> String {
+    let sha = recorded(CSR).sha256;
+    format!("{}.{}.sectigo.com.", &sha[..32], &sha[32..])
+}
+
+fn example_zone() -> crate::support::dns_server::Zone {
+    crate::support::dns_server::Zone::new("example.com")
+        .a("ns1.example.com", std::net::Ipv4Addr::LOCALHOST)
+}
+
+#[test]
+fn a_cname_without_its_underscore_is_found_and_named() {
+    let md5 = recorded(CSR).md5;
+    let zone = example_zone().cname(&format!("{md5}.www.example.com"), &target());
+    let r = cname_result(zone, "www.example.com");
+    assert_eq!(r["code"], "record_near_miss", "{r:#}");
+    let detail = r["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("{md5}.www.example.com. (without the leading underscore)")),
+        "{detail}"
+    );
+    let hint = r["hint"].as_str().unwrap();
+    assert!(
+        hint.contains(&format!("create _{md5}.www.example.com. CNAME {}", target())),
+        "{hint}"
+    );
+}
+
+#[test]
+fn a_cname_under_www_for_the_bare_name_is_named() {
+    let md5 = recorded(CSR).md5;
+    let zone = example_zone().cname(&format!("_{md5}.www.example.com"), &target());
+    let r = cname_result(zone, "example.com");
+    assert_eq!(r["code"], "record_near_miss", "{r:#}");
+    assert!(r["detail"].as_str().unwrap().contains("(under the www name)"), "{r:#}");
+    assert!(r["hint"].as_str().unwrap().contains("not under www"), "{r:#}");
+}
+
+#[test]
+fn the_hash_as_a_txt_at_the_bare_name_is_named() {
+    let sha = recorded(CSR).sha256.to_ascii_lowercase();
+    let zone = example_zone().txt("example.com", &["v=spf1 -all"]).txt("example.com", &[&sha]);
+    let r = cname_result(zone, "example.com");
+    assert_eq!(r["code"], "record_near_miss", "{r:#}");
+    let detail = r["detail"].as_str().unwrap();
+    assert!(detail.contains("has a TXT record holding this CSR's hash"), "{detail}");
+    assert!(detail.contains("in lower case"), "{detail}");
+    assert!(r["hint"].as_str().unwrap().contains("not a TXT at the name itself"), "{r:#}");
+}

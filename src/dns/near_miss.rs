@@ -1,0 +1,80 @@
+//! The questions asked when the CNAME is missing everywhere, looking for a
+//! record published almost right: without the leading underscore, under
+//! the www name instead of the bare name, or the hash as a TXT value at the
+//! name itself. Self-contained (the engine in, typed findings out); the
+//! words are `diagnose::near_miss`'s.
+
+use futures::future::join_all;
+
+use super::diagnose::NearMiss;
+use crate::artifacts::Expectation;
+use crate::resolver::{Data, Engine, Lookup, RType};
+
+/// The first record of the kind wanted in any server's answer.
+fn first_data(l: &Lookup, pick: impl Fn(&Data) -> Option<String>) -> Option<String> {
+    l.observations.iter().find_map(|o| {
+        o.result
+            .as_ref()
+            .ok()
+            .and_then(|a| a.answers.iter().find_map(|r| pick(&r.data)))
+    })
+}
+
+/// A near-miss record for the CNAME of `candidates` (the name first, then
+/// its parents up to the base domain), with the candidate it was meant for.
+pub async fn cname_near_miss(
+    engine: &Engine,
+    exp: &Expectation,
+    candidates: &[String],
+) -> Option<(NearMiss, String)> {
+    let md5 = &exp.hashes.md5;
+    let sha = exp.hashes.sha256.to_ascii_lowercase();
+    let cname = |d: &Data| match d {
+        Data::Cname(t) => Some(format!("CNAME {t}")),
+        _ => None,
+    };
+    // Without the underscore: `<MD5>.<adn>`.
+    let bare: Vec<String> = candidates.iter().map(|c| format!("{md5}.{c}")).collect();
+    let found = join_all(bare.iter().map(|q| engine.lookup(q, RType::Cname))).await;
+    for ((owner, l), c) in bare.iter().zip(&found).zip(candidates) {
+        if let Some(found) = first_data(l, cname) {
+            let miss = NearMiss::NoUnderscore {
+                owner: owner.clone(),
+                found,
+            };
+            return Some((miss, c.clone()));
+        }
+    }
+    // Under www for the bare name.
+    if let Some(name) = candidates.first()
+        && !name.starts_with("www.")
+    {
+        let owner = format!("_{md5}.www.{name}");
+        if let Some(found) = first_data(&engine.lookup(&owner, RType::Cname).await, cname) {
+            return Some((NearMiss::UnderWww { owner, found }, name.clone()));
+        }
+    }
+    // The hash as a TXT value at the name (or a parent) itself.
+    let txts = join_all(candidates.iter().map(|c| engine.lookup(c, RType::Txt))).await;
+    for (c, l) in candidates.iter().zip(&txts) {
+        let holds = |d: &Data| match d {
+            Data::Txt(t) => {
+                let flat: String = t
+                    .chars()
+                    .filter(|ch| ch.is_ascii_hexdigit())
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                flat.contains(&sha[..32]).then(|| t.clone())
+            }
+            _ => None,
+        };
+        if let Some(found) = first_data(l, holds) {
+            let miss = NearMiss::TxtAtBareName {
+                owner: c.clone(),
+                found,
+            };
+            return Some((miss, c.clone()));
+        }
+    }
+    None
+}
