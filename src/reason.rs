@@ -81,11 +81,12 @@ pub enum Code {
     HttpBackendsDisagree,
     RecordNearMiss,
     HttpTruncated,
+    CnameFlattened,
 }
 
 impl Code {
     /// Every code, in the order docs/json.md lists them.
-    pub const ALL: [Code; 61] = [
+    pub const ALL: [Code; 62] = [
         Code::InvalidName,
         Code::CsrRefused,
         Code::NotApplicable,
@@ -147,6 +148,7 @@ impl Code {
         Code::HttpBackendsDisagree,
         Code::RecordNearMiss,
         Code::HttpTruncated,
+        Code::CnameFlattened,
     ];
 
     /// The code as it appears in JSON.
@@ -213,6 +215,7 @@ impl Code {
             Code::HttpBackendsDisagree => "http_backends_disagree",
             Code::RecordNearMiss => "record_near_miss",
             Code::HttpTruncated => "http_truncated",
+            Code::CnameFlattened => "cname_flattened",
         }
     }
 
@@ -329,6 +332,9 @@ impl Code {
             }
             Code::HttpBackendsDisagree => {
                 "two fetches from one address got different answers (load-balanced backends that differ)"
+            }
+            Code::CnameFlattened => {
+                "no CNAME, but the name has A/AAAA records in its place (ALIAS / CNAME flattening, or plain address records)"
             }
             Code::HttpTruncated => {
                 "the server closed the connection before the body's end (shorter than its Content-Length)"

@@ -232,6 +232,38 @@ pub fn near_miss(exp: &Expectation, miss: &NearMiss, want_owner: &str) -> Diagno
     }
 }
 
+/// Addresses at a name where a CNAME was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flattened {
+    pub addresses: Vec<String>,
+    /// They are the CNAME target's own addresses: synthesized from it.
+    pub the_targets: bool,
+}
+
+/// A `--cname HOST=TARGET` missing where HOST has addresses.
+pub fn flattened(host: &str, target: &str, f: &Flattened) -> Diagnosis {
+    let list = f.addresses.join(", ");
+    if f.the_targets {
+        Diagnosis {
+            reason: format!(
+                "no CNAME at {host}., but it answers with {target}'s own addresses ({list}): the DNS provider synthesizes them from the CNAME (ALIAS / ANAME / CNAME flattening), so the CA sees A/AAAA records, not the CNAME"
+            ),
+            hint: format!(
+                "turn off CNAME flattening (or the ALIAS record) for {host} so that it answers with the CNAME itself (Cloudflare: flatten only at the apex, and a CNAME at the apex is always flattened: validate a name below it or use the TXT method)"
+            ),
+        }
+    } else {
+        Diagnosis {
+            reason: format!(
+                "no CNAME at {host}., which has address records ({list}) instead (an A/AAAA record, or an ALIAS the provider resolves)"
+            ),
+            hint: format!(
+                "a name with A/AAAA records cannot also have a CNAME: replace them with {host}. CNAME {target} (or, at a zone apex, use the TXT method)"
+            ),
+        }
+    }
+}
+
 /// How long a resolver that cached a miss keeps it (RFC 2308), in words.
 pub fn negative_caching(zone: &str, ttl: u32) -> String {
     let span = if ttl >= 3600 && ttl.is_multiple_of(3600) {

@@ -43,9 +43,17 @@ pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
     let l = engine.lookup(&host, RType::Cname).await;
     let picker = cname_picker(hv.value.clone());
     let pass = format!("{host}. CNAME {}.", normalize(&hv.value));
-    let result = generic_result(mode, &l, &host, CheckKind::Cname, &picker, pass, |found| {
+    let mut result = generic_result(mode, &l, &host, CheckKind::Cname, &picker, pass, |found| {
         diagnose::generic_cname(&hv.value, found)
     });
+    // Addresses in the CNAME's place: an ALIAS or flattening (near_miss.rs).
+    if result.code == Some(Code::RecordMissing)
+        && let Some(f) = super::near_miss::flattened(engine, &host, &normalize(&hv.value)).await
+    {
+        let d = diagnose::flattened(&host, &normalize(&hv.value), &f);
+        (result.detail, result.hint) = (d.reason, Some(d.hint));
+        result.code = Some(Code::CnameFlattened);
+    }
     result.with_dnssec(lookup_security(engine, &l).await)
 }
 

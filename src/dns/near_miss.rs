@@ -1,12 +1,14 @@
 //! The questions asked when the CNAME is missing everywhere, looking for a
 //! record published almost right: without the leading underscore, under
 //! the www name instead of the bare name, or the hash as a TXT value at the
-//! name itself. Self-contained (the engine in, typed findings out); the
-//! words are `diagnose::near_miss`'s.
+//! name itself; and, for `--cname HOST=TARGET`, addresses at HOST that a
+//! provider synthesized from the CNAME (ALIAS / CNAME flattening).
+//! Self-contained (the engine in, typed findings out); the words are
+//! `diagnose`'s.
 
 use futures::future::join_all;
 
-use super::diagnose::NearMiss;
+use super::diagnose::{Flattened, NearMiss};
 use crate::artifacts::Expectation;
 use crate::resolver::{Data, Engine, Lookup, RType};
 
@@ -77,4 +79,42 @@ pub async fn cname_near_miss(
         }
     }
     None
+}
+
+/// The addresses (A and AAAA) of `name` in any server's answer.
+async fn addresses(engine: &Engine, name: &str) -> Vec<String> {
+    let (a, aaaa) = futures::join!(
+        engine.lookup(name, RType::A),
+        engine.lookup(name, RType::Aaaa)
+    );
+    let mut out: Vec<String> = Vec::new();
+    for l in [&a, &aaaa] {
+        for o in &l.observations {
+            if let Ok(ans) = &o.result {
+                for r in &ans.answers {
+                    if let Data::Addr(ip) = &r.data
+                        && !out.contains(&ip.to_string())
+                    {
+                        out.push(ip.to_string());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A missing CNAME at `host` whose name has addresses of its own: the
+/// provider answers with the target's addresses in its place (ALIAS,
+/// ANAME, CNAME flattening) when they are the target's.
+pub async fn flattened(engine: &Engine, host: &str, target: &str) -> Option<Flattened> {
+    let (at_host, at_target) = futures::join!(addresses(engine, host), addresses(engine, target));
+    if at_host.is_empty() {
+        return None;
+    }
+    let same = !at_target.is_empty() && at_host.iter().all(|a| at_target.contains(a));
+    Some(Flattened {
+        addresses: at_host,
+        the_targets: same,
+    })
 }

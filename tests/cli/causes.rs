@@ -450,3 +450,40 @@ fn the_hash_as_a_txt_at_the_bare_name_is_named() {
     assert!(detail.contains("in lower case"), "{detail}");
     assert!(r["hint"].as_str().unwrap().contains("not a TXT at the name itself"), "{r:#}");
 }
+
+fn generic_cname_result(zone: crate::support::dns_server::Zone, pair: &str) -> Value {
+    let server = crate::support::dns_server::DnsServer::start(vec![zone]);
+    let (code, doc) = crate::check_dns::check(&server, &["--cname", pair]);
+    assert_eq!(code, 1, "{doc:#}");
+    doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "cname")
+        .unwrap_or_else(|| panic!("{doc:#}"))
+        .clone()
+}
+
+#[test]
+fn addresses_synthesized_in_place_of_a_cname_are_named() {
+    use std::net::Ipv4Addr;
+    // The provider answers for shop with its target's address (flattening).
+    let zone = example_zone()
+        .a("shops.example.com", Ipv4Addr::new(192, 0, 2, 10))
+        .a("shop.example.com", Ipv4Addr::new(192, 0, 2, 10));
+    let r = generic_cname_result(zone, "shop.example.com=shops.example.com");
+    assert_eq!(r["code"], "cname_flattened", "{r:#}");
+    let detail = r["detail"].as_str().unwrap();
+    assert!(detail.contains("shops.example.com's own addresses (192.0.2.10)"), "{detail}");
+    assert!(detail.contains("flattening"), "{detail}");
+    assert!(r["hint"].as_str().unwrap().contains("turn off CNAME flattening"), "{r:#}");
+
+    // A plain A record of its own: named as such.
+    let zone = example_zone()
+        .a("shops.example.com", Ipv4Addr::new(192, 0, 2, 10))
+        .a("shop.example.com", Ipv4Addr::new(192, 0, 2, 99));
+    let r = generic_cname_result(zone, "shop.example.com=shops.example.com");
+    assert_eq!(r["code"], "cname_flattened", "{r:#}");
+    assert!(r["detail"].as_str().unwrap().contains("has address records (192.0.2.99)"), "{r:#}");
+    assert!(r["hint"].as_str().unwrap().contains("cannot also have a CNAME"), "{r:#}");
+}
