@@ -330,10 +330,11 @@ impl Judged {
     }
 
     /// Whether a second fetch could come from another backend with another
-    /// answer: a response arrived, and it was a 404 or a wrong body.
+    /// answer: a pass (a backend without the file may answer the CA), or a
+    /// 404 or a wrong body.
     pub fn worth_a_second_fetch(&self) -> bool {
         self.attempt.status.is_some()
-            && self.failure.as_ref().is_some_and(|f| {
+            && self.failure.as_ref().is_none_or(|f| {
                 matches!(
                     f.2,
                     Code::HttpNotFound
@@ -348,10 +349,20 @@ impl Judged {
 /// Two fetches from one address that got different answers: the result
 /// names the disagreement (a load balancer over backends that differ).
 pub fn mark_disagreement(r: &mut CheckResult, second: &Judged) {
-    r.detail.push_str(&format!(
-        "; a second fetch from {} got another answer ({}): the answers depend on which backend serves the request",
-        second.attempt.address, second.attempt.outcome
-    ));
+    if r.status == Status::Pass {
+        // One fetch passed: a CA fetching from several places may not.
+        r.status = Status::Fail;
+        r.detail = format!(
+            "the first fetch from {address} passed, a second got: {}: the answers depend on which backend serves the request",
+            second.attempt.outcome,
+            address = second.attempt.address
+        );
+    } else {
+        r.detail.push_str(&format!(
+            "; a second fetch from {} got another answer ({}): the answers depend on which backend serves the request",
+            second.attempt.address, second.attempt.outcome
+        ));
+    }
     let advice = "this address is load-balanced over backends that do not serve the same thing (e.g. HAProxy round-robin, one backend without the file), and the CA may reach any of them: publish the file on every backend (or on storage they share), then check again";
     r.hint = Some(match r.hint.take() {
         Some(h) => format!("{advice}. Also: {h}"),

@@ -290,22 +290,40 @@ fn a_file_saved_as_txt_txt_is_found() {
     assert!(hint.contains("rename the file") && hint.contains("Windows hides"), "{hint}");
 }
 
-#[test]
-fn backends_that_disagree_are_named() {
-    // Round-robin over two backends, one without the file.
-    let turn = Arc::new(AtomicUsize::new(0));
+/// Round-robin over two backends, one without the file; `first` is the
+/// backend the first request reaches (0: the one without).
+fn round_robin(first: usize) -> TestServer {
+    let turn = Arc::new(AtomicUsize::new(first));
     let path = path();
     let body = good_body();
-    let server = TestServer::http("127.0.0.1", move |r: &Request| {
-        if r.path != path {
-            return Reply::status(404);
-        }
-        if turn.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
-            Reply::status(404)
-        } else {
+    TestServer::http("127.0.0.1", move |r: &Request| {
+        if r.path == path && turn.fetch_add(1, Ordering::SeqCst) % 2 == 1 {
             Reply::ok(body.clone())
+        } else {
+            Reply::status(404)
         }
-    });
+    })
+}
+
+#[test]
+fn a_pass_from_one_backend_of_two_is_not_a_pass() {
+    let server = round_robin(1);
+    let r = check(server.port());
+    assert_eq!(r["status"], "fail", "{r:#}");
+    assert_eq!(r["code"], "http_backends_disagree", "{r:#}");
+    assert!(
+        r["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("the first fetch from 127.0.0.1"),
+        "{r:#}"
+    );
+    assert!(r["hint"].as_str().unwrap().contains("every backend"), "{r:#}");
+}
+
+#[test]
+fn backends_that_disagree_are_named() {
+    let server = round_robin(0);
     let r = check(server.port());
     assert_eq!(r["code"], "http_backends_disagree", "{r:#}");
     assert!(
