@@ -298,26 +298,31 @@ pub fn progress_line(
             }
         }
     }
-    let why = |domain: &str| {
-        let mut words: Vec<String> = Vec::new();
-        for r in report.results.iter().filter(|r| {
-            r.domain == domain && matches!(r.status, Status::Fail | Status::Invalid)
-        }) {
-            let w = match r.code {
-                Some(c) => format!("{}: {}", r.check.label(), c.as_str().replace('_', " ")),
-                None => format!("{}: {}", r.check.label(), crate::text::printable_max(&r.detail, 40)),
-            };
-            if !words.contains(&w) {
-                words.push(w);
+    let why =
+        |domain: &str| {
+            let mut words: Vec<String> = Vec::new();
+            for r in report.results.iter().filter(|r| {
+                r.domain == domain && matches!(r.status, Status::Fail | Status::Invalid)
+            }) {
+                let w = match r.code {
+                    Some(c) => format!("{}: {}", r.check.label(), c.as_str().replace('_', " ")),
+                    None => format!(
+                        "{}: {}",
+                        r.check.label(),
+                        crate::text::printable_max(&r.detail, 40)
+                    ),
+                };
+                if !words.contains(&w) {
+                    words.push(w);
+                }
             }
-        }
-        words.truncate(2);
-        if words.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", words.join(", "))
-        }
-    };
+            words.truncate(2);
+            if words.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", words.join(", "))
+            }
+        };
     let mut names = waiting
         .iter()
         .take(SHOWN)
@@ -417,9 +422,8 @@ mod tests {
     fn progress_names_only_the_names_not_ready_and_why() {
         use crate::reason::Code;
         use crate::report::{CheckKind, CheckResult, NameVerdict};
-        let fail = |d: &str, k: CheckKind, c: Code| {
-            CheckResult::new(d, k, Status::Fail, "x").with_code(c)
-        };
+        let fail =
+            |d: &str, k: CheckKind, c: Code| CheckResult::new(d, k, Status::Fail, "x").with_code(c);
         let pass = |d: &str, k: CheckKind| CheckResult::new(d, k, Status::Pass, "");
         // shop and www validate by the CNAME (their HTTP fails); api by nothing.
         let results = vec![

@@ -324,9 +324,7 @@ impl Code {
             Code::HttpCached => {
                 "a cache (Varnish, Squid, a CDN) answered a failing copy from its store (Age, X-Cache: HIT)"
             }
-            Code::HttpIisMimeMap => {
-                "IIS 404.3: no MIME map for the file's extension"
-            }
+            Code::HttpIisMimeMap => "IIS 404.3: no MIME map for the file's extension",
             Code::HttpDoubleExtension => {
                 "404, but the file is served with the extension twice (<MD5>.txt.txt)"
             }
@@ -340,7 +338,7 @@ impl Code {
                 "the server closed the connection before the body's end (shorter than its Content-Length)"
             }
             Code::RecordNearMiss => {
-                "the record is missing, but one almost right was found (no underscore, at the base domain, the hash in lower case or split wrongly)"
+                "no CNAME where the CA looks, but one almost right was found: without its underscore, under www for the bare name, or the hash as a TXT at the name"
             }
         }
     }

@@ -975,12 +975,24 @@ mod tests {
         let report = CheckReport::new(results);
         let text = human(&report, false, false);
         assert!(!text.contains("n0.example"), "{text}");
-        assert!(text.contains("n7.example") && text.contains("n57.example"), "{text}");
-        assert!(text.contains("(98 of 100 names pass and are not listed"), "{text}");
-        assert!(text.contains("[1] cname FAIL, 2 names: no record"), "{text}");
+        assert!(
+            text.contains("n7.example") && text.contains("n57.example"),
+            "{text}"
+        );
+        assert!(
+            text.contains("(98 of 100 names pass and are not listed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("[1] cname FAIL, 2 names: no record"),
+            "{text}"
+        );
         assert!(text.lines().count() < 10, "{text}");
         let all = human(&report, false, true);
-        assert!(all.lines().filter(|l| l.starts_with("PASS")).count() == 98, "{all}");
+        assert!(
+            all.lines().filter(|l| l.starts_with("PASS")).count() == 98,
+            "{all}"
+        );
     }
 
     #[test]

@@ -319,26 +319,34 @@ mod tests {
     async fn unusable_resolvers_in_the_first_round_stop_the_wait() {
         let mut rounds = 0;
         let started = tokio::time::Instant::now();
-        let report = poll(Some(Duration::from_secs(1800)), &mut Silent, &mut None, || {
-            rounds += 1;
-            async {
-                let mut r = CheckReport::new(vec![CheckResult::new(
-                    "x.example",
-                    CheckKind::Cname,
-                    Status::Fail,
-                    "",
-                )]);
-                r.resolvers_unusable(&[(
-                    "192.0.2.53:53".parse().unwrap(),
-                    crate::resolver::recording::Health::default(),
-                )]);
-                r
-            }
-        })
+        let report = poll(
+            Some(Duration::from_secs(1800)),
+            &mut Silent,
+            &mut None,
+            || {
+                rounds += 1;
+                async {
+                    let mut r = CheckReport::new(vec![CheckResult::new(
+                        "x.example",
+                        CheckKind::Cname,
+                        Status::Fail,
+                        "",
+                    )]);
+                    r.resolvers_unusable(&[(
+                        "192.0.2.53:53".parse().unwrap(),
+                        crate::resolver::recording::Health::default(),
+                    )]);
+                    r
+                }
+            },
+        )
         .await;
         assert_eq!(rounds, 1);
         assert_eq!(started.elapsed(), Duration::ZERO);
-        assert_eq!(report.exit_code(), crate::exit_codes::ExitCode::ResolversUnusable);
+        assert_eq!(
+            report.exit_code(),
+            crate::exit_codes::ExitCode::ResolversUnusable
+        );
         assert_eq!(report.wait.unwrap().rounds, 1);
     }
 

@@ -102,8 +102,8 @@ fn provider(resp: &Response, body: &str) -> Option<&'static str> {
 /// did not pass, before the status alone decides.
 pub fn obstacle(resp: &Response) -> Option<Obstacle> {
     let status = resp.status;
-    let body = String::from_utf8_lossy(&resp.body[..resp.body.len().min(16 * 1024)])
-        .to_ascii_lowercase();
+    let body =
+        String::from_utf8_lossy(&resp.body[..resp.body.len().min(16 * 1024)]).to_ascii_lowercase();
     if status == 401
         && let Some(auth) = resp
             .headers
@@ -256,8 +256,7 @@ pub fn cache_hit(resp: &Response) -> Option<CacheSeen> {
         .any(|v| v.starts_with("hit") || v.contains(" hit") || v.contains(",hit"));
     let said_miss = !x_cache.is_empty() && !said_hit;
     // Varnish sends its own and the cached object's transaction ids on a hit.
-    let varnish_hit =
-        header(resp, "x-varnish").is_some_and(|v| v.split_whitespace().count() >= 2);
+    let varnish_hit = header(resp, "x-varnish").is_some_and(|v| v.split_whitespace().count() >= 2);
     let hit = said_hit || varnish_hit || (age.is_some_and(|a| a > 0) && !said_miss);
     if !hit {
         return None;
@@ -310,13 +309,25 @@ impl CacheSeen {
 
     pub fn hint(&self) -> String {
         let purge = match self.cache {
-            "Varnish" => "Varnish: `varnishadm 'ban req.url ~ ^/.well-known/pki-validation/'`, and `return (pass)` for that path in vcl_recv",
-            "Squid" => "Squid: `squidclient -m PURGE URL` (with a PURGE acl), and `cache deny` for that path",
-            "Cloudflare" => "Cloudflare: Caching → Configuration → Purge Custom Purge of the URL, and a Cache Rule bypassing the cache for that path",
-            "Amazon CloudFront" => "CloudFront: an invalidation of /.well-known/pki-validation/*, and a behaviour for that path with caching disabled",
+            "Varnish" => {
+                "Varnish: `varnishadm 'ban req.url ~ ^/.well-known/pki-validation/'`, and `return (pass)` for that path in vcl_recv"
+            }
+            "Squid" => {
+                "Squid: `squidclient -m PURGE URL` (with a PURGE acl), and `cache deny` for that path"
+            }
+            "Cloudflare" => {
+                "Cloudflare: Caching → Configuration → Purge Custom Purge of the URL, and a Cache Rule bypassing the cache for that path"
+            }
+            "Amazon CloudFront" => {
+                "CloudFront: an invalidation of /.well-known/pki-validation/*, and a behaviour for that path with caching disabled"
+            }
             "Fastly" => "Fastly: purge the URL, and pass that path in VCL",
-            "nginx proxy_cache" => "nginx: `proxy_cache_bypass`/`proxy_no_cache` for that path, and delete the entry under proxy_cache_path",
-            "Apache mod_cache" => "Apache: `CacheDisable /.well-known/pki-validation/`, and `htcacheclean` for the entry",
+            "nginx proxy_cache" => {
+                "nginx: `proxy_cache_bypass`/`proxy_no_cache` for that path, and delete the entry under proxy_cache_path"
+            }
+            "Apache mod_cache" => {
+                "Apache: `CacheDisable /.well-known/pki-validation/`, and `htcacheclean` for the entry"
+            }
             _ => "purge the URL from the cache, and keep that path out of it",
         };
         format!(
@@ -369,7 +380,10 @@ mod tests {
         );
         let geo = resp(
             403,
-            &[("x-amz-cf-id", "abc"), ("via", "1.1 x.cloudfront.net (CloudFront)")],
+            &[
+                ("x-amz-cf-id", "abc"),
+                ("via", "1.1 x.cloudfront.net (CloudFront)"),
+            ],
             "The Amazon CloudFront distribution is configured to block access from your country.",
         );
         assert_eq!(
@@ -380,7 +394,10 @@ mod tests {
             })
         );
         // A plain 403 or 503 names nothing.
-        assert_eq!(obstacle(&resp(403, &[("server", "nginx")], "Forbidden")), None);
+        assert_eq!(
+            obstacle(&resp(403, &[("server", "nginx")], "Forbidden")),
+            None
+        );
         assert_eq!(obstacle(&resp(503, &[], "Service Unavailable")), None);
     }
 
@@ -414,7 +431,11 @@ mod tests {
     fn cache_hits_are_told_from_misses() {
         let varnish = resp(
             404,
-            &[("age", "120"), ("x-varnish", "32770 3"), ("via", "1.1 varnish (Varnish/7.1)")],
+            &[
+                ("age", "120"),
+                ("x-varnish", "32770 3"),
+                ("via", "1.1 varnish (Varnish/7.1)"),
+            ],
             "",
         );
         assert_eq!(
@@ -426,7 +447,10 @@ mod tests {
         );
         let squid = resp(404, &[("x-cache", "HIT from proxy.lab")], "");
         assert_eq!(cache_hit(&squid).unwrap().cache, "Squid");
-        assert_eq!(cache_hit(&resp(404, &[("x-cache", "MISS from p")], "")), None);
+        assert_eq!(
+            cache_hit(&resp(404, &[("x-cache", "MISS from p")], "")),
+            None
+        );
         assert_eq!(cache_hit(&resp(404, &[("age", "0")], "")), None);
         assert_eq!(cache_hit(&resp(404, &[("x-varnish", "32770")], "")), None);
     }

@@ -96,7 +96,11 @@ fn cloudflare_challenge_is_named_with_the_skip_rule() {
         ),
         "http_bot_challenge",
         &["bot-protection challenge (Cloudflare)", "(403)"],
-        &["exempt /.well-known/pki-validation/", "Skip", "validation addresses"],
+        &[
+            "exempt /.well-known/pki-validation/",
+            "Skip",
+            "validation addresses",
+        ],
     );
 }
 
@@ -148,7 +152,10 @@ fn windows_authentication_is_named() {
         ),
         "http_windows_auth",
         &["Windows authentication (Negotiate, NTLM)"],
-        &["Anonymous Authentication", "anonymousAuthentication enabled=\"true\""],
+        &[
+            "Anonymous Authentication",
+            "anonymousAuthentication enabled=\"true\"",
+        ],
     );
 }
 
@@ -189,7 +196,11 @@ fn a_cached_old_file_is_named() {
         "6787CA30E78D2EB43B688A245F955264617CAE5CCE03D1C2AF369ADF67EC7ABE"
     );
     named(
-        reply(200, &[("X-Cache", "HIT from proxy.lab"), ("Age", "600")], &other),
+        reply(
+            200,
+            &[("X-Cache", "HIT from proxy.lab"), ("Age", "600")],
+            &other,
+        ),
         "http_cached",
         &["another CSR's file", "(Squid)"],
         &["squidclient -m PURGE"],
@@ -201,7 +212,10 @@ fn iis_404_3_names_the_mime_map() {
     named(
         reply(
             404,
-            &[("Server", "Microsoft-IIS/10.0"), ("Content-Type", "text/html")],
+            &[
+                ("Server", "Microsoft-IIS/10.0"),
+                ("Content-Type", "text/html"),
+            ],
             "<html><head><title>IIS 10.0 Detailed Error - 404.3 - Not Found</title></head><body><h3>HTTP Error 404.3 - Not Found</h3><h4>The page you are requesting cannot be served because of the extension configuration. If the page is a script, add a handler. If the file should be downloaded, add a MIME map.</h4></body></html>",
         ),
         "http_iis_mime_map",
@@ -217,7 +231,10 @@ fn redirect_hints_fit_the_server_that_answered() {
         ("Microsoft-IIS/10.0", ["IIS", "web.config"]),
         ("Caddy", ["Caddy", "handle /.well-known/pki-validation/*"]),
         ("lighttpd/1.4.76", ["lighttpd", "url.redirect"]),
-        ("nginx/1.26.0", ["nginx", "location ^~ /.well-known/pki-validation/"]),
+        (
+            "nginx/1.26.0",
+            ["nginx", "location ^~ /.well-known/pki-validation/"],
+        ),
         ("Apache/2.4.62 (Debian)", ["Apache", "RewriteCond"]),
     ] {
         named(
@@ -269,7 +286,11 @@ fn a_body_cut_short_fails_at_the_close_not_at_the_timeout() {
         &["sends less than it announces"],
     );
     // --timeout 10: a fail at the close, not at the deadline.
-    assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -287,7 +308,10 @@ fn a_file_saved_as_txt_txt_is_found() {
     assert_eq!(r["code"], "http_double_extension", "{r:#}");
     assert!(r["detail"].as_str().unwrap().contains(".txt.txt"), "{r:#}");
     let hint = r["hint"].as_str().unwrap();
-    assert!(hint.contains("rename the file") && hint.contains("Windows hides"), "{hint}");
+    assert!(
+        hint.contains("rename the file") && hint.contains("Windows hides"),
+        "{hint}"
+    );
 }
 
 /// Round-robin over two backends, one without the file; `first` is the
@@ -318,7 +342,10 @@ fn a_pass_from_one_backend_of_two_is_not_a_pass() {
             .starts_with("the first fetch from 127.0.0.1"),
         "{r:#}"
     );
-    assert!(r["hint"].as_str().unwrap().contains("every backend"), "{r:#}");
+    assert!(
+        r["hint"].as_str().unwrap().contains("every backend"),
+        "{r:#}"
+    );
 }
 
 #[test]
@@ -327,10 +354,16 @@ fn backends_that_disagree_are_named() {
     let r = check(server.port());
     assert_eq!(r["code"], "http_backends_disagree", "{r:#}");
     assert!(
-        r["detail"].as_str().unwrap().contains("a second fetch from 127.0.0.1"),
+        r["detail"]
+            .as_str()
+            .unwrap()
+            .contains("a second fetch from 127.0.0.1"),
         "{r:#}"
     );
-    assert!(r["hint"].as_str().unwrap().contains("every backend"), "{r:#}");
+    assert!(
+        r["hint"].as_str().unwrap().contains("every backend"),
+        "{r:#}"
+    );
     assert_eq!(r["attempts"].as_array().unwrap().len(), 2, "{r:#}");
 }
 
@@ -384,7 +417,12 @@ fn a_large_report_prints_failures_causes_and_the_summary() {
             .args(extra)
             .args(["check-http", "--md5", &recorded(CSR).md5])
             .args(["--sha256", &recorded(CSR).sha256])
-            .args(["--resolve", "*:127.0.0.1", "--http-port", &server.port().to_string()])
+            .args([
+                "--resolve",
+                "*:127.0.0.1",
+                "--http-port",
+                &server.port().to_string(),
+            ])
             .args(&names)
             .output()
             .unwrap()
@@ -392,15 +430,27 @@ fn a_large_report_prints_failures_causes_and_the_summary() {
     let out = run(&[]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("n7.example.com") && text.contains("n42.example.com"), "{text}");
+    assert!(
+        text.contains("n7.example.com") && text.contains("n42.example.com"),
+        "{text}"
+    );
     assert!(!text.contains("n8.example.com"), "{text}");
-    assert!(text.contains("(58 of 60 names pass and are not listed"), "{text}");
-    assert!(text.contains("[1] http FAIL, 2 names: not found (404)"), "{text}");
+    assert!(
+        text.contains("(58 of 60 names pass and are not listed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[1] http FAIL, 2 names: not found (404)"),
+        "{text}"
+    );
     assert!(text.contains("2 failed"), "{text}");
     assert!(text.lines().count() < 12, "{text}");
     let all = String::from_utf8_lossy(&run(&["-v"]).stdout).into_owned();
     assert!(all.contains("n8.example.com"), "{all}");
-    assert!(all.lines().filter(|l| l.starts_with("PASS")).count() >= 58, "{all}");
+    assert!(
+        all.lines().filter(|l| l.starts_with("PASS")).count() >= 58,
+        "{all}"
+    );
 }
 
 /// `dcv check-dns --recursive` of `name` against a loopback server of `zone`:
@@ -437,12 +487,17 @@ fn a_cname_without_its_underscore_is_found_and_named() {
     assert_eq!(r["code"], "record_near_miss", "{r:#}");
     let detail = r["detail"].as_str().unwrap();
     assert!(
-        detail.contains(&format!("{md5}.www.example.com. (without the leading underscore)")),
+        detail.contains(&format!(
+            "{md5}.www.example.com. (without the leading underscore)"
+        )),
         "{detail}"
     );
     let hint = r["hint"].as_str().unwrap();
     assert!(
-        hint.contains(&format!("create _{md5}.www.example.com. CNAME {}", target())),
+        hint.contains(&format!(
+            "create _{md5}.www.example.com. CNAME {}",
+            target()
+        )),
         "{hint}"
     );
 }
@@ -453,20 +508,40 @@ fn a_cname_under_www_for_the_bare_name_is_named() {
     let zone = example_zone().cname(&format!("_{md5}.www.example.com"), &target());
     let r = cname_result(zone, "example.com");
     assert_eq!(r["code"], "record_near_miss", "{r:#}");
-    assert!(r["detail"].as_str().unwrap().contains("(under the www name)"), "{r:#}");
-    assert!(r["hint"].as_str().unwrap().contains("not under www"), "{r:#}");
+    assert!(
+        r["detail"]
+            .as_str()
+            .unwrap()
+            .contains("(under the www name)"),
+        "{r:#}"
+    );
+    assert!(
+        r["hint"].as_str().unwrap().contains("not under www"),
+        "{r:#}"
+    );
 }
 
 #[test]
 fn the_hash_as_a_txt_at_the_bare_name_is_named() {
     let sha = recorded(CSR).sha256.to_ascii_lowercase();
-    let zone = example_zone().txt("example.com", &["v=spf1 -all"]).txt("example.com", &[&sha]);
+    let zone = example_zone()
+        .txt("example.com", &["v=spf1 -all"])
+        .txt("example.com", &[&sha]);
     let r = cname_result(zone, "example.com");
     assert_eq!(r["code"], "record_near_miss", "{r:#}");
     let detail = r["detail"].as_str().unwrap();
-    assert!(detail.contains("has a TXT record holding this CSR's hash"), "{detail}");
+    assert!(
+        detail.contains("has a TXT record holding this CSR's hash"),
+        "{detail}"
+    );
     assert!(detail.contains("in lower case"), "{detail}");
-    assert!(r["hint"].as_str().unwrap().contains("not a TXT at the name itself"), "{r:#}");
+    assert!(
+        r["hint"]
+            .as_str()
+            .unwrap()
+            .contains("not a TXT at the name itself"),
+        "{r:#}"
+    );
 }
 
 fn generic_cname_result(zone: crate::support::dns_server::Zone, pair: &str) -> Value {
@@ -492,9 +567,18 @@ fn addresses_synthesized_in_place_of_a_cname_are_named() {
     let r = generic_cname_result(zone, "shop.example.com=shops.example.com");
     assert_eq!(r["code"], "cname_flattened", "{r:#}");
     let detail = r["detail"].as_str().unwrap();
-    assert!(detail.contains("shops.example.com's own addresses (192.0.2.10)"), "{detail}");
+    assert!(
+        detail.contains("shops.example.com's own addresses (192.0.2.10)"),
+        "{detail}"
+    );
     assert!(detail.contains("flattening"), "{detail}");
-    assert!(r["hint"].as_str().unwrap().contains("turn off CNAME flattening"), "{r:#}");
+    assert!(
+        r["hint"]
+            .as_str()
+            .unwrap()
+            .contains("turn off CNAME flattening"),
+        "{r:#}"
+    );
 
     // A plain A record of its own: named as such.
     let zone = example_zone()
@@ -502,6 +586,18 @@ fn addresses_synthesized_in_place_of_a_cname_are_named() {
         .a("shop.example.com", Ipv4Addr::new(192, 0, 2, 99));
     let r = generic_cname_result(zone, "shop.example.com=shops.example.com");
     assert_eq!(r["code"], "cname_flattened", "{r:#}");
-    assert!(r["detail"].as_str().unwrap().contains("has address records (192.0.2.99)"), "{r:#}");
-    assert!(r["hint"].as_str().unwrap().contains("cannot also have a CNAME"), "{r:#}");
+    assert!(
+        r["detail"]
+            .as_str()
+            .unwrap()
+            .contains("has address records (192.0.2.99)"),
+        "{r:#}"
+    );
+    assert!(
+        r["hint"]
+            .as_str()
+            .unwrap()
+            .contains("cannot also have a CNAME"),
+        "{r:#}"
+    );
 }

@@ -12,6 +12,13 @@
 #     home page: "the file is probably missing"
 #   - nginx `listen ... http2` without TLS (h2c only): named as HTTP/2 only
 #   - an Apache RewriteRule to https: a redirect, with the Apache exemption
+# and those of issue 23 (installs varnish, haproxy and curl when missing):
+#   - Varnish serving the 404 it cached before the file was published:
+#     http_cached with its purge (and that purge making the check pass)
+#   - HAProxy round-robin over a backend with the file and one without:
+#     http_backends_disagree, whichever backend answers first
+#   - nginx limit_req: 429 with Retry-After, named with the wait
+#   - a blank line between hash and tag; a file saved as <MD5>.txt.txt
 # Servers run from configurations in a temp dir on loopback ports; the
 # system configurations are never used. Runs as root on a fresh Debian
 # (CI): installs nginx-light, apache2 and jq when missing.
@@ -185,7 +192,7 @@ expect "$a3" example.com http_redirect 'RewriteCond %{REQUEST_URI} !^/\.well-kno
 # two nginx backends of which one lacks the file, an nginx rate limit with
 # Retry-After, a blank line between the two lines, a file saved as .txt.txt.
 export DCV_LAB=1
-need varnishd:varnish haproxy:haproxy varnishadm:varnish
+need varnishd:varnish haproxy:haproxy varnishadm:varnish curl:curl
 (systemctl stop varnish haproxy || { service varnish stop; service haproxy stop; }) >/dev/null 2>&1 || true
 c1=$((base + 21)) c2=$((base + 22)) c3=$((base + 23)) c4=$((base + 24)) c5=$((base + 25)) v1=$((base + 26)) h1=$((base + 27))
 mkdir -p "$tmp/late" "$tmp/empty" "$tmp/blank/.well-known/pki-validation" "$tmp/twice/.well-known/pki-validation"
@@ -233,8 +240,8 @@ backend pool
     server without 127.0.0.1:$c2
 CONF
 "$NGINX" -c "$tmp/nginx2.conf" || fail "the second nginx did not start"
-varnishd -a "127.0.0.1:$v1" -f "$tmp/varnish.vcl" -n "$tmp/varnish" -P "$tmp/varnish.pid" -s malloc,16m >/dev/null \
-    || fail "varnishd did not start"
+varnishd -a "127.0.0.1:$v1" -f "$tmp/varnish.vcl" -n "$tmp/varnish" -P "$tmp/varnish.pid" -s malloc,16m \
+    >/dev/null 2>"$tmp/varnishd.err" || { cat "$tmp/varnishd.err" >&2; fail "varnishd did not start"; }
 haproxy -f "$tmp/haproxy.cfg" || fail "haproxy did not start"
 stop_more() {
     local f
@@ -261,7 +268,7 @@ expect "$v1" example.com http_cached 'served from a cache (Varnish)'
 expect "$v1" example.com http_cached "varnishadm 'ban req.url ~ ^/.well-known/pki-validation/'"
 # The hint's purge works: the next check passes.
 varnishadm -n "$tmp/varnish" 'ban req.url ~ ^/.well-known/pki-validation/' >/dev/null || fail "varnishadm ban"
-"$DCV" -q check-http --csr "$CSR" --resolve "*:127.0.0.1" --http-port "$v1" example.com \
+"$DCV" -q check-http --csr "$CSR" --resolve "*:127.0.0.1" --http-port "$v1" example.com >/dev/null \
     || fail "after the hint's ban, the check through Varnish does not pass"
 say "ok: port $v1: after the hint's varnishadm ban the check passes"
 # HAProxy round-robin: whichever backend answers first, the two fetches differ.
