@@ -298,35 +298,16 @@ pub fn progress_line(
             }
         }
     }
-    let why =
-        |domain: &str| {
-            let mut words: Vec<String> = Vec::new();
-            for r in report.results.iter().filter(|r| {
-                r.domain == domain && matches!(r.status, Status::Fail | Status::Invalid)
-            }) {
-                let w = match r.code {
-                    Some(c) => format!("{}: {}", r.check.label(), c.as_str().replace('_', " ")),
-                    None => format!(
-                        "{}: {}",
-                        r.check.label(),
-                        crate::text::printable_max(&r.detail, 40)
-                    ),
-                };
-                if !words.contains(&w) {
-                    words.push(w);
-                }
-            }
-            words.truncate(2);
-            if words.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", words.join(", "))
-            }
-        };
     let mut names = waiting
         .iter()
         .take(SHOWN)
-        .map(|d| format!("{}{}", crate::text::printable(d), why(d)))
+        .map(|d| {
+            format!(
+                "{}{}",
+                crate::text::printable(d),
+                not_ready_because(report, d)
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
     if waiting.len() > SHOWN {
@@ -338,6 +319,32 @@ pub fn progress_line(
         crate::text::duration(next_in),
         crate::text::duration(left)
     )
+}
+
+/// ` (cname: record missing, http: http not found)`: a name's failed
+/// checks by their reason codes in words (two at most).
+fn not_ready_because(report: &CheckReport, domain: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for r in report
+        .results
+        .iter()
+        .filter(|r| r.domain == domain && matches!(r.status, Status::Fail | Status::Invalid))
+    {
+        let why = match r.code {
+            Some(c) => c.as_str().replace('_', " "),
+            None => crate::text::printable_max(&r.detail, 40),
+        };
+        let w = format!("{}: {why}", r.check.label());
+        if !words.contains(&w) {
+            words.push(w);
+        }
+    }
+    words.truncate(2);
+    if words.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", words.join(", "))
+    }
 }
 
 /// The width of the terminal on stderr, when it has one.
