@@ -302,6 +302,9 @@ impl Failure {
             Failure::Status(_) => "only a 200 response with the exact body passes".into(),
             Failure::TooLarge { .. } => "this URL serves something else than the small text file (a download or a catch-all route)".into(),
             Failure::Fetch(e) => return fetch_hint(req, e),
+            Failure::Body(BodyProblem::Html { .. }) if server != ServerKind::Nginx && server != ServerKind::Other => {
+                html_page_hint(server)
+            }
             Failure::Body(p) => p.hint(is_file),
             Failure::Obstacle(o) => o.hint(),
             Failure::Cached { cache, .. } => cache.hint(),
@@ -485,6 +488,31 @@ fn judge_status_and_body(resp: &Response, expected: &Expected) -> Option<Failure
         });
     }
     diagnose(&resp.body, resp.content_type.as_deref(), expected).map(Failure::Body)
+}
+
+/// A web page where the file belongs, for a server other than nginx: the
+/// rule that catches every path, in that server's terms.
+fn html_page_hint(server: ServerKind) -> String {
+    let fix = match server {
+        ServerKind::Apache => {
+            "Apache: a CMS's rewrite (WordPress's .htaccess) sends every path to index.php: put `RewriteRule ^\\.well-known/pki-validation/ - [L]` before it, or check the file exists where DocumentRoot points"
+        }
+        ServerKind::Iis => {
+            "IIS: a URL Rewrite rule (a CMS or SPA catch-all) or custom error pages (httpErrors) answer this path: add `<add input=\"{REQUEST_URI}\" pattern=\"^/\\.well-known/pki-validation/\" negate=\"true\" />` to the rule's conditions, and check the file is in the site's physical path"
+        }
+        ServerKind::Caddy => {
+            "Caddy: put `handle /.well-known/pki-validation/* { root * WEBROOT; file_server }` before the `reverse_proxy` or `try_files` that catches every path"
+        }
+        ServerKind::Lighttpd => {
+            "lighttpd: `url.rewrite-if-not-file` or `server.error-handler-404` sends missing files to a script: publish the file in server.document-root, or exempt `^/\\.well-known/pki-validation/`"
+        }
+        ServerKind::Nginx | ServerKind::Other => {
+            "nginx: `location ^~ /.well-known/pki-validation/ { root WEBROOT; }`"
+        }
+    };
+    format!(
+        "the server answers this path with a web page (a soft 404, a login, maintenance or parking page, or a CMS that catches every path): serve the file itself ({fix})"
+    )
 }
 
 fn fetch_hint(req: &FetchRequest, e: &FetchError) -> Option<String> {

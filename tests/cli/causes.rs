@@ -601,3 +601,26 @@ fn addresses_synthesized_in_place_of_a_cname_are_named() {
         "{r:#}"
     );
 }
+
+#[test]
+fn an_html_page_hint_fits_apache_and_iis() {
+    let page = |server: &str| {
+        reply(
+            200,
+            &[("Server", server), ("Content-Type", "text/html")],
+            "<html><head><title>Home</title></head><body>Welcome</body></html>",
+        )
+    };
+    named(
+        page("Apache/2.4.62 (Debian)"),
+        "http_html_page",
+        &["an HTML page (title \"Home\")"],
+        &["Apache", "RewriteRule ^\\.well-known/pki-validation/ - [L]"],
+    );
+    named(
+        page("Microsoft-IIS/10.0"),
+        "http_html_page",
+        &["an HTML page"],
+        &["IIS: a URL Rewrite rule", "negate=\"true\""],
+    );
+}
