@@ -232,6 +232,31 @@ pub fn near_miss(exp: &Expectation, miss: &NearMiss, want_owner: &str) -> Diagno
     }
 }
 
+/// Where a `--txt HOST=VALUE` value was found instead of HOST.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxtNearMiss {
+    AtBareName { owner: String },
+    NoUnderscore { owner: String },
+    AtBaseDomain { owner: String },
+}
+
+/// A `--txt` value published at another owner than HOST.
+pub fn txt_near_miss(host: &str, value: &str, miss: &TxtNearMiss) -> Diagnosis {
+    let (owner, how) = match miss {
+        TxtNearMiss::AtBareName { owner } => {
+            (owner, "at the bare name, without the record's own label")
+        }
+        TxtNearMiss::NoUnderscore { owner } => (owner, "without the leading underscore"),
+        TxtNearMiss::AtBaseDomain { owner } => (owner, "at the base domain instead of the name"),
+    };
+    Diagnosis {
+        reason: format!("no TXT with {value:?} at {host}., but {owner}. ({how}) has it"),
+        hint: format!(
+            "the CA asks {host}. exactly: publish the TXT record there (the record name includes its leading _label; a DNS panel usually wants only the part before the zone), and delete the one at {owner}."
+        ),
+    }
+}
+
 /// Addresses at a name where a CNAME was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flattened {

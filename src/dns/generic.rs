@@ -168,12 +168,20 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
     let value = hv.value.clone();
     let picker = txt_picker(move |txts| txts.iter().any(|t| t.contains(value.as_str())));
     let pass = format!("{}. TXT contains {:?}", l.name, hv.value);
-    let result = generic_result(mode, &l, &host, CheckKind::Txt, &picker, pass, |found| {
+    let mut result = generic_result(mode, &l, &host, CheckKind::Txt, &picker, pass, |found| {
         Diagnosis {
             reason: format!("TXT {found} does not contain {:?}", hv.value),
             hint: format!("put {:?} into the TXT record at {host}.", hv.value),
         }
     });
+    // The value at an owner people mix HOST up with (near_miss.rs).
+    if result.code == Some(Code::RecordMissing)
+        && let Some(m) = super::near_miss::txt_near_miss(engine, &host, &hv.value).await
+    {
+        let d = diagnose::txt_near_miss(&host, &hv.value, &m);
+        (result.detail, result.hint) = (d.reason, Some(d.hint));
+        result.code = Some(Code::RecordNearMiss);
+    }
     result.with_dnssec(lookups_security(engine, &relied_on).await)
 }
 

@@ -1,14 +1,15 @@
 //! The questions asked when the CNAME is missing everywhere, looking for a
 //! record published almost right: without the leading underscore, under
 //! the www name instead of the bare name, or the hash as a TXT value at the
-//! name itself; and, for `--cname HOST=TARGET`, addresses at HOST that a
+//! name itself; for `--txt HOST=VALUE`, the value at the bare name, without
+//! the underscore, or at the base domain; and, for `--cname HOST=TARGET`, addresses at HOST that a
 //! provider synthesized from the CNAME (ALIAS / CNAME flattening).
 //! Self-contained (the engine in, typed findings out); the words are
 //! `diagnose`'s.
 
 use futures::future::join_all;
 
-use super::diagnose::{Flattened, NearMiss};
+use super::diagnose::{Flattened, NearMiss, TxtNearMiss};
 use crate::artifacts::Expectation;
 use crate::resolver::{Data, Engine, Lookup, RType};
 
@@ -117,4 +118,37 @@ pub async fn flattened(engine: &Engine, host: &str, target: &str) -> Option<Flat
         addresses: at_host,
         the_targets: same,
     })
+}
+
+/// A `--txt HOST=VALUE` missing at HOST but found at an owner people mix it
+/// up with: the name without its `_label.` prefix, the prefix without its
+/// underscore, or the prefix at the base domain.
+pub async fn txt_near_miss(engine: &Engine, host: &str, value: &str) -> Option<TxtNearMiss> {
+    let (first, rest) = host.split_once('.')?;
+    let label = first.strip_prefix('_')?;
+    let mut owners: Vec<(String, fn(String) -> TxtNearMiss)> = vec![
+        (rest.to_owned(), |owner| TxtNearMiss::AtBareName { owner }),
+        (format!("{label}.{rest}"), |owner| {
+            TxtNearMiss::NoUnderscore { owner }
+        }),
+    ];
+    if let Ok(name) = crate::names::DnsName::from_user(rest) {
+        let base = name.registrable_domain();
+        if base != rest {
+            owners.push((format!("{first}.{base}"), |owner| {
+                TxtNearMiss::AtBaseDomain { owner }
+            }));
+        }
+    }
+    let found = join_all(owners.iter().map(|(o, _)| engine.lookup(o, RType::Txt))).await;
+    for ((owner, make), l) in owners.into_iter().zip(&found) {
+        let holds = |d: &Data| match d {
+            Data::Txt(t) if t.contains(value) => Some(t.clone()),
+            _ => None,
+        };
+        if first_data(l, holds).is_some() {
+            return Some(make(owner));
+        }
+    }
+    None
 }

@@ -624,3 +624,42 @@ fn an_html_page_hint_fits_apache_and_iis() {
         &["IIS: a URL Rewrite rule", "negate=\"true\""],
     );
 }
+
+#[test]
+fn a_txt_value_published_at_a_mixed_up_owner_is_named() {
+    let value = "2024a1b2c3d4e5";
+    for (owner, words) in [
+        (
+            "shop.example.com",
+            "(at the bare name, without the record's own label)",
+        ),
+        (
+            "dnsauth.shop.example.com",
+            "(without the leading underscore)",
+        ),
+        (
+            "_dnsauth.example.com",
+            "(at the base domain instead of the name)",
+        ),
+    ] {
+        let server =
+            crate::support::dns_server::DnsServer::start(vec![example_zone().txt(owner, &[value])]);
+        let pair = format!("_dnsauth.shop.example.com={value}");
+        let (code, doc) = crate::check_dns::check(&server, &["--txt", &pair]);
+        assert_eq!(code, 1, "{doc:#}");
+        let r = &doc["results"][0];
+        assert_eq!(r["code"], "record_near_miss", "{r:#}");
+        let detail = r["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&format!("but {owner}. {words} has it")),
+            "{detail}"
+        );
+        assert!(
+            r["hint"]
+                .as_str()
+                .unwrap()
+                .contains("the CA asks _dnsauth.shop.example.com. exactly"),
+            "{r:#}"
+        );
+    }
+}
