@@ -240,6 +240,16 @@ pub enum TxtNearMiss {
     AtBaseDomain { owner: String },
 }
 
+impl TxtNearMiss {
+    pub fn owner(&self) -> &str {
+        match self {
+            TxtNearMiss::AtBareName { owner }
+            | TxtNearMiss::NoUnderscore { owner }
+            | TxtNearMiss::AtBaseDomain { owner } => owner,
+        }
+    }
+}
+
 /// A `--txt` value published at another owner than HOST.
 pub fn txt_near_miss(host: &str, value: &str, miss: &TxtNearMiss) -> Diagnosis {
     let (owner, how) = match miss {

@@ -126,29 +126,34 @@ pub async fn flattened(engine: &Engine, host: &str, target: &str) -> Option<Flat
 pub async fn txt_near_miss(engine: &Engine, host: &str, value: &str) -> Option<TxtNearMiss> {
     let (first, rest) = host.split_once('.')?;
     let label = first.strip_prefix('_')?;
-    let mut owners: Vec<(String, fn(String) -> TxtNearMiss)> = vec![
-        (rest.to_owned(), |owner| TxtNearMiss::AtBareName { owner }),
-        (format!("{label}.{rest}"), |owner| {
-            TxtNearMiss::NoUnderscore { owner }
-        }),
+    let mut candidates = vec![
+        TxtNearMiss::AtBareName {
+            owner: rest.to_owned(),
+        },
+        TxtNearMiss::NoUnderscore {
+            owner: format!("{label}.{rest}"),
+        },
     ];
     if let Ok(name) = crate::names::DnsName::from_user(rest) {
         let base = name.registrable_domain();
         if base != rest {
-            owners.push((format!("{first}.{base}"), |owner| {
-                TxtNearMiss::AtBaseDomain { owner }
-            }));
+            candidates.push(TxtNearMiss::AtBaseDomain {
+                owner: format!("{first}.{base}"),
+            });
         }
     }
-    let found = join_all(owners.iter().map(|(o, _)| engine.lookup(o, RType::Txt))).await;
-    for ((owner, make), l) in owners.into_iter().zip(&found) {
-        let holds = |d: &Data| match d {
-            Data::Txt(t) if t.contains(value) => Some(t.clone()),
-            _ => None,
-        };
-        if first_data(l, holds).is_some() {
-            return Some(make(owner));
-        }
-    }
-    None
+    let found = join_all(
+        candidates
+            .iter()
+            .map(|c| engine.lookup(c.owner(), RType::Txt)),
+    )
+    .await;
+    let holds = |d: &Data| match d {
+        Data::Txt(t) if t.contains(value) => Some(t.clone()),
+        _ => None,
+    };
+    candidates
+        .into_iter()
+        .zip(&found)
+        .find_map(|(c, l)| first_data(l, holds).map(|_| c))
 }
