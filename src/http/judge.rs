@@ -438,10 +438,8 @@ fn judge_response(resp: &Response, expected: &Expected) -> Option<Failure> {
         return Some(Failure::Obstacle(o));
     }
     // A cache's stored 404 or old file: the origin may already be right.
-    let stale_kind = matches!(
-        failure,
-        Failure::NotFound(_) | Failure::Body(_) | Failure::Redirect { .. }
-    );
+    // (A cached redirect keeps its own hint: the origin's rule must change too.)
+    let stale_kind = matches!(failure, Failure::NotFound(_) | Failure::Body(_));
     if stale_kind && let Some(cache) = cache_hit(resp) {
         return Some(Failure::Cached {
             failure: Box::new(failure),
