@@ -144,7 +144,10 @@ where
             interrupted: false,
         });
         *last = Some(report.clone());
-        if report.ok || over {
+        // Resolvers that cannot be used at all in the first round will not
+        // heal by waiting: exit 3 now rather than poll for the whole --wait.
+        let hopeless = n == 1 && !report.unusable_resolvers.is_empty();
+        if report.ok || over || hopeless {
             progress.done();
             return report;
         }
@@ -295,6 +298,41 @@ mod tests {
         assert_eq!((w.rounds, w.gave_up, w.interrupted), (3, false, false));
         assert_eq!(w.waited_s, 6.0);
         assert_eq!(last.unwrap().wait.unwrap().rounds, 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unusable_resolvers_in_the_first_round_stop_the_wait() {
+        let mut rounds = 0;
+        let started = tokio::time::Instant::now();
+        let report = poll(
+            Some(Duration::from_secs(1800)),
+            &mut Silent,
+            &mut None,
+            || {
+                rounds += 1;
+                async {
+                    let mut r = CheckReport::new(vec![CheckResult::new(
+                        "x.example",
+                        CheckKind::Cname,
+                        Status::Fail,
+                        "",
+                    )]);
+                    r.resolvers_unusable(&[(
+                        "192.0.2.53:53".parse().unwrap(),
+                        crate::resolver::recording::Health::default(),
+                    )]);
+                    r
+                }
+            },
+        )
+        .await;
+        assert_eq!(rounds, 1);
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        assert_eq!(
+            report.exit_code(),
+            crate::exit_codes::ExitCode::ResolversUnusable
+        );
+        assert_eq!(report.wait.unwrap().rounds, 1);
     }
 
     #[tokio::test(start_paused = true)]

@@ -3,6 +3,8 @@
 
 mod support;
 
+#[path = "cli/causes.rs"]
+mod causes;
 #[path = "cli/check.rs"]
 mod check;
 #[path = "cli/check_dns.rs"]

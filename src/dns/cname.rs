@@ -93,6 +93,13 @@ async fn cname_result(
     {
         return fail(reason, hint, code).with_adn(adn);
     }
+    // 5. A record published almost right (near_miss.rs asks, diagnose words).
+    if let Some((miss, adn)) = super::near_miss::cname_near_miss(engine, exp, candidates).await {
+        let want = exp.cname_name(&adn);
+        let Diagnosis { reason, hint } =
+            diagnose::near_miss(exp, &miss, want.trim_end_matches('.'));
+        return fail(reason, hint, Code::RecordNearMiss).with_adn(&adn);
+    }
     let parts: Vec<String> = lookups
         .iter()
         .zip(&seen)

@@ -20,7 +20,7 @@ pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
     let l = engine.lookup(&host, RType::Cname).await;
     let picker = cname_picker(hv.value.clone());
     let pass = format!("{host}. CNAME {}.", normalize(&hv.value));
-    let result = generic_result(
+    let mut result = generic_result(
         mode,
         &l,
         None,
@@ -30,6 +30,14 @@ pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
         pass,
         |found| diagnose::generic_cname(&hv.value, found),
     );
+    // Addresses in the CNAME's place: an ALIAS or flattening (near_miss.rs).
+    if result.code == Some(Code::RecordMissing)
+        && let Some(f) = super::near_miss::flattened(engine, &host, &normalize(&hv.value)).await
+    {
+        let d = diagnose::flattened(&host, &normalize(&hv.value), &f);
+        (result.detail, result.hint) = (d.reason, Some(d.hint));
+        result.code = Some(Code::CnameFlattened);
+    }
     result.with_dnssec(lookup_security(engine, &l).await)
 }
 
@@ -129,7 +137,7 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
     let picker = txt_picker(move |txts| txts.iter().any(|t| t.contains(value.as_str())));
     let pass = format!("{}. TXT contains {:?}", l.name, hv.value);
     let chain = Some(&resolution);
-    let result = generic_result(
+    let mut result = generic_result(
         mode,
         &l,
         chain,
@@ -142,5 +150,13 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
             hint: format!("put {:?} into the TXT record at {host}.", hv.value),
         },
     );
+    // The value at an owner people mix HOST up with (near_miss.rs).
+    if result.code == Some(Code::RecordMissing)
+        && let Some(m) = super::near_miss::txt_near_miss(engine, &host, &hv.value).await
+    {
+        let d = diagnose::txt_near_miss(&host, &hv.value, &m);
+        (result.detail, result.hint) = (d.reason, Some(d.hint));
+        result.code = Some(Code::RecordNearMiss);
+    }
     result.with_dnssec(engine.resolution_security(&resolution).await)
 }

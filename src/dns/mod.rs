@@ -18,6 +18,7 @@ pub mod diagnose;
 pub mod findings;
 pub mod host_value;
 pub mod ladder;
+pub mod near_miss;
 pub mod observe;
 pub mod persist;
 pub mod random_txt;

@@ -71,7 +71,7 @@ fn the_ci_precheck_script_gates_on_the_published_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("dcv: round 1: 1 not passing: cnonly.example.com"),
+        stderr.contains("dcv: round 1: 1 not ready: cnonly.example.com ("),
         "{stderr}"
     );
     assert!(stderr.contains("not ready"), "{stderr}");

@@ -297,7 +297,9 @@ fn wait_prints_a_line_per_round_and_reports_giving_up() {
     let lines: Vec<&str> = progress.lines().collect();
     assert_eq!(lines.len(), 2, "{progress}");
     assert!(
-        lines[0].starts_with("dcv: round 1: 1 not passing: www.example.com; next try in "),
+        lines[0].starts_with(
+            "dcv: round 1: 1 not ready: www.example.com (cname: record missing); next try in "
+        ),
         "{progress}"
     );
     // -q: no progress; human output says how the wait ended.
