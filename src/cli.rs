@@ -46,6 +46,10 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
+    /// Lab names: internal and reserved names (.test, .local, .internal, single labels…) get a note, not a refusal
+    #[arg(long, global = true, env = "DCV_LAB", value_parser = clap::builder::FalseyValueParser::new())]
+    pub lab: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -121,7 +121,7 @@ impl CheckPlan {
             // The portal's value replaces the CSR's CNAME (the CSR only names the domains).
             dns.expectation = None;
         }
-        Ok(CheckPlan {
+        let mut plan = CheckPlan {
             rejected,
             preflight: Vec::new(),
             dns,
@@ -131,7 +131,9 @@ impl CheckPlan {
             verdicts: None,
             wait: args.network.wait,
             about: about("check-dns", "dns", key, &args.perspective),
-        })
+        };
+        refuse_internal_names(&mut plan, out);
+        Ok(plan)
     }
 
     /// `dcv check-http`.
@@ -214,7 +216,7 @@ impl CheckPlan {
             dns = http_caa_request(&subject, args)?;
             (subject.rejected, rows)
         };
-        let plan = CheckPlan {
+        let mut plan = CheckPlan {
             rejected,
             preflight: Vec::new(),
             dns,
@@ -227,6 +229,7 @@ impl CheckPlan {
             wait: args.network.wait,
             about: about("check-http", "http", key, &args.perspective),
         };
+        refuse_internal_names(&mut plan, out);
         warn_unused_overrides(&args.http, &plan.targets(), out);
         Ok(plan)
     }
@@ -283,7 +286,7 @@ impl CheckPlan {
             }
             (_, true) => file_rows(&subject, &args.http),
         };
-        let plan = CheckPlan {
+        let mut plan = CheckPlan {
             preflight: preflight_results(&subject),
             rejected: subject.rejected,
             dns,
@@ -294,6 +297,7 @@ impl CheckPlan {
             wait: args.network.wait,
             about: about("check", method_name(args.method), key, &args.perspective),
         };
+        refuse_internal_names(&mut plan, out);
         warn_unused_overrides(&args.http, &plan.targets(), out);
         Ok(plan)
     }
@@ -327,6 +331,8 @@ fn preflight_results(subject: &Subject) -> Vec<CheckResult> {
     subject
         .findings
         .iter()
+        // Internal names are reported per name (refuse_internal_names).
+        .filter(|f| f.code != "internal_name")
         .map(|f| {
             let (status, level) = match f.severity {
                 Severity::Error => (Status::Fail, "error"),
@@ -344,6 +350,44 @@ fn preflight_results(subject: &Subject) -> Vec<CheckResult> {
             }
         })
         .collect()
+}
+
+/// Internal and reserved names among the names checked (SPEC section 8): a
+/// failing `input` result each, with code `internal_name`, so the name is
+/// not ready whatever its records say; with `--lab`, one note instead.
+fn refuse_internal_names(plan: &mut CheckPlan, out: &Output) {
+    let mut names: Vec<(String, String)> = Vec::new();
+    let rows = plan.http.iter().map(|r| match r {
+        Row::Fixed(r) => r.domain.as_str(),
+        Row::Check(t) => t.domain.as_str(),
+    });
+    for name in plan.dns.domains.iter().map(DnsName::as_str).chain(rows) {
+        if names.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        if let Some(why) = crate::reserved::why_internal(name) {
+            names.push((name.to_owned(), why));
+        }
+    }
+    if out.lab {
+        let list: Vec<String> = names.into_iter().map(|(n, _)| n).collect();
+        if let Some(note) = crate::reserved::lab_note(&list) {
+            out.note(&note);
+        }
+        return;
+    }
+    for (name, why) in names {
+        plan.preflight.push(
+            CheckResult::new(
+                &name,
+                CheckKind::Input,
+                Status::Fail,
+                format!("an internal name, {why}: a public CA refuses it (BR 4.2.2, 7.1.4.2)"),
+            )
+            .with_hint("order it under a registered domain, or use a private CA; in a lab, say so with --lab or DCV_LAB=1")
+            .with_code(crate::reason::Code::InternalName),
+        );
+    }
 }
 
 /// DOMAIN arguments as names, deduplicated, the invalid ones set apart.

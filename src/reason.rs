@@ -70,11 +70,13 @@ pub enum Code {
     HttpWrongScheme,
     HttpTls,
     HttpProtocol,
+    // Names a public CA refuses (SPEC section 8).
+    InternalName,
 }
 
 impl Code {
     /// Every code, in the order docs/json.md lists them.
-    pub const ALL: [Code; 51] = [
+    pub const ALL: [Code; 52] = [
         Code::InvalidName,
         Code::CsrRefused,
         Code::NotApplicable,
@@ -126,6 +128,7 @@ impl Code {
         Code::HttpWrongScheme,
         Code::HttpTls,
         Code::HttpProtocol,
+        Code::InternalName,
     ];
 
     /// The code as it appears in JSON.
@@ -182,6 +185,7 @@ impl Code {
             Code::HttpWrongScheme => "http_wrong_scheme",
             Code::HttpTls => "http_tls",
             Code::HttpProtocol => "http_protocol",
+            Code::InternalName => "internal_name",
         }
     }
 
@@ -275,6 +279,9 @@ impl Code {
             Code::HttpWrongScheme => "TLS spoken on the http port, or plain HTTP on the https port",
             Code::HttpTls => "the TLS handshake failed",
             Code::HttpProtocol => "the server does not speak HTTP/1.1 properly",
+            Code::InternalName => {
+                "an internal or reserved name (.test, .local, .internal, a single label…): a public CA refuses it; --lab turns this into a note"
+            }
         }
     }
 }

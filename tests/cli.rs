@@ -33,3 +33,5 @@ mod render;
 mod rulebook;
 #[path = "cli/schema.rs"]
 mod schema;
+#[path = "cli/rulebook_2027.rs"]
+mod rulebook_2027;

@@ -334,6 +334,7 @@ fn ctrl_c_prints_the_last_round_and_exits_130() {
     let bin = assert_cmd::cargo::cargo_bin("dcv");
     let mut child = std::process::Command::new(bin)
         .env("NO_COLOR", "1")
+        .env("DCV_LAB", "1")
         .env_remove("DCV_TOKEN")
         .args([
             "--json",
