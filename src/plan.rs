@@ -236,10 +236,25 @@ impl CheckPlan {
 
     /// `dcv check`: input, CAA, the CNAME and the HTTP file of every name.
     pub fn all(args: &CheckArgs, out: &Output) -> Result<CheckPlan> {
-        let Some(subject) = check_subject(&args.source, &args.ca, out)? else {
-            return Err(Error::Usage(
-                "give --csr CSR, or --md5 and --sha256 with DOMAIN names".into(),
-            ));
+        let from_csr = args.source.csr.is_some() || args.source.md5.is_some();
+        let subject = match check_subject(&args.source, &args.ca, out)? {
+            Some(subject) => subject,
+            // The portal's random value needs no CSR (SPEC section 8), as
+            // with check-dns: the names are the DOMAIN arguments.
+            None if args.method == Method::Txt && args.random_value.is_some() => {
+                portal_subject(&args.source, &args.ca)?
+            }
+            None if args.method == Method::Txt => {
+                return Err(Error::Usage(
+                    "--method txt checks the CA portal's random value: give --random-value VALUE"
+                        .into(),
+                ));
+            }
+            None => {
+                return Err(Error::Usage(
+                    "give --csr CSR, or --md5 and --sha256 with DOMAIN names (or --method txt --random-value VALUE with DOMAIN names)".into(),
+                ));
+            }
         };
         // A CA without the CSR-hash methods (DigiCert) is checked by its
         // random-value methods only: --method txt, or any with --random-value.
@@ -274,7 +289,7 @@ impl CheckPlan {
             .filter(|_| args.method.txt())
             .map(|v| format!("txt random-value {v}"))
             .collect();
-        let key = subject_key(Some(&subject), expect);
+        let key = subject_key(from_csr.then_some(&subject), expect);
         let http = match (&args.random_value, args.method.http()) {
             (_, false) => Vec::new(),
             (Some(value), true) if hashless => {
@@ -388,6 +403,34 @@ fn refuse_internal_names(plan: &mut CheckPlan, out: &Output) {
             .with_code(crate::reason::Code::InternalName),
         );
     }
+}
+
+/// `check --method txt --random-value VALUE DOMAIN...`: the names without
+/// a CSR, and no CSR-hash expectation.
+fn portal_subject(source: &CheckSource, ca: &CaOptions) -> Result<Subject> {
+    // An unknown --ca is bad usage, said before anything else.
+    profile(ca)?;
+    let (domains, rejected) = domain_arguments(&source.domains);
+    if domains.is_empty() && rejected.is_empty() {
+        return Err(Error::Usage(
+            "no names to check: with --random-value, name the domains (DOMAIN...) or give --csr"
+                .into(),
+        ));
+    }
+    Ok(Subject {
+        expectation: Expectation {
+            hashes: Hashes {
+                md5: String::new(),
+                sha256: String::new(),
+            },
+            tag: String::new(),
+            token: None,
+        },
+        domains,
+        rejected,
+        findings: Vec::new(),
+        csr_file: None,
+    })
 }
 
 /// DOMAIN arguments as names, deduplicated, the invalid ones set apart.

@@ -237,3 +237,58 @@ fn check_gives_an_internal_name_a_not_ready_verdict() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(json(&out)["names"].as_array().unwrap().iter().all(|n| n["ok"] == true));
 }
+
+#[test]
+fn check_takes_the_random_value_without_a_csr() {
+    let s = DnsServer::start(vec![zone().txt("_pki-validation.example.com", &[V])]);
+    let run = |extra: &[&str]| {
+        let out = dcv()
+            .args(["--json", "check", "--recursive", "--timeout", "2"])
+            .args(["--resolver", &s.addr.to_string()])
+            .args(extra)
+            .output()
+            .unwrap();
+        (out.status.code().unwrap(), out)
+    };
+    let (code, out) = run(&[
+        "--method",
+        "txt",
+        "--random-value",
+        V,
+        "www.example.com",
+        "example.com",
+    ]);
+    let doc = json(&out);
+    assert_eq!(code, 0, "{doc:#}");
+    let names = doc["names"].as_array().unwrap();
+    assert_eq!(names.len(), 2);
+    for n in names {
+        assert_eq!(n["validated_by"], serde_json::json!(["txt"]), "{n}");
+    }
+    // What the report is of: the value, no CSR hashes.
+    assert!(doc["subject"]["md5"].is_null(), "{doc:#}");
+    assert_eq!(
+        doc["subject"]["expect"],
+        serde_json::json!([format!("txt random-value {V}")])
+    );
+    // A value not in place: not ready (exit 1), not bad usage.
+    let (code, _) = run(&[
+        "--method",
+        "txt",
+        "--random-value",
+        "AAAAotherorder0000000==",
+        "www.example.com",
+    ]);
+    assert_eq!(code, 1);
+    // Without names, or without the value: bad usage, one line.
+    for args in [
+        &["--method", "txt", "--random-value", V][..],
+        &["--method", "txt", "www.example.com"][..],
+    ] {
+        let (code, out) = run(args);
+        assert_eq!(code, 2);
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!err.contains("--md5 and --sha256"), "{err}");
+    }
+}
