@@ -72,7 +72,7 @@ impl CheckPlan {
             cnames: cname_targets_to_ascii(&args.cname)?,
             txts: args.txt.clone(),
             caa_issuers: caa_issuers(&args.ca)?,
-            account: args.caa.account.clone(),
+            account: account(&args.caa, &args.ca)?,
             ..DnsRequest::default()
         };
         let rejected = match subject {
@@ -109,7 +109,7 @@ impl CheckPlan {
                     "--persist and --random-value are two methods: check one at a time".into(),
                 ));
             }
-            persist_request(&mut dns, p, &args.source)?;
+            persist_request(&mut dns, &persist_expect(p, &args.ca)?, &args.source)?;
         }
         if let Some(v) = &args.random_value {
             dns.random_txt = Some((txt_form(&args.ca)?, v.clone()));
@@ -278,7 +278,7 @@ impl CheckPlan {
             expectation: (args.method.cname() && !hashless).then(|| subject.expectation.clone()),
             domains: subject.domains.clone(),
             caa_issuers: caa_issuers(&args.ca)?,
-            account: args.caa.account.clone(),
+            account: account(&args.caa, &args.ca)?,
             deadline: deadline(&args.network),
             ..DnsRequest::default()
         };
@@ -744,9 +744,34 @@ fn http_caa_request(subject: &Subject, args: &CheckHttpArgs) -> Result<DnsReques
             .cloned()
             .collect(),
         caa_issuers: caa_issuers(&args.ca)?,
-        account: args.caa.account.clone(),
+        account: account(&args.caa, &args.ca)?,
         deadline: deadline(&args.network),
         ..DnsRequest::default()
+    })
+}
+
+/// `--account` as the CAA compares it: a URI as given, or an identifier
+/// put into the `--ca` profile's `accounturi` form (ballot SC-098).
+fn account(caa: &crate::cli::CaaOptions, ca: &CaOptions) -> Result<Option<String>> {
+    match &caa.account {
+        None => Ok(None),
+        Some(a) => Ok(Some(profile(ca)?.account_uri(a))),
+    }
+}
+
+/// `--persist`: whether a wildcard's record needs `policy=wildcard` is the
+/// rule of the profile that names the record's issuer among its CAA
+/// issuers (the `--ca` profile first); no such profile, no requirement.
+fn persist_expect(p: &PersistExpect, ca: &CaOptions) -> Result<PersistExpect> {
+    let all = profiles(ca)?;
+    let issuer_of = |q: &Profile| q.caa_issuers.iter().any(|i| i.eq_ignore_ascii_case(&p.issuer));
+    let chosen = all
+        .get(&ca.ca)
+        .filter(|q| issuer_of(q))
+        .or_else(|| all.list.iter().find(|q| issuer_of(q)));
+    Ok(PersistExpect {
+        wildcard_policy_required: chosen.is_some_and(|q| q.persist_requires_policy_wildcard),
+        ..p.clone()
     })
 }
 

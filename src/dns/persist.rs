@@ -9,7 +9,7 @@
 use futures::future::join_all;
 
 use super::diagnose;
-use super::generic::{txt_picker, txt_with_alias, wrong_txts};
+use super::generic::{txt_picker, txt_with_alias, txts_of, wrong_txts};
 use super::observe::{
     attempts, classify_walk, first_negative, held_by_some, holds, lookups_security, misses,
     relied_on, server_failures, servers_line, walk_attempts,
@@ -72,20 +72,37 @@ fn persist_result(
     let owner = persist::record_name(domain.base());
 
     if let Some(i) = (0..lookups.len()).find(|&i| holds(&lookups[i], &seen[i])) {
-        return CheckResult::new(
-            &d,
-            CheckKind::Persist,
-            Status::Pass,
-            format!(
-                "{}. TXT authorizes {} for {} on {}",
-                lookups[i].name,
-                expect.issuer,
-                expect.accounturi,
-                servers_line(&lookups[i])
-            ),
-        )
-        .with_adn(&candidates[i])
-        .with_attempts(attempts(&lookups[i], &seen[i]));
+        let mut detail = format!(
+            "{}. TXT authorizes {} for {} on {}",
+            lookups[i].name,
+            expect.issuer,
+            expect.accounturi,
+            servers_line(&lookups[i])
+        );
+        // A wildcard without policy=wildcard passes where the profile does
+        // not require it, saying so (the pure judge decides).
+        let held: Vec<String> = lookups[i]
+            .observations
+            .iter()
+            .find_map(|o| o.result.as_ref().ok())
+            .map(|a| txts_of(a, &lookups[i].name).into_iter().cloned().collect())
+            .unwrap_or_default();
+        let held: Vec<&str> = held.iter().map(String::as_str).collect();
+        let caveat = persist::wildcard_caveat(&held, expect, wildcard, now);
+        if let Some(c) = &caveat {
+            detail.push_str(&format!("; warning: {c}"));
+        }
+        let result = CheckResult::new(&d, CheckKind::Persist, Status::Pass, detail)
+            .with_adn(&candidates[i])
+            .with_attempts(attempts(&lookups[i], &seen[i]));
+        return match caveat {
+            Some(_) => result.with_hint(format!(
+                "if the CA may be an ACME CA, add policy=wildcard: {} TXT {}",
+                persist::record_name(&candidates[i]),
+                persist::zone_txt(&persist::render(&expect.issuer, &expect.accounturi, true, None))
+            )),
+            None => result,
+        };
     }
     let all_attempts = walk_attempts(lookups, &seen);
     let fail = |detail: String, hint: String, code: Code| {

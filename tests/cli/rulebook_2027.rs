@@ -292,3 +292,300 @@ fn check_takes_the_random_value_without_a_csr() {
         assert!(!err.contains("--md5 and --sha256"), "{err}");
     }
 }
+
+const PERSIST_GOOD: &str = "sectigo.com; accounturi=https://acme.sectigo.com/acct/42";
+const PERSIST_EXPECT: &str = "sectigo.com=https://acme.sectigo.com/acct/42";
+
+fn persist_zone(record: &str) -> Zone {
+    Zone::new("example.com")
+        .a("ns1.example.com", Ipv4Addr::LOCALHOST)
+        .txt("_validation-persist.example.com", &[record])
+}
+
+fn persist_result(doc: &Value, name: &str) -> Value {
+    doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["domain"] == name && r["check"] == "persist")
+        .unwrap_or_else(|| panic!("no persist result: {doc:#}"))
+        .clone()
+}
+
+/// A profile file of one CA (issuer sectigo.com) that requires
+/// policy=wildcard, citing a source for it, or not.
+fn strict_profile(dir: &std::path::Path, sourced: bool) -> String {
+    let covers = if sourced {
+        "persist: the CA's CPS requires policy=wildcard for wildcard names"
+    } else {
+        "txt"
+    };
+    let doc = serde_json::json!({"profiles": [{
+        "name": "strictca", "ca": "Strict CA", "caa_issuers": ["sectigo.com"], "redirects": "refuse",
+        "persist_requires_policy_wildcard": true,
+        "methods": [{"method": "txt", "owner": "_pki-validation.{ADN}", "value": "{RANDOM}",
+                     "match": "exact", "adn": "walk"}],
+        "sources": [{"url": "https://strict.example/cps", "read": "2026-12-06", "covers": covers}]
+    }]});
+    let file = dir.join("strict.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    file.display().to_string()
+}
+
+#[test]
+fn a_wildcard_without_policy_wildcard_passes_with_a_warning_unless_the_profile_requires_it() {
+    let s = DnsServer::start(vec![persist_zone(PERSIST_GOOD)]);
+    let run = |extra: &[&str]| {
+        let out = dcv()
+            .args(["--json", "check-dns", "--recursive", "--timeout", "2"])
+            .args(["--resolver", &s.addr.to_string()])
+            .args(["--persist", PERSIST_EXPECT, "*.example.com"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (out.status.code().unwrap(), json(&out))
+    };
+    // Sectigo's profile cites no such rule (its CPS follows the BR).
+    let (code, doc) = run(&[]);
+    assert_eq!(code, 0, "{doc:#}");
+    let r = persist_result(&doc, "*.example.com");
+    assert_eq!(r["status"], "pass");
+    let detail = r["detail"].as_str().unwrap();
+    assert!(detail.contains("warning"), "{detail}");
+    assert!(detail.contains("policy=wildcard"), "{detail}");
+    assert!(detail.contains("dns-persist-01"), "{detail}");
+    assert!(
+        r["hint"].as_str().unwrap().contains("policy=wildcard"),
+        "{r:#}"
+    );
+    // A plain name: no warning.
+    let out = dcv()
+        .args(["--json", "check-dns", "--recursive", "--timeout", "2"])
+        .args(["--resolver", &s.addr.to_string()])
+        .args(["--persist", PERSIST_EXPECT, "www.example.com"])
+        .output()
+        .unwrap();
+    let r = persist_result(&json(&out), "www.example.com");
+    assert!(!r["detail"].as_str().unwrap().contains("warning"), "{r:#}");
+
+    // A profile that requires it, with a source: the same record fails.
+    let dir = tempfile::tempdir().unwrap();
+    let file = strict_profile(dir.path(), true);
+    let (code, doc) = run(&["--ca", "strictca", "--ca-profile", &file]);
+    assert_eq!(code, 1, "{doc:#}");
+    let r = persist_result(&doc, "*.example.com");
+    assert_eq!(r["status"], "fail");
+    assert_eq!(r["code"], "wrong_value");
+    assert!(
+        r["detail"].as_str().unwrap().contains("lacks policy=wildcard"),
+        "{r:#}"
+    );
+    // ...and the record with it passes, without a warning.
+    let s2 = DnsServer::start(vec![persist_zone(&format!(
+        "{PERSIST_GOOD}; policy=wildcard"
+    ))]);
+    let out = dcv()
+        .args(["--json", "check-dns", "--recursive", "--timeout", "2"])
+        .args(["--resolver", &s2.addr.to_string()])
+        .args(["--persist", PERSIST_EXPECT, "*.example.com"])
+        .args(["--ca", "strictca", "--ca-profile", &file])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let r = persist_result(&json(&out), "*.example.com");
+    assert!(!r["detail"].as_str().unwrap().contains("warning"), "{r:#}");
+    // An unsourced requirement is refused as bad input.
+    let file = strict_profile(dir.path(), false);
+    let out = dcv()
+        .args(["profiles", "--ca-profile", &file])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("persist:"), "{}", stderr(&out));
+}
+
+/// The added CAs' forms, written out from each CA's page (see
+/// profiles/cas.json's sources), and every source present and https.
+#[test]
+fn the_added_profiles_carry_their_documented_forms_and_https_sources() {
+    let out = dcv().args(["--json", "profiles"]).output().unwrap();
+    let doc = json(&out);
+    let profiles = doc["profiles"].as_array().unwrap();
+    let get = |name: &str| {
+        profiles
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no profile {name}"))
+    };
+    let file_path = |p: &Value| -> String {
+        p["methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["method"] == "file")
+            .map(|m| {
+                assert_eq!(m["body"], "{RANDOM}");
+                assert_eq!(m["adn"], "fqdn");
+                m["path"].as_str().unwrap().to_owned()
+            })
+            .unwrap()
+    };
+    for (name, path, caa) in [
+        (
+            "godaddy",
+            "/.well-known/pki-validation/godaddy.html",
+            &["godaddy.com"][..],
+        ),
+        (
+            "starfield",
+            "/.well-known/pki-validation/starfield.html",
+            &["godaddy.com"][..],
+        ),
+        (
+            "globalsign",
+            "/.well-known/pki-validation/gsdv.txt",
+            &["globalsign.com"][..],
+        ),
+        (
+            "certum",
+            "/.well-known/pki-validation/certum.txt",
+            &["certum.pl", "certum.eu"][..],
+        ),
+    ] {
+        let p = get(name);
+        assert_eq!(file_path(p), path, "{name}");
+        assert_eq!(p["caa_issuers"], serde_json::json!(caa), "{name}");
+        assert_eq!(p["redirects"], "refuse");
+    }
+    // GoDaddy's TXT: the value alone at the domain (hostname @).
+    let txt = get("godaddy")["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["method"] == "txt")
+        .unwrap()
+        .clone();
+    assert_eq!(txt["owner"], "{ADN}");
+    assert_eq!(txt["value"], "{RANDOM}");
+    // GlobalSign's and Certum's TXT forms are not sourced: left out.
+    for name in ["globalsign", "certum"] {
+        assert!(
+            !get(name)["methods"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["method"] == "txt"),
+            "{name}"
+        );
+    }
+    for p in profiles {
+        let sources = p["sources"].as_array().unwrap();
+        assert!(!sources.is_empty(), "{p:#}");
+        for s in sources {
+            let url = s["url"].as_str().unwrap();
+            assert!(url.starts_with("https://") && url.len() > 12, "{url}");
+            assert!(!s["covers"].as_str().unwrap().is_empty(), "{s}");
+        }
+    }
+    // The text listing names each with its file.
+    let out = dcv().arg("profiles").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in ["godaddy.html", "starfield.html", "gsdv.txt", "certum.txt"] {
+        assert!(text.contains(needle), "{needle}");
+    }
+    // Certum's file is fetched where its page says, the value as the body.
+    let web = crate::support::http_server::TestServer::http(
+        "127.0.0.1",
+        |q: &crate::support::http_server::Request| {
+            if q.path == "/.well-known/pki-validation/certum.txt" {
+                crate::support::http_server::Reply::ok("certum-code-123")
+            } else {
+                crate::support::http_server::Reply::status(404)
+            }
+        },
+    );
+    let out = dcv()
+        .args(["--json", "check-http", "--ca", "certum", "--no-dnssec"])
+        .args(["--resolve", "www.example.com:127.0.0.1"])
+        .args(["--http-port", &web.port().to_string(), "--scheme", "http"])
+        .args(["--random-value", "certum-code-123", "www.example.com"])
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{doc:#}");
+}
+
+#[test]
+fn a_profile_accounturi_form_turns_an_account_id_into_the_uri() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = serde_json::json!({"profiles": [{
+        "name": "acctca", "ca": "Account CA", "caa_issuers": ["acct.example"], "redirects": "refuse",
+        "accounturi": "https://acct.example/accounts/{ACCOUNT}",
+        "methods": [{"method": "txt", "owner": "_pki-validation.{ADN}", "value": "{RANDOM}",
+                     "match": "exact", "adn": "walk"}],
+        "sources": [{"url": "https://acct.example/cps", "read": "2026-12-06",
+                     "covers": "accounturi: https://acct.example/accounts/<id> (CPS 3.2.2.8)"}]
+    }]});
+    let file = dir.path().join("acct.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let f = file.display().to_string();
+    let s = DnsServer::start(vec![
+        zone()
+            .txt("_pki-validation.example.com", &[V])
+            .caa(
+                "example.com",
+                0,
+                "issue",
+                "acct.example; accounturi=https://acct.example/accounts/42",
+            ),
+    ]);
+    let run = |account: &str| {
+        let out = dcv()
+            .args(["--json", "check-dns", "--recursive", "--timeout", "2"])
+            .args(["--resolver", &s.addr.to_string()])
+            .args(["--ca", "acctca", "--ca-profile", &f, "--account", account])
+            .args(["--random-value", V, "www.example.com"])
+            .output()
+            .unwrap();
+        (out.status.code().unwrap(), json(&out))
+    };
+    for ok in ["42", "https://acct.example/accounts/42"] {
+        let (code, doc) = run(ok);
+        assert_eq!(code, 0, "{ok}: {doc:#}");
+    }
+    let (code, doc) = run("43");
+    assert_eq!(code, 1, "{doc:#}");
+    let caa = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "caa")
+        .unwrap();
+    assert_eq!(caa["code"], "caa_account_mismatch", "{caa:#}");
+    // `dcv profiles` shows the form.
+    let out = dcv()
+        .args(["profiles", "--ca-profile", &f])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("accounturi:  https://acct.example/accounts/{ACCOUNT}"));
+    // A form without a source is refused.
+    let unsourced = doc_without_accounturi_source();
+    std::fs::write(&file, unsourced).unwrap();
+    let out = dcv()
+        .args(["profiles", "--ca-profile", &f])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// The account CA's profile with its accounturi form but no source for it.
+fn doc_without_accounturi_source() -> String {
+    serde_json::json!({"profiles": [{
+        "name": "acctca", "ca": "Account CA", "caa_issuers": ["acct.example"], "redirects": "refuse",
+        "accounturi": "https://acct.example/accounts/{ACCOUNT}",
+        "methods": [{"method": "txt", "owner": "{ADN}", "value": "{RANDOM}", "match": "exact", "adn": "walk"}],
+        "sources": [{"url": "https://acct.example/cps", "read": "2026-12-06", "covers": "txt"}]
+    }]})
+    .to_string()
+}
