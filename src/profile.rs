@@ -496,7 +496,32 @@ mod tests {
         let t = p.get("myca").unwrap().txt_form().unwrap();
         assert_eq!(t.text("abc"), "myca-verification=abc");
         assert!(!t.walk);
-        assert_eq!(p.names().len(), 5);
+        // The built-in eight and the user's one.
+        assert_eq!(p.names().len(), 9);
+    }
+
+    #[test]
+    fn rules_beyond_the_br_need_their_source() {
+        let base = |extra: &str, covers: &str| {
+            format!(
+                r#"{{"profiles": [{{"name": "x", "ca": "X", "caa_issuers": ["x.example"], "redirects": "refuse", {extra}
+                "methods": [{{"method": "txt", "owner": "{{ADN}}", "value": "{{RANDOM}}", "match": "exact", "adn": "walk"}}],
+                "sources": [{{"url": "https://x.example/", "read": "2026-01-02", "covers": "{covers}"}}]}}]}}"#
+            )
+        };
+        let parse = |extra: &str, covers: &str| Profiles::parse([("f", base(extra, covers).as_str())]);
+        let wild = r#""persist_requires_policy_wildcard": true,"#;
+        assert!(parse(wild, "txt").is_err());
+        assert!(parse(wild, "persist: CPS 3.2.2.4.22").is_ok());
+        let acct = r#""accounturi": "https://x.example/a/{ACCOUNT}","#;
+        assert!(parse(acct, "txt").is_err());
+        let p = parse(acct, "accounturi: CPS").unwrap();
+        let x = p.get("x").unwrap();
+        assert_eq!(x.account_uri("7"), "https://x.example/a/7");
+        assert_eq!(x.account_uri("https://other/1"), "https://other/1");
+        // A form must have the placeholder and be a CAA parameter value.
+        assert!(parse(r#""accounturi": "https://x.example/a","#, "accounturi: CPS").is_err());
+        assert!(parse(r#""accounturi": "a b {ACCOUNT}","#, "accounturi: CPS").is_err());
     }
 
     #[test]
