@@ -23,7 +23,7 @@ Exit codes:
 
 /// `dcv --version`: the package version and the commit it was built from
 /// (build.rs; "unknown commit" when built without git).
-const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("DCV_COMMIT"), ")");
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("DCV_COMMIT"), ")");
 
 /// Domain Control Validation for TLS certificate orders: derive the exact
 /// HTTP file and DNS CNAME a CA checks from a CSR.

@@ -589,3 +589,191 @@ fn doc_without_accounturi_source() -> String {
     }]})
     .to_string()
 }
+
+/// Every regular file under `dir`, relative, sorted.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// SHA-256 of a file as coreutils computes it.
+fn sha256sum(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+#[test]
+fn the_evidence_bundle_is_sealed_with_a_manifest_and_replaced_whole() {
+    let s = DnsServer::start(vec![zone().txt("_pki-validation.example.com", &[V])]);
+    let parent = tempfile::tempdir().unwrap();
+    let bundle = parent.path().join("bundle");
+    let run = |names: &[&str], dir: &std::path::Path| {
+        dcv()
+            .env("DCV_MPIC_API_KEY", "sekrit-api-key-123")
+            .args(["check-dns", "--recursive", "--timeout", "2"])
+            .args(["--resolver", &s.addr.to_string()])
+            .args(["--account", "https://ca.example/acct/private-42"])
+            .args(["--random-value", V, "--evidence"])
+            .arg(dir)
+            .args(names)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["www.example.com", "example.com"], &bundle);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let files = files_under(&bundle);
+    assert!(files.contains(&"names/www.example.com/summary.txt".to_owned()));
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("manifest.json")).unwrap())
+            .unwrap();
+    // The run.
+    let version = String::from_utf8(dcv().arg("--version").output().unwrap().stdout).unwrap();
+    assert_eq!(
+        format!("dcv {}", manifest["dcv_version"].as_str().unwrap()),
+        version.trim()
+    );
+    assert_eq!(manifest["ca_profile"], "sectigo");
+    assert_eq!(manifest["resolvers"], serde_json::json!([s.addr.to_string()]));
+    assert_eq!(manifest["command"], "check-dns");
+    assert!(manifest["perspective"].is_string());
+    for t in ["started_at", "ended_at"] {
+        assert!(manifest[t].as_str().unwrap().starts_with("20"), "{manifest:#}");
+    }
+    assert!(manifest["csr"]["md5"].is_null());
+    let line: Vec<&str> = manifest["command_line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(line.contains(&"check-dns") && line.contains(&"www.example.com"));
+    let at = line.iter().position(|a| *a == "--account").unwrap();
+    assert_eq!(line[at + 1], "<redacted>");
+    // The SHA-256 of every other file, as sha256sum computes it.
+    let listed: Vec<(String, String)> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["sha256"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut paths: Vec<String> = listed.iter().map(|(p, _)| p.clone()).collect();
+    paths.sort();
+    let others: Vec<String> = files
+        .iter()
+        .filter(|f| *f != "manifest.json")
+        .cloned()
+        .collect();
+    assert_eq!(paths, others);
+    for (path, sum) in &listed {
+        assert_eq!(*sum, sha256sum(&bundle.join(path)), "{path}");
+    }
+    // Neither the API key nor the account is anywhere in the manifest.
+    let text = std::fs::read_to_string(bundle.join("manifest.json")).unwrap();
+    assert!(!text.contains("private-42") && !text.contains("sekrit"), "{text}");
+    for f in &files {
+        let body = std::fs::read_to_string(bundle.join(f)).unwrap();
+        assert!(!body.contains("sekrit-api-key-123"), "{f}");
+    }
+    // summary.txt starts with the same facts.
+    let summary = std::fs::read_to_string(bundle.join("summary.txt")).unwrap();
+    assert!(summary.starts_with("dcv evidence bundle\n"), "{summary}");
+    for words in [
+        "CA profile: sectigo",
+        &format!("resolvers: {}", s.addr),
+        "CSR: (none)",
+        "<redacted>",
+    ] {
+        assert!(summary.contains(words), "{words}: {summary}");
+    }
+    assert!(!summary.contains("private-42"), "{summary}");
+
+    // A second run into the same directory replaces the bundle whole: the
+    // first run's other name is gone.
+    let out = run(&["example.com"], &bundle);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let files = files_under(&bundle);
+    assert!(
+        !files.iter().any(|f| f.starts_with("names/www.example.com")),
+        "{files:?}"
+    );
+    assert!(files.contains(&"names/example.com/summary.txt".to_owned()));
+    assert!(!std::fs::read_to_string(bundle.join("summary.txt"))
+        .unwrap()
+        .contains("www.example.com"));
+
+    // A directory holding anything else is refused: one line, exit 2,
+    // nothing touched, no check run.
+    let other = parent.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), "mine").unwrap();
+    let (before, _) = s.queries();
+    let out = run(&["example.com"], &other);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("not a dcv evidence bundle"), "{err}");
+    assert_eq!(files_under(&other), ["notes.txt"]);
+    assert_eq!(s.queries().0, before, "no check ran");
+    // Nor is a bundle with a file added to it.
+    std::fs::write(bundle.join("extra.txt"), "x").unwrap();
+    let out = run(&["example.com"], &bundle);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(bundle.join("names/example.com/summary.txt").exists());
+}
+
+#[test]
+fn secrets_never_reach_the_manifest_command_line() {
+    // Recorded by hand: what the manifest keeps of a command line.
+    let args: Vec<String> = [
+        "dcv",
+        "check",
+        "--account",
+        "acct-secret",
+        "--account=acct-2",
+        "--mpic-api-key",
+        "k1",
+        "--token=T0K",
+        "--url",
+        "https://user:pw@www.example.com/x",
+        "www.example.com",
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    assert_eq!(
+        dcv::evidence::redacted_args(&args),
+        [
+            "dcv",
+            "check",
+            "--account",
+            "<redacted>",
+            "--account=<redacted>",
+            "--mpic-api-key",
+            "<redacted>",
+            "--token=<redacted>",
+            "--url",
+            "https://<redacted>@www.example.com/x",
+            "www.example.com",
+        ]
+    );
+}
