@@ -613,6 +613,34 @@ mod tests {
     }
 
     #[test]
+    fn only_a_dcv_bundle_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert!(earlier_bundle(d).unwrap().is_empty());
+        // A bundle of a dcv from before manifests: report and summary.
+        fs::write(d.join("report.json"), r#"{"schema_version":1,"ok":true,"results":[]}"#).unwrap();
+        fs::write(d.join("summary.txt"), "name: x\n").unwrap();
+        fs::create_dir_all(d.join("names/x.example.com")).unwrap();
+        fs::write(d.join("names/x.example.com/dns.txt"), "").unwrap();
+        assert_eq!(earlier_bundle(d).unwrap().len(), 3);
+        clear(d).unwrap();
+        assert_eq!(fs::read_dir(d).unwrap().count(), 0);
+        // Someone else's JSON under our file name is not ours.
+        fs::write(d.join("report.json"), "{}").unwrap();
+        fs::write(d.join("summary.txt"), "").unwrap();
+        assert!(earlier_bundle(d).is_err());
+        // A manifest makes it ours; a stray file in a name folder does not.
+        fs::write(d.join("manifest.json"), r#"{"dcv_evidence_bundle":1}"#).unwrap();
+        assert!(earlier_bundle(d).is_ok());
+        fs::create_dir_all(d.join("names/y")).unwrap();
+        fs::write(d.join("names/y/photo.jpg"), "").unwrap();
+        let err = earlier_bundle(d).unwrap_err().to_string();
+        assert!(err.contains("photo.jpg"), "{err}");
+        assert!(clear(d).is_err());
+        assert!(d.join("names/y/photo.jpg").exists());
+    }
+
+    #[test]
     fn components_stay_inside_the_directory() {
         assert_eq!(component("*.example.com"), "_wildcard.example.com");
         assert_eq!(component(".."), "_");
