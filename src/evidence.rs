@@ -154,7 +154,9 @@ fn earlier_bundle(dir: &Path) -> Result<Vec<PathBuf>> {
                 && fs::read(dir.join("report.json"))
                     .ok()
                     .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-                    .is_some_and(|v| v.get("schema_version").is_some() && v.get("results").is_some())
+                    .is_some_and(|v| {
+                        v.get("schema_version").is_some() && v.get("results").is_some()
+                    })
         }
     };
     if !ours {
@@ -198,7 +200,10 @@ const SECRET_FLAGS: [&str; 5] = ["key", "token", "secret", "password", "account"
 /// recorded.)
 pub fn redacted_args(args: &[String]) -> Vec<String> {
     let secret = |flag: &str| {
-        flag.starts_with("--") && SECRET_FLAGS.iter().any(|s| flag.to_ascii_lowercase().contains(s))
+        flag.starts_with("--")
+            && SECRET_FLAGS
+                .iter()
+                .any(|s| flag.to_ascii_lowercase().contains(s))
     };
     let mut out = Vec::with_capacity(args.len());
     let mut hide_next = false;
@@ -579,7 +584,11 @@ pub fn write(
         header(run, report, &ended_at) + &summaries,
     )?;
     let manifest_path = dir.join("manifest.json");
-    write_file(dir, &manifest_path, &manifest(run, report, &ended_at, &sums))?;
+    write_file(
+        dir,
+        &manifest_path,
+        &manifest(run, report, &ended_at, &sums),
+    )?;
     written.push(manifest_path);
     Ok(written)
 }
@@ -618,7 +627,11 @@ mod tests {
         let d = dir.path();
         assert!(earlier_bundle(d).unwrap().is_empty());
         // A bundle of a dcv from before manifests: report and summary.
-        fs::write(d.join("report.json"), r#"{"schema_version":1,"ok":true,"results":[]}"#).unwrap();
+        fs::write(
+            d.join("report.json"),
+            r#"{"schema_version":1,"ok":true,"results":[]}"#,
+        )
+        .unwrap();
         fs::write(d.join("summary.txt"), "name: x\n").unwrap();
         fs::create_dir_all(d.join("names/x.example.com")).unwrap();
         fs::write(d.join("names/x.example.com/dns.txt"), "").unwrap();

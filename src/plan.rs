@@ -764,7 +764,11 @@ fn account(caa: &crate::cli::CaaOptions, ca: &CaOptions) -> Result<Option<String
 /// issuers (the `--ca` profile first); no such profile, no requirement.
 fn persist_expect(p: &PersistExpect, ca: &CaOptions) -> Result<PersistExpect> {
     let all = profiles(ca)?;
-    let issuer_of = |q: &Profile| q.caa_issuers.iter().any(|i| i.eq_ignore_ascii_case(&p.issuer));
+    let issuer_of = |q: &Profile| {
+        q.caa_issuers
+            .iter()
+            .any(|i| i.eq_ignore_ascii_case(&p.issuer))
+    };
     let chosen = all
         .get(&ca.ca)
         .filter(|q| issuer_of(q))

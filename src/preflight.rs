@@ -172,7 +172,10 @@ fn internal_name_findings(csr: &Csr, out: &mut Vec<Finding>) {
         .as_deref()
         .filter(|c| c.parse::<IpAddr>().is_err());
     let mut seen: Vec<String> = Vec::new();
-    for raw in cn.into_iter().chain(csr.san_dns_names.iter().map(String::as_str)) {
+    for raw in cn
+        .into_iter()
+        .chain(csr.san_dns_names.iter().map(String::as_str))
+    {
         let lower = raw.to_ascii_lowercase();
         if seen.contains(&lower) {
             continue;

@@ -509,7 +509,8 @@ mod tests {
                 "sources": [{{"url": "https://x.example/", "read": "2026-01-02", "covers": "{covers}"}}]}}]}}"#
             )
         };
-        let parse = |extra: &str, covers: &str| Profiles::parse([("f", base(extra, covers).as_str())]);
+        let parse =
+            |extra: &str, covers: &str| Profiles::parse([("f", base(extra, covers).as_str())]);
         let wild = r#""persist_requires_policy_wildcard": true,"#;
         assert!(parse(wild, "txt").is_err());
         assert!(parse(wild, "persist: CPS 3.2.2.4.22").is_ok());

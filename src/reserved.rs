@@ -60,10 +60,7 @@ pub fn why_internal(name: &str) -> Option<String> {
         && !base.starts_with('-')
         && !base.ends_with('-');
     if host_label {
-        let public_tld = List
-            .find(std::iter::once(base.as_bytes()))
-            .typ
-            .is_some();
+        let public_tld = List.find(std::iter::once(base.as_bytes())).typ.is_some();
         if !public_tld {
             return Some("a bare single label (no public top-level domain)".into());
         }

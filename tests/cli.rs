@@ -31,7 +31,7 @@ mod reasons;
 mod render;
 #[path = "cli/rulebook.rs"]
 mod rulebook;
-#[path = "cli/schema.rs"]
-mod schema;
 #[path = "cli/rulebook_2027.rs"]
 mod rulebook_2027;
+#[path = "cli/schema.rs"]
+mod schema;

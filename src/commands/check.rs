@@ -80,7 +80,12 @@ fn run(
                 run: crate::evidence::Run {
                     command_line: crate::evidence::redacted_args(&args),
                     ca_profile: ca_profile.to_owned(),
-                    resolvers: plan.engine.resolvers.iter().map(ToString::to_string).collect(),
+                    resolvers: plan
+                        .engine
+                        .resolvers
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
                     started_at: crate::clock::rfc3339(crate::clock::now()),
                 },
                 dns: Arc::default(),

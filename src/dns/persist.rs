@@ -99,7 +99,12 @@ fn persist_result(
             Some(_) => result.with_hint(format!(
                 "if the CA may be an ACME CA, add policy=wildcard: {} TXT {}",
                 persist::record_name(&candidates[i]),
-                persist::zone_txt(&persist::render(&expect.issuer, &expect.accounturi, true, None))
+                persist::zone_txt(&persist::render(
+                    &expect.issuer,
+                    &expect.accounturi,
+                    true,
+                    None
+                ))
             )),
             None => result,
         };

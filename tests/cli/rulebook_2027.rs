@@ -197,7 +197,10 @@ fn check_dns_reports_an_internal_name_as_not_ready() {
     let out = run(dcv());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("note: lab names (--lab): printer.local"), "{err}");
+    assert!(
+        err.contains("note: lab names (--lab): printer.local"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -219,8 +222,14 @@ fn check_gives_an_internal_name_a_not_ready_verdict() {
         let internal = INTERNAL.contains(&n["domain"].as_str().unwrap());
         assert_eq!(n["ok"], !internal, "{n}");
         if internal {
-            assert!(n["detail"].as_str().unwrap().contains("internal name"), "{n}");
-            assert_eq!(input_of(&doc, n["domain"].as_str().unwrap())["code"], "internal_name");
+            assert!(
+                n["detail"].as_str().unwrap().contains("internal name"),
+                "{n}"
+            );
+            assert_eq!(
+                input_of(&doc, n["domain"].as_str().unwrap())["code"],
+                "internal_name"
+            );
         }
     }
     assert_eq!(names.len(), 5);
@@ -235,7 +244,13 @@ fn check_gives_an_internal_name_a_not_ready_verdict() {
     );
     let out = run(dcv());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(json(&out)["names"].as_array().unwrap().iter().all(|n| n["ok"] == true));
+    assert!(
+        json(&out)["names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["ok"] == true)
+    );
 }
 
 #[test]
@@ -377,7 +392,10 @@ fn a_wildcard_without_policy_wildcard_passes_with_a_warning_unless_the_profile_r
     assert_eq!(r["status"], "fail");
     assert_eq!(r["code"], "wrong_value");
     assert!(
-        r["detail"].as_str().unwrap().contains("lacks policy=wildcard"),
+        r["detail"]
+            .as_str()
+            .unwrap()
+            .contains("lacks policy=wildcard"),
         "{r:#}"
     );
     // ...and the record with it passes, without a warning.
@@ -529,16 +547,12 @@ fn a_profile_accounturi_form_turns_an_account_id_into_the_uri() {
     let file = dir.path().join("acct.json");
     std::fs::write(&file, doc.to_string()).unwrap();
     let f = file.display().to_string();
-    let s = DnsServer::start(vec![
-        zone()
-            .txt("_pki-validation.example.com", &[V])
-            .caa(
-                "example.com",
-                0,
-                "issue",
-                "acct.example; accounturi=https://acct.example/accounts/42",
-            ),
-    ]);
+    let s = DnsServer::start(vec![zone().txt("_pki-validation.example.com", &[V]).caa(
+        "example.com",
+        0,
+        "issue",
+        "acct.example; accounturi=https://acct.example/accounts/42",
+    )]);
     let run = |account: &str| {
         let out = dcv()
             .args(["--json", "check-dns", "--recursive", "--timeout", "2"])
@@ -567,8 +581,10 @@ fn a_profile_accounturi_form_turns_an_account_id_into_the_uri() {
         .args(["profiles", "--ca-profile", &f])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("accounturi:  https://acct.example/accounts/{ACCOUNT}"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("accounturi:  https://acct.example/accounts/{ACCOUNT}")
+    );
     // A form without a source is refused.
     let unsourced = doc_without_accounturi_source();
     std::fs::write(&file, unsourced).unwrap();
@@ -648,11 +664,17 @@ fn the_evidence_bundle_is_sealed_with_a_manifest_and_replaced_whole() {
         version.trim()
     );
     assert_eq!(manifest["ca_profile"], "sectigo");
-    assert_eq!(manifest["resolvers"], serde_json::json!([s.addr.to_string()]));
+    assert_eq!(
+        manifest["resolvers"],
+        serde_json::json!([s.addr.to_string()])
+    );
     assert_eq!(manifest["command"], "check-dns");
     assert!(manifest["perspective"].is_string());
     for t in ["started_at", "ended_at"] {
-        assert!(manifest[t].as_str().unwrap().starts_with("20"), "{manifest:#}");
+        assert!(
+            manifest[t].as_str().unwrap().starts_with("20"),
+            "{manifest:#}"
+        );
     }
     assert!(manifest["csr"]["md5"].is_null());
     let line: Vec<&str> = manifest["command_line"]
@@ -689,7 +711,10 @@ fn the_evidence_bundle_is_sealed_with_a_manifest_and_replaced_whole() {
     }
     // Neither the API key nor the account is anywhere in the manifest.
     let text = std::fs::read_to_string(bundle.join("manifest.json")).unwrap();
-    assert!(!text.contains("private-42") && !text.contains("sekrit"), "{text}");
+    assert!(
+        !text.contains("private-42") && !text.contains("sekrit"),
+        "{text}"
+    );
     for f in &files {
         let body = std::fs::read_to_string(bundle.join(f)).unwrap();
         assert!(!body.contains("sekrit-api-key-123"), "{f}");
@@ -717,9 +742,11 @@ fn the_evidence_bundle_is_sealed_with_a_manifest_and_replaced_whole() {
         "{files:?}"
     );
     assert!(files.contains(&"names/example.com/summary.txt".to_owned()));
-    assert!(!std::fs::read_to_string(bundle.join("summary.txt"))
-        .unwrap()
-        .contains("www.example.com"));
+    assert!(
+        !std::fs::read_to_string(bundle.join("summary.txt"))
+            .unwrap()
+            .contains("www.example.com")
+    );
 
     // A directory holding anything else is refused: one line, exit 2,
     // nothing touched, no check run.
