@@ -245,7 +245,7 @@ fn error_messages_are_one_plain_line() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
-        "dcv: error: --ca letsencrypt: unknown CA profile (known: sectigo, comodo, sslcom, digicert)\n"
+        "dcv: error: --ca letsencrypt: unknown CA profile (known: sectigo, comodo, sslcom, digicert, godaddy, starfield, globalsign, certum)\n"
     );
     // Port 0 is not a port: the range says 1..=65535, not 0..=65535.
     let out = dcv()
