@@ -17,20 +17,20 @@ pub const RESERVED_SUFFIXES: &[(&str, &str)] = &[
     ("alt", "RFC 9476: non-DNS resolution contexts"),
     (
         "internal",
-        "ICANN board resolution 2024.07.29.06: private use, never delegated",
+        "ICANN Board, July 2024, after SAC113: reserved for private use, never delegated",
     ),
     ("home.arpa", "RFC 8375: home networks"),
     (
         "corp",
-        "ICANN board resolution 2018.02.04.12: never delegated (name collisions)",
+        "ICANN Board, February 2018: never to be delegated (name collisions)",
     ),
     (
         "home",
-        "ICANN board resolution 2018.02.04.12: never delegated (name collisions)",
+        "ICANN Board, February 2018: never to be delegated (name collisions)",
     ),
     (
         "mail",
-        "ICANN board resolution 2018.02.04.12: never delegated (name collisions)",
+        "ICANN Board, February 2018: never to be delegated (name collisions)",
     ),
 ];
 
