@@ -79,33 +79,15 @@ fn persist_result(
             expect.accounturi,
             servers_line(&lookups[i])
         );
-        // A wildcard without policy=wildcard passes where the profile does
-        // not require it, saying so (the pure judge decides).
-        let held: Vec<String> = lookups[i]
-            .observations
-            .iter()
-            .find_map(|o| o.result.as_ref().ok())
-            .map(|a| txts_of(a, &lookups[i].name).into_iter().cloned().collect())
-            .unwrap_or_default();
-        let held: Vec<&str> = held.iter().map(String::as_str).collect();
-        let caveat = persist::wildcard_caveat(&held, expect, wildcard, now);
-        if let Some(c) = &caveat {
-            detail.push_str(&format!("; warning: {c}"));
+        let caveat = wildcard_caveat(&lookups[i], &candidates[i], expect, wildcard, now);
+        if let Some((warning, _)) = &caveat {
+            detail.push_str(warning);
         }
         let result = CheckResult::new(&d, CheckKind::Persist, Status::Pass, detail)
             .with_adn(&candidates[i])
             .with_attempts(attempts(&lookups[i], &seen[i]));
         return match caveat {
-            Some(_) => result.with_hint(format!(
-                "if the CA may be an ACME CA, add policy=wildcard: {} TXT {}",
-                persist::record_name(&candidates[i]),
-                persist::zone_txt(&persist::render(
-                    &expect.issuer,
-                    &expect.accounturi,
-                    true,
-                    None
-                ))
-            )),
+            Some((_, hint)) => result.with_hint(hint),
             None => result,
         };
     }
@@ -154,4 +136,33 @@ fn persist_result(
         hint,
         Code::RecordMissing,
     )
+}
+
+/// A wildcard that passes without `policy=wildcard` where the profile does
+/// not require it (the pure judge decides, on the TXT set the passing
+/// lookup holds): the warning to append to the detail, and the hint.
+fn wildcard_caveat(
+    lookup: &Lookup,
+    adn: &str,
+    expect: &PersistExpect,
+    wildcard: bool,
+    now: i64,
+) -> Option<(String, String)> {
+    let held: Vec<String> = lookup
+        .observations
+        .iter()
+        .find_map(|o| o.result.as_ref().ok())
+        .map(|a| txts_of(a, &lookup.name).into_iter().cloned().collect())
+        .unwrap_or_default();
+    let held: Vec<&str> = held.iter().map(String::as_str).collect();
+    let caveat = persist::wildcard_caveat(&held, expect, wildcard, now)?;
+    let with_policy = persist::render(&expect.issuer, &expect.accounturi, true, None);
+    Some((
+        format!("; warning: {caveat}"),
+        format!(
+            "if the CA may be an ACME CA, add policy=wildcard: {} TXT {}",
+            persist::record_name(adn),
+            persist::zone_txt(&with_policy)
+        ),
+    ))
 }
