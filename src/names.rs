@@ -235,6 +235,9 @@ fn validate(name: &str) -> Result<DnsName, String> {
         return Err("the top-level label is numeric (an IP address?)".into());
     }
     let base = name.strip_prefix("*.").unwrap_or(name);
+    if !base.contains('.') && crate::reserved::why_internal(base).is_some() {
+        return Err("a bare single label (an internal name): no public CA can validate it".into());
+    }
     if icann_suffix_len(base) >= base.len() {
         return Err(if labels[0] == "*" {
             format!("a wildcard over the public suffix '{base}'")

@@ -96,6 +96,9 @@ pub struct Output {
     pub quiet: bool,
     /// `-v`: every detail of every name.
     pub verbose: bool,
+    /// `--lab` (or `DCV_LAB=1`): internal names are a lab's; the commands
+    /// say so in a note instead of refusing them.
+    pub lab: bool,
     pub paint: Painter,
     stdout: io::BufWriter<io::Stdout>,
     /// Stdout's reader went away: nothing more is written.
@@ -116,6 +119,7 @@ impl Output {
             json,
             quiet,
             verbose: false,
+            lab: false,
             paint: Painter::new(enabled && !json),
             stdout: io::BufWriter::new(io::stdout()),
             closed: false,

@@ -86,11 +86,13 @@ pub enum Code {
     RecordNearMiss,
     HttpTruncated,
     CnameFlattened,
+    // Names a public CA refuses (SPEC section 8).
+    InternalName,
 }
 
 impl Code {
     /// Every code, in the order docs/json.md lists them.
-    pub const ALL: [Code; 66] = [
+    pub const ALL: [Code; 67] = [
         Code::InvalidName,
         Code::CsrRefused,
         Code::NotApplicable,
@@ -157,6 +159,7 @@ impl Code {
         Code::RecordNearMiss,
         Code::HttpTruncated,
         Code::CnameFlattened,
+        Code::InternalName,
     ];
 
     /// The code as it appears in JSON.
@@ -228,6 +231,7 @@ impl Code {
             Code::RecordNearMiss => "record_near_miss",
             Code::HttpTruncated => "http_truncated",
             Code::CnameFlattened => "cname_flattened",
+            Code::InternalName => "internal_name",
         }
     }
 
@@ -363,6 +367,9 @@ impl Code {
             }
             Code::RecordNearMiss => {
                 "no CNAME where the CA looks, but one almost right was found: without its underscore, under www for the bare name, or the hash as a TXT at the name"
+            }
+            Code::InternalName => {
+                "an internal or reserved name (.test, .local, .internal, a single label…): a public CA refuses it; --lab turns this into a note"
             }
         }
     }

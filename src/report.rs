@@ -175,7 +175,11 @@ impl CheckResult {
             format!("not a valid host name: {}", rejection.reason),
         )
         .with_hint("the CA refuses an order with an invalid name: leave it out of the CSR and make a new one")
-        .with_code(Code::InvalidName)
+        // A bare single label is an internal name (SPEC section 8).
+        .with_code(match crate::reserved::why_internal(&rejection.name) {
+            Some(_) => Code::InternalName,
+            None => Code::InvalidName,
+        })
     }
 
     pub fn with_code(mut self, code: Code) -> Self {

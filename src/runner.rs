@@ -209,7 +209,13 @@ fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec
                 validated_by.push("http");
             }
             let caa_blocks = caa.iter().find(|r| r.status != Status::Pass);
+            // A failed `input` of the name itself (an internal name) blocks
+            // it whatever its records say: the CA refuses the name.
+            let refused = of(&[CheckKind::Input])
+                .into_iter()
+                .find(|r| r.status != Status::Pass);
             let detail = match (caa_blocks, validated_by.as_slice()) {
+                _ if refused.is_some() => refused.map_or_else(String::new, |r| r.detail.clone()),
                 (Some(c), _) => format!("CAA: {}", c.detail),
                 (None, []) => {
                     let why: Vec<String> = cname
@@ -235,7 +241,7 @@ fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec
             };
             NameVerdict {
                 domain: d.to_string(),
-                ok: caa_blocks.is_none() && !validated_by.is_empty(),
+                ok: refused.is_none() && caa_blocks.is_none() && !validated_by.is_empty(),
                 validated_by,
                 detail,
             }

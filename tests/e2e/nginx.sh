@@ -7,6 +7,8 @@
 # present) TLS cases must each fail or pass with the right reason.
 # Run as root on a fresh Debian by .ci/run; exits non-zero on any failure.
 set -euo pipefail
+# Lab names (.test, .example): a note, not the internal_name refusal.
+export DCV_LAB=1
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
