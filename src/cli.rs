@@ -464,7 +464,7 @@ pub struct CheckDnsArgs {
     /// Check the persistent TXT _validation-persist.<ADN> (BR 3.2.2.4.22) instead of the
     /// CNAME; with --csr the CSR only names the domains; CAA must allow ISSUER
     #[arg(long, value_name = "ISSUER=ACCOUNTURI")]
-    pub persist: Option<crate::persist::PersistExpect>,
+    pub persist: Option<crate::persistent_txt::PersistExpect>,
 
     #[command(flatten)]
     pub perspective: PerspectiveOptions,
@@ -788,11 +788,11 @@ pub struct PersistArgs {
     pub domains: Vec<String>,
 
     /// The CA's issuer domain name, as in its CAA records (e.g. sectigo.com)
-    #[arg(long, value_name = "ISSUER", value_parser = crate::persist::parse_issuer)]
+    #[arg(long, value_name = "ISSUER", value_parser = crate::persistent_txt::parse_issuer)]
     pub issuer: String,
 
     /// The URI of your account at the CA (exactly as the CA gives it)
-    #[arg(long, value_name = "URI", value_parser = crate::persist::parse_accounturi)]
+    #[arg(long, value_name = "URI", value_parser = crate::persistent_txt::parse_accounturi)]
     pub accounturi: String,
 
     /// Add policy=wildcard to every record (wildcard names and subdomains)
@@ -800,7 +800,7 @@ pub struct PersistArgs {
     pub wildcard: bool,
 
     /// Expiry: YYYY-MM-DD (midnight UTC) or a unix time; adds persistUntil
-    #[arg(long, value_name = "DATE", value_parser = crate::persist::parse_until)]
+    #[arg(long, value_name = "DATE", value_parser = crate::persistent_txt::parse_until)]
     pub until: Option<i64>,
 
     /// text: readable; zone: lines to paste into a zone file

@@ -24,7 +24,7 @@ pub mod input;
 pub mod names;
 pub mod net;
 pub mod output;
-pub mod persist;
+pub mod persistent_txt;
 pub mod perspective;
 pub mod plan;
 pub mod preflight;

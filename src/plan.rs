@@ -25,7 +25,7 @@ use crate::input::{self, LoadedCsr};
 use crate::names::{DnsName, Rejection};
 use crate::net::DEFAULT_DNS_TIMEOUT;
 use crate::output::Output;
-use crate::persist::PersistExpect;
+use crate::persistent_txt::PersistExpect;
 use crate::preflight::{self, Finding, Severity};
 use crate::profile::{Profile, Profiles};
 use crate::report::{CheckKind, CheckResult, Status};
