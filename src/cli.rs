@@ -765,6 +765,16 @@ pub struct PerspectiveOptions {
     /// report [default: the host name]
     #[arg(long, value_name = "NAME", value_parser = parse_perspective)]
     pub perspective: Option<String>,
+
+    /// Also ask the CA's own engine, Open MPIC (API v3 at URL/mpic), to
+    /// corroborate each name's method and CAA from its remote perspectives;
+    /// a key in DCV_MPIC_API_KEY is sent as x-api-key
+    #[arg(long, value_name = "URL", env = "DCV_MPIC_URL", hide_env_values = true)]
+    pub mpic: Option<String>,
+
+    /// Perspectives Open MPIC uses per check [default: the BR minimum for today]
+    #[arg(long, value_name = "N", requires = "mpic", value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub mpic_perspectives: Option<u32>,
 }
 
 fn parse_perspective(s: &str) -> Result<String, String> {

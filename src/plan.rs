@@ -54,6 +54,8 @@ pub struct CheckPlan {
     pub wait: Option<Duration>,
     /// Where the check runs from and what it is of (`checked_at` is set per round).
     pub about: About,
+    /// `--mpic URL`: Open MPIC corroborates each name's method and CAA.
+    pub mpic: Option<crate::mpic::Config>,
 }
 
 /// A row of an HTTP report: decided before any fetch, or a target to fetch.
@@ -131,6 +133,7 @@ impl CheckPlan {
             verdicts: None,
             wait: args.network.wait,
             about: about("check-dns", "dns", key, &args.perspective),
+            mpic: mpic_config(&args.perspective, &args.network)?,
         })
     }
 
@@ -226,6 +229,7 @@ impl CheckPlan {
             verdicts: None,
             wait: args.network.wait,
             about: about("check-http", "http", key, &args.perspective),
+            mpic: mpic_config(&args.perspective, &args.network)?,
         };
         warn_unused_overrides(&args.http, &plan.targets(), out);
         Ok(plan)
@@ -293,6 +297,7 @@ impl CheckPlan {
             verdicts: Some(args.method),
             wait: args.network.wait,
             about: about("check", method_name(args.method), key, &args.perspective),
+            mpic: mpic_config(&args.perspective, &args.network)?,
         };
         warn_unused_overrides(&args.http, &plan.targets(), out);
         Ok(plan)
@@ -1035,6 +1040,37 @@ fn about(command: &str, method: &str, subject: SubjectKey, p: &PerspectiveOption
         method: method.to_owned(),
         subject,
     }
+}
+
+/// `--mpic URL` (or `DCV_MPIC_URL`), the key from `DCV_MPIC_API_KEY`,
+/// `--mpic-perspectives N` (default: the BR minimum for today), and the
+/// check's deadline as the most one request may take.
+fn mpic_config(
+    p: &PerspectiveOptions,
+    network: &NetworkOptions,
+) -> Result<Option<crate::mpic::Config>> {
+    let Some(raw) = &p.mpic else {
+        return Ok(None);
+    };
+    let endpoint = crate::mpic::client::Endpoint::parse(raw).map_err(|problem| Error::Flag {
+        flag: "--mpic",
+        value: raw.clone(),
+        problem,
+    })?;
+    let key = std::env::var("DCV_MPIC_API_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty());
+    let today = crate::clock::Date::today();
+    let perspectives = p.mpic_perspectives.map_or_else(
+        || crate::perspective::required_perspectives(today).max(2),
+        |n| n as usize,
+    );
+    Ok(Some(crate::mpic::Config {
+        endpoint,
+        key,
+        perspectives,
+        timeout: deadline(network),
+    }))
 }
 
 #[cfg(test)]

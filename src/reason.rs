@@ -70,11 +70,14 @@ pub enum Code {
     HttpWrongScheme,
     HttpTls,
     HttpProtocol,
+    // Open MPIC (--mpic).
+    MpicNotCorroborated,
+    MpicUnavailable,
 }
 
 impl Code {
     /// Every code, in the order docs/json.md lists them.
-    pub const ALL: [Code; 51] = [
+    pub const ALL: [Code; 53] = [
         Code::InvalidName,
         Code::CsrRefused,
         Code::NotApplicable,
@@ -126,6 +129,8 @@ impl Code {
         Code::HttpWrongScheme,
         Code::HttpTls,
         Code::HttpProtocol,
+        Code::MpicNotCorroborated,
+        Code::MpicUnavailable,
     ];
 
     /// The code as it appears in JSON.
@@ -182,6 +187,8 @@ impl Code {
             Code::HttpWrongScheme => "http_wrong_scheme",
             Code::HttpTls => "http_tls",
             Code::HttpProtocol => "http_protocol",
+            Code::MpicNotCorroborated => "mpic_not_corroborated",
+            Code::MpicUnavailable => "mpic_unavailable",
         }
     }
 
@@ -275,6 +282,12 @@ impl Code {
             Code::HttpWrongScheme => "TLS spoken on the http port, or plain HTTP on the https port",
             Code::HttpTls => "the TLS handshake failed",
             Code::HttpProtocol => "the server does not speak HTTP/1.1 properly",
+            Code::MpicNotCorroborated => {
+                "the method or CAA passes here, but Open MPIC's remote perspectives do not corroborate it (--mpic)"
+            }
+            Code::MpicUnavailable => {
+                "the Open MPIC API could not be used (refused, timeout, an HTTP error, not its JSON): not checked, exit 3"
+            }
         }
     }
 }

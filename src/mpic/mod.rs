@@ -1,0 +1,311 @@
+//! Corroboration on the CA's own engine, Open MPIC (SPEC section 8): per
+//! name and method, the Open MPIC request that mirrors dcv's local check,
+//! sent with bounded parallelism within the check's deadline, and its
+//! answer folded into the local result: the local check stays the primary
+//! perspective; a method or CAA that Open MPIC does not corroborate fails,
+//! naming the perspectives that disagree, what each saw and the likely
+//! cause; an API that cannot be used makes the result NOT CHECKED (exit 3).
+//! `api` owns the wire format, `client` the transport, `words` the text.
+
+pub mod api;
+pub mod client;
+mod words;
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde::Serialize;
+
+use crate::plan::{CheckPlan, Row};
+use crate::reason::Code;
+use crate::report::{CheckKind, CheckResult, Status};
+use api::Ask;
+use client::{ApiError, Endpoint, Transport};
+
+/// Requests in flight at once: a 100-name order is 200-300 requests, each
+/// a round of every perspective; more at once only queues at the API.
+pub const IN_FLIGHT: usize = 16;
+
+/// `--mpic URL` and what goes with it.
+#[derive(Clone)]
+pub struct Config {
+    pub endpoint: Endpoint,
+    /// `DCV_MPIC_API_KEY`: sent as `x-api-key`, never shown.
+    pub key: Option<String>,
+    /// `orchestration_parameters.perspective_count`.
+    pub perspectives: usize,
+    /// The most one request may take (the check's deadline).
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("endpoint", &self.endpoint.url)
+            .field("key", &self.key.as_ref().map(|_| "(set, not shown)"))
+            .field("perspectives", &self.perspectives)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// What Open MPIC said about one result: the `mpic` object of the JSON
+/// report (SPEC section 8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MpicReport {
+    /// The endpoint POSTed to.
+    pub url: String,
+    pub trace_identifier: String,
+    /// Open MPIC's verdict; absent when the API could not be used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_valid: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub perspective_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quorum_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt_count: Option<u32>,
+    pub perspectives: Vec<PerspectiveSeen>,
+    /// Why the API could not be used (the result is NOT CHECKED).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The request and the response as sent and received (no key), for
+    /// `--evidence`.
+    #[serde(skip)]
+    pub exchange: (String, String),
+}
+
+/// One perspective of the last attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PerspectiveSeen {
+    pub code: String,
+    pub passed: bool,
+    /// What it saw, in words.
+    pub detail: String,
+}
+
+/// One request to send, for the result at `index`.
+struct Job {
+    index: usize,
+    target: String,
+    ask: Ask,
+}
+
+/// Asks Open MPIC about every result it has a form for and folds the
+/// answers in. Returns the API failures (`URL: what happened`), which make
+/// the run exit 3.
+pub async fn corroborate<T: Transport>(
+    config: &Config,
+    transport: &T,
+    plan: &CheckPlan,
+    results: &mut [CheckResult],
+) -> Vec<String> {
+    let jobs: Vec<Job> = results
+        .iter()
+        .enumerate()
+        .filter_map(|(index, r)| {
+            ask_for(plan, r).map(|(target, ask)| Job { index, target, ask })
+        })
+        .collect();
+    let run = random_run_id();
+    let answers: Vec<(usize, MpicReport, Ask)> = futures::stream::iter(jobs)
+        .map(|job| {
+            let trace = format!("dcv-{run}-{}", job.index);
+            async move {
+                let report = ask(config, transport, &job.target, &job.ask, &trace).await;
+                (job.index, report, job.ask)
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .collect()
+        .await;
+    let mut failures = Vec::new();
+    for (index, report, ask) in answers {
+        if let Some(e) = &report.error {
+            let line = format!("{}: {e}", report.url);
+            if !failures.contains(&line) {
+                failures.push(line);
+            }
+        }
+        words::fold(&mut results[index], report, &ask);
+    }
+    failures
+}
+
+/// Sends one request and reads its answer into an [`MpicReport`].
+async fn ask<T: Transport>(
+    config: &Config,
+    transport: &T,
+    target: &str,
+    ask: &Ask,
+    trace: &str,
+) -> MpicReport {
+    let body = api::request(target, ask, config.perspectives, trace).to_string();
+    let mut report = MpicReport {
+        url: config.endpoint.url.clone(),
+        trace_identifier: trace.to_owned(),
+        is_valid: None,
+        perspective_count: None,
+        quorum_count: None,
+        attempt_count: None,
+        perspectives: Vec::new(),
+        error: None,
+        exchange: (body.clone(), String::new()),
+    };
+    let answer = transport
+        .post(&config.endpoint, body.into_bytes(), config.timeout)
+        .await
+        .and_then(|bytes| {
+            report.exchange.1 = String::from_utf8_lossy(&bytes).into_owned();
+            api::parse(&bytes, ask.check_type()).map_err(|why| ApiError::NotMpic {
+                why,
+                body: client::start_of(&bytes),
+            })
+        });
+    match answer {
+        Err(e) => {
+            if report.exchange.1.is_empty() {
+                report.exchange.1 = format!("(no response: {e})");
+            }
+            report.error = Some(e.to_string());
+        }
+        Ok(r) => {
+            let effective = r.actual_orchestration_parameters.unwrap_or_default();
+            report.is_valid = Some(r.is_valid);
+            report.perspective_count = effective.perspective_count;
+            report.quorum_count = effective.quorum_count;
+            report.attempt_count = effective.attempt_count;
+            if let Some(t) = r.trace_identifier {
+                report.trace_identifier = t;
+            }
+            report.perspectives = r
+                .perspectives
+                .iter()
+                .map(|p| PerspectiveSeen {
+                    code: p.perspective_code.clone(),
+                    passed: p.check_response.check_passed,
+                    detail: words::seen(&p.check_response, ask),
+                })
+                .collect();
+        }
+    }
+    report
+}
+
+/// The Open MPIC form of a local result, if it has one: the target and
+/// what to ask. Results that are not checks of a name (input, skips,
+/// invalid names) and methods Open MPIC has no form for are not sent.
+fn ask_for(plan: &CheckPlan, r: &CheckResult) -> Option<(String, Ask)> {
+    if matches!(r.status, Status::Skip | Status::Invalid) {
+        return None;
+    }
+    let is_name = plan.dns.domains.iter().any(|d| d.as_str() == r.domain);
+    let base = r.domain.strip_prefix("*.").unwrap_or(&r.domain).to_owned();
+    // The ADN where the local check found the record, else the name's base.
+    let adn = r
+        .adn
+        .as_deref()
+        .map(|a| a.trim_end_matches('.').to_owned())
+        .unwrap_or(base);
+    match r.check {
+        CheckKind::Caa if is_name && !plan.dns.caa_issuers.is_empty() => Some((
+            r.domain.clone(),
+            Ask::Caa {
+                issuers: plan.dns.caa_issuers.clone(),
+            },
+        )),
+        CheckKind::Cname if is_name => {
+            let exp = plan.dns.expectation.as_ref()?;
+            Some((
+                adn,
+                Ask::Dns {
+                    record_type: "CNAME",
+                    prefix: format!("_{}", exp.hashes.md5),
+                    value: exp.cname_target(),
+                },
+            ))
+        }
+        CheckKind::Txt if is_name => {
+            let (form, value) = plan.dns.random_txt.as_ref()?;
+            Some((
+                adn,
+                Ask::Dns {
+                    record_type: "TXT",
+                    prefix: form.prefix.clone(),
+                    value: format!("{}{value}", form.value_prefix),
+                },
+            ))
+        }
+        CheckKind::Http | CheckKind::Https => {
+            let target = plan.http.iter().find_map(|row| match row {
+                Row::Check(t) if t.domain == r.domain && t.scheme.kind() == r.check => Some(t),
+                _ => None,
+            })?;
+            let path = target.path.strip_prefix("/.well-known/pki-validation/")?;
+            // Open MPIC fetches the scheme's own port only.
+            if target.port != target.scheme.default_port() || target.literal.is_some() {
+                return None;
+            }
+            Some((
+                target.host.clone(),
+                Ask::Website {
+                    scheme: target.scheme.name(),
+                    path: path.to_owned(),
+                    body: target.expected.body.clone(),
+                },
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// A short random id shared by the run's trace identifiers.
+fn random_run_id() -> String {
+    let mut bytes = [0u8; 4];
+    if getrandom::fill(&mut bytes).is_err() {
+        return format!("{:x}", std::process::id());
+    }
+    hex::encode(bytes)
+}
+
+/// The reason code of a result that Open MPIC does not corroborate.
+pub const NOT_CORROBORATED: Code = Code::MpicNotCorroborated;
+/// The reason code of a result Open MPIC could not be asked about.
+pub const UNAVAILABLE: Code = Code::MpicUnavailable;
+
+/// `--evidence DIR`: each Open MPIC request and response, per name, in
+/// `names/<name>/mpic.txt` (the key is a header, never part of either).
+/// Returns the files written.
+pub fn write_evidence(
+    dir: &std::path::Path,
+    report: &crate::report::CheckReport,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut per_name: Vec<(String, String)> = Vec::new();
+    for r in &report.results {
+        let Some(m) = &r.mpic else { continue };
+        let text = format!(
+            "== {} {} trace {}\n-> POST {}\n{}\n<- {}\n\n",
+            r.check.label(),
+            r.domain,
+            m.trace_identifier,
+            m.url,
+            m.exchange.0,
+            m.exchange.1
+        );
+        match per_name.iter_mut().find(|(d, _)| *d == r.domain) {
+            Some((_, t)) => t.push_str(&text),
+            None => per_name.push((r.domain.clone(), text)),
+        }
+    }
+    let mut written = Vec::new();
+    for (name, text) in per_name {
+        let sub = dir
+            .join("names")
+            .join(crate::evidence::component(&name));
+        std::fs::create_dir_all(&sub)?;
+        let file = sub.join("mpic.txt");
+        std::fs::write(&file, text)?;
+        written.push(file);
+    }
+    Ok(written)
+}
