@@ -17,7 +17,7 @@ pub fn seen(r: &CheckResponse, ask: &Ask) -> String {
         .errors
         .as_ref()
         .and_then(|e| e.first())
-        .map(|e| text::printable_max(&e.error_message, 160));
+        .map(|e| text::printable_max(&shorter(&e.error_message), 160));
     match ask {
         Ask::Website { .. } => {
             let page = d
@@ -63,6 +63,21 @@ pub fn seen(r: &CheckResponse, ask: &Ask) -> String {
             }
         }
     }
+}
+
+/// Open MPIC's error messages, shortened where their form is known
+/// (`ErrorMessages` in open-mpic-core): `HTTP 403 Forbidden`, `lookup
+/// failed: NXDOMAIN: ...`.
+fn shorter(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("An HTTP error occurred: Response status ") {
+        return format!("HTTP {}", rest.replacen(", Response reason:", "", 1));
+    }
+    if let Some(rest) =
+        message.strip_prefix("There was an error looking up the DCV record. Error type: ")
+    {
+        return format!("lookup failed: {}", rest.replacen(", Error message:", ":", 1));
+    }
+    message.to_owned()
 }
 
 fn rcode_name(code: u16) -> &'static str {
@@ -192,5 +207,23 @@ fn likely_cause(report: &MpicReport, ask: &Ask) -> String {
         Ask::Caa { .. } => format!(
             "GeoDNS or an anycast node out of sync: the perspectives {codes} see another CAA than this one; make every view and node serve the same CAA"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_mpic_messages_are_shortened() {
+        assert_eq!(
+            shorter("An HTTP error occurred: Response status 403, Response reason: Forbidden"),
+            "HTTP 403 Forbidden"
+        );
+        assert_eq!(
+            shorter("There was an error looking up the DCV record. Error type: NXDOMAIN, Error message: None of DNS query names exist"),
+            "lookup failed: NXDOMAIN: None of DNS query names exist"
+        );
+        assert_eq!(shorter("something else"), "something else");
     }
 }

@@ -182,7 +182,7 @@ before_after() { # LABEL NAME METHOD [MORE...]
     { echo "--- $label: before"; cat "$tmp/$label.before"; echo "--- $label: after (--mpic)"; cat "$tmp/$label.after"; } >>"$tmp/before-after.txt"
 }
 before_after blocked blocked.lab.test http
-grep -q "ap-south-1 saw.*403" "$tmp/blocked.after" || fail "blocked: the APNIC perspective's 403 is not named"
+grep -q "ap-south-1 saw HTTP 403 Forbidden" "$tmp/blocked.after" || fail "blocked: the APNIC perspective's 403 is not named"
 grep -q "geo-blocking or a firewall" "$tmp/blocked.after" || fail "blocked: no likely cause"
 before_after geo geo.lab.test cname
 grep -qi "ap-northeast-1 saw ${OLD_SHA:0:32}" "$tmp/geo.after" || fail "geo: the target APNIC saw is not named"
@@ -249,4 +249,29 @@ expect_code 0 "$tmp/ten.mpic" "ten names with --mpic"
 say "time, 10 names x (caa, cname, http): $(python3 -c "print(f'{$t1-$t0:.2f} s without --mpic, {$t2-$t1:.2f} s with --mpic')")"
 
 [ -z "${MPIC_BEFORE_AFTER:-}" ] || cp "$tmp/before-after.txt" "$MPIC_BEFORE_AFTER"
+
+# MPIC_RECORD=DIR: keep the lab's real requests and responses (the
+# hermetic tests in tests/cli/mpic.rs replay them from tests/fixtures/mpic/).
+if [ -n "${MPIC_RECORD:-}" ]; then
+    mkdir -p "$MPIC_RECORD"
+    printf '{"md5": "%s", "sha256": "%s", "old_sha256": "%s"}\n' "$MD5" "$SHA" "$OLD_SHA" >"$MPIC_RECORD/hashes.json"
+    for c in ok:any geo:cname caa:cname blocked:http; do
+        run "$tmp/rec.${c%%:*}" --json check --md5 "$MD5" --sha256 "$SHA" --method "${c#*:}" "${c%%:*}.lab.test" "${local_flags[@]}" \
+            --mpic "$API" --mpic-perspectives 5 --evidence "$tmp/rec-${c%%:*}"
+        python3 - "$tmp/rec-${c%%:*}/names/${c%%:*}.lab.test/mpic.txt" "$MPIC_RECORD" "${c%%:*}" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")
+for i, line in enumerate(lines):
+    if line.startswith("== "):
+        check = line.split()[1]
+        request = json.loads(lines[i + 2])
+        response = json.loads(lines[i + 3][3:])
+        for kind, doc in (("request", request), ("response", response)):
+            with open(f"{sys.argv[2]}/{sys.argv[3]}-{check}.{kind}.json", "w") as f:
+                json.dump(doc, f, indent=1, sort_keys=True)
+                f.write("\n")
+PY
+    done
+    say "recorded into $MPIC_RECORD"
+fi
 say "ok"
