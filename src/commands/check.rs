@@ -51,14 +51,12 @@ impl Logs {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut files = crate::evidence::write(&self.dir, report, &dns, &http)?;
         // --mpic: each Open MPIC request and response, per name.
-        files.extend(
-            crate::mpic::write_evidence(&self.dir, report).map_err(|e| {
-                Error::Usage(format!(
-                    "cannot write the Open MPIC evidence into {}: {e}",
-                    self.dir.display()
-                ))
-            })?,
-        );
+        files.extend(crate::mpic::write_evidence(&self.dir, report).map_err(|e| {
+            Error::Usage(format!(
+                "cannot write the Open MPIC evidence into {}: {e}",
+                self.dir.display()
+            ))
+        })?);
         out.note(&format!(
             "evidence: {} files in {}",
             files.len(),

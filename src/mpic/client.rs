@@ -41,15 +41,19 @@ impl Endpoint {
     pub fn parse(raw: &str) -> Result<Endpoint, String> {
         let raw = raw.trim();
         if raw.is_empty() {
-            return Err("empty: give the Open MPIC API's base URL, e.g. https://mpic.example.net".into());
+            return Err(
+                "empty: give the Open MPIC API's base URL, e.g. https://mpic.example.net".into(),
+            );
         }
-        let uri: hyper::Uri = raw
-            .parse()
-            .map_err(|e| format!("not a URL ({e})"))?;
+        let uri: hyper::Uri = raw.parse().map_err(|e| format!("not a URL ({e})"))?;
         let https = match uri.scheme_str() {
             Some("https") => true,
             Some("http") => false,
-            Some(other) => return Err(format!("scheme {other:?}: the Open MPIC API is http or https")),
+            Some(other) => {
+                return Err(format!(
+                    "scheme {other:?}: the Open MPIC API is http or https"
+                ));
+            }
             None => return Err("no scheme: write http://... or https://...".into()),
         };
         let Some(host) = uri.host().filter(|h| !h.is_empty()) else {
@@ -74,7 +78,10 @@ impl Endpoint {
         Ok(Endpoint {
             url: format!("{scheme}://{authority}{path}"),
             https,
-            host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
             port,
             path,
         })

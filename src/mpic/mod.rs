@@ -103,9 +103,7 @@ pub async fn corroborate<T: Transport>(
     let jobs: Vec<Job> = results
         .iter()
         .enumerate()
-        .filter_map(|(index, r)| {
-            ask_for(plan, r).map(|(target, ask)| Job { index, target, ask })
-        })
+        .filter_map(|(index, r)| ask_for(plan, r).map(|(target, ask)| Job { index, target, ask }))
         .collect();
     let run = random_run_id();
     let answers: Vec<(usize, MpicReport, Ask)> = futures::stream::iter(jobs)
@@ -299,9 +297,7 @@ pub fn write_evidence(
     }
     let mut written = Vec::new();
     for (name, text) in per_name {
-        let sub = dir
-            .join("names")
-            .join(crate::evidence::component(&name));
+        let sub = dir.join("names").join(crate::evidence::component(&name));
         std::fs::create_dir_all(&sub)?;
         let file = sub.join("mpic.txt");
         std::fs::write(&file, text)?;

@@ -75,7 +75,10 @@ fn shorter(message: &str) -> String {
     if let Some(rest) =
         message.strip_prefix("There was an error looking up the DCV record. Error type: ")
     {
-        return format!("lookup failed: {}", rest.replacen(", Error message:", ":", 1));
+        return format!(
+            "lookup failed: {}",
+            rest.replacen(", Error message:", ":", 1)
+        );
     }
     message.to_owned()
 }
@@ -96,10 +99,8 @@ fn rcode_name(code: u16) -> &'static str {
 pub fn fold(r: &mut CheckResult, report: MpicReport, ask: &Ask) {
     let local_pass = r.status == Status::Pass;
     if let Some(e) = &report.error {
-        r.detail.push_str(&format!(
-            "; NOT CHECKED by Open MPIC ({}): {e}",
-            report.url
-        ));
+        r.detail
+            .push_str(&format!("; NOT CHECKED by Open MPIC ({}): {e}", report.url));
         if local_pass {
             r.status = Status::Fail;
             r.code = Some(super::UNAVAILABLE);
@@ -152,13 +153,18 @@ pub fn fold(r: &mut CheckResult, report: MpicReport, ask: &Ask) {
         }
         (false, true) => {
             let how = match ask {
-                Ask::Website { .. } if r.code == Some(crate::reason::Code::HttpBodyFormatting) || r.code == Some(crate::reason::Code::HttpWrongBody) => {
+                Ask::Website { .. }
+                    if r.code == Some(crate::reason::Code::HttpBodyFormatting)
+                        || r.code == Some(crate::reason::Code::HttpWrongBody) =>
+                {
                     " — by containment: Open MPIC passes a page that contains the expected text, dcv (and the CA's exact-body rule) does not"
                 }
                 Ask::Website { .. } => {
                     " — the remote perspectives get the file and this one does not: the server answers by source address (a geo rule, a firewall or a split view)"
                 }
-                _ => " — the remote perspectives see the record and this one does not: a split view or an anycast node out of sync",
+                _ => {
+                    " — the remote perspectives see the record and this one does not: a split view or an anycast node out of sync"
+                }
             };
             r.detail
                 .push_str(&format!("; Open MPIC passes it remotely ({by}){how}"));
@@ -221,7 +227,9 @@ mod tests {
             "HTTP 403 Forbidden"
         );
         assert_eq!(
-            shorter("There was an error looking up the DCV record. Error type: NXDOMAIN, Error message: None of DNS query names exist"),
+            shorter(
+                "There was an error looking up the DCV record. Error type: NXDOMAIN, Error message: None of DNS query names exist"
+            ),
             "lookup failed: NXDOMAIN: None of DNS query names exist"
         );
         assert_eq!(shorter("something else"), "something else");

@@ -15,6 +15,8 @@ use assert_cmd::Command;
 pub fn dcv() -> Command {
     let mut cmd = Command::cargo_bin("dcv").expect("dcv binary");
     cmd.env_remove("DCV_TOKEN").env("NO_COLOR", "1");
+    cmd.env_remove("DCV_MPIC_URL")
+        .env_remove("DCV_MPIC_API_KEY");
     cmd
 }
 
