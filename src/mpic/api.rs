@@ -195,6 +195,34 @@ pub fn parse(body: &[u8], expected_check_type: &str) -> Result<Response, String>
 mod tests {
     use super::*;
 
+    /// The website-change request as the lab's open-mpic-core coordinator
+    /// read it: its response echoes the parameters it parsed.
+    #[test]
+    fn the_website_change_request_is_read_by_open_mpic_as_meant() {
+        let answer: Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/mpic/ok-http.response.json"
+        ))
+        .unwrap();
+        let echoed = &answer["dcv_check_parameters"];
+        let ask = Ask::Website {
+            scheme: "http",
+            path: echoed["http_token_path"].as_str().unwrap().to_owned(),
+            body: echoed["challenge_value"].as_str().unwrap().to_owned(),
+        };
+        let sent = request("ok.lab.test", &ask, 5, "t");
+        for key in ["validation_method", "http_token_path", "challenge_value", "url_scheme"] {
+            assert_eq!(sent["dcv_check_parameters"][key], echoed[key], "{key}");
+        }
+        assert_eq!(sent["domain_or_ip_target"], answer["domain_or_ip_target"]);
+        assert_eq!(
+            sent["orchestration_parameters"]["perspective_count"],
+            answer["request_orchestration_parameters"]["perspective_count"]
+        );
+        let parsed = parse(answer.to_string().as_bytes(), "dcv").unwrap();
+        assert_eq!(parsed.perspectives.len(), 5);
+        assert!(parsed.is_valid);
+    }
+
     #[test]
     fn a_response_without_a_verdict_is_refused() {
         let e = parse(br#"{"check_type":"dcv","perspectives":[]}"#, "dcv").unwrap_err();
