@@ -1039,6 +1039,7 @@ fn about(command: &str, method: &str, subject: SubjectKey, p: &PerspectiveOption
         command: command.to_owned(),
         method: method.to_owned(),
         subject,
+        rir: p.rir.clone(),
     }
 }
 

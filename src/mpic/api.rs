@@ -210,7 +210,12 @@ mod tests {
             body: echoed["challenge_value"].as_str().unwrap().to_owned(),
         };
         let sent = request("ok.lab.test", &ask, 5, "t");
-        for key in ["validation_method", "http_token_path", "challenge_value", "url_scheme"] {
+        for key in [
+            "validation_method",
+            "http_token_path",
+            "challenge_value",
+            "url_scheme",
+        ] {
             assert_eq!(sent["dcv_check_parameters"][key], echoed[key], "{key}");
         }
         assert_eq!(sent["domain_or_ip_target"], answer["domain_or_ip_target"]);
