@@ -751,6 +751,16 @@ impl CheckReport {
         if self.dnssec_off && !cx.quiet {
             writeln!(out, "{}", p.warn("DNSSEC not validated (--no-dnssec)"))?;
         }
+        for e in &self.mpic_errors {
+            writeln!(
+                out,
+                "{}",
+                p.bad(&format!(
+                    "NOT CHECKED: the Open MPIC API could not be used: {}",
+                    text::printable(e)
+                ))
+            )?;
+        }
         if self.nothing_validated() {
             writeln!(
                 out,

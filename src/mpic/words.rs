@@ -167,7 +167,7 @@ pub fn fold(r: &mut CheckResult, report: MpicReport, ask: &Ask) {
                 }
             };
             r.detail
-                .push_str(&format!("; Open MPIC passes it remotely ({by}){how}"));
+                .push_str(&format!("; Open MPIC passes it remotely: {by}{how}"));
         }
         (false, false) => {
             r.detail.push_str(&format!(

@@ -96,12 +96,12 @@ named -g -c "$tmp/bind/named.conf" >"$tmp/bind/named.log" 2>&1 &
 pids+=($!)
 
 # The web: the file for every name; blocked refuses APNIC's two perspectives,
-# contain serves the body with more after it, remote refuses this host (127.0.0.1).
+# contain serves the body with a trailing newline (as `echo` writes it), remote refuses this host (127.0.0.1).
 chmod 755 "$tmp"  # nginx's workers (www-data) read the web roots
 www=$tmp/www; mkdir -p "$www/.well-known/pki-validation" "$tmp/contain/.well-known/pki-validation" "$tmp/nginx"
 printf '%s\nsectigo.com' "$SHA" >"$www/.well-known/pki-validation/$MD5.txt"
 printf '%s\nsectigo.com' "$TSHA" >"$www/.well-known/pki-validation/$TMD5.txt"
-printf '%s\nsectigo.com\n\nplease ignore this line\n' "$SHA" >"$tmp/contain/.well-known/pki-validation/$MD5.txt"
+printf '%s\nsectigo.com\n' "$SHA" >"$tmp/contain/.well-known/pki-validation/$MD5.txt"
 cat >"$tmp/nginx/nginx.conf" <<CONF
 daemon off;
 pid $tmp/nginx/nginx.pid;
