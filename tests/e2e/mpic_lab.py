@@ -179,6 +179,7 @@ def coordinator(port, perspectives_arg):
             mpic_request = MpicRequestModel.validate_json(await request.read())
         except ValidationError as e:
             return web.json_response({"error": "invalid request", "validation_issues": json.loads(e.json())}, status=400)
+        print(f"request {mpic_request.check_type.value} {mpic_request.domain_or_ip_target}", flush=True)
         try:
             response = await mpic.coordinate_mpic(mpic_request)
         except Exception as e:  # the coordinator refused the request (cohort, validation)
