@@ -55,7 +55,7 @@ pub struct CheckPlan {
     /// Where the check runs from and what it is of (`checked_at` is set per round).
     pub about: About,
     /// `--mpic URL`: Open MPIC corroborates each name's method and CAA.
-    pub mpic: Option<crate::mpic::Config>,
+    pub mpic: Option<crate::mpic::model::Config>,
 }
 
 /// A row of an HTTP report: decided before any fetch, or a target to fetch.
@@ -1049,7 +1049,7 @@ fn about(command: &str, method: &str, subject: SubjectKey, p: &PerspectiveOption
 fn mpic_config(
     p: &PerspectiveOptions,
     network: &NetworkOptions,
-) -> Result<Option<crate::mpic::Config>> {
+) -> Result<Option<crate::mpic::model::Config>> {
     let Some(raw) = &p.mpic else {
         return Ok(None);
     };
@@ -1066,7 +1066,7 @@ fn mpic_config(
         || crate::perspective::required_perspectives(today).max(2),
         |n| n as usize,
     );
-    Ok(Some(crate::mpic::Config {
+    Ok(Some(crate::mpic::model::Config {
         endpoint,
         key,
         perspectives,

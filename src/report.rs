@@ -135,7 +135,7 @@ pub struct CheckResult {
     pub code: Option<Code>,
     /// `--mpic`: what Open MPIC's perspectives said (SPEC section 8).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mpic: Option<Box<crate::mpic::MpicReport>>,
+    pub mpic: Option<Box<crate::mpic::model::MpicReport>>,
 }
 
 impl CheckResult {

@@ -5,84 +5,25 @@
 //! perspective; a method or CAA that Open MPIC does not corroborate fails,
 //! naming the perspectives that disagree, what each saw and the likely
 //! cause; an API that cannot be used makes the result NOT CHECKED (exit 3).
-//! `api` owns the wire format, `client` the transport, `words` the text.
+//! `api` owns the wire format, `client` the transport, `model` the report's
+//! `mpic` object, `words` the text.
 
 pub mod api;
 pub mod client;
+pub mod model;
 mod words;
 
-use std::time::Duration;
-
 use futures::StreamExt;
-use serde::Serialize;
 
 use crate::plan::{CheckPlan, Row};
-use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult, Status};
 use api::Ask;
-use client::{ApiError, Endpoint, Transport};
+use client::{ApiError, Transport};
+pub use model::{Config, MpicReport, PerspectiveSeen};
 
 /// Requests in flight at once: a 100-name order is 200-300 requests, each
 /// a round of every perspective; more at once only queues at the API.
 pub const IN_FLIGHT: usize = 16;
-
-/// `--mpic URL` and what goes with it.
-#[derive(Clone)]
-pub struct Config {
-    pub endpoint: Endpoint,
-    /// `DCV_MPIC_API_KEY`: sent as `x-api-key`, never shown.
-    pub key: Option<String>,
-    /// `orchestration_parameters.perspective_count`.
-    pub perspectives: usize,
-    /// The most one request may take (the check's deadline).
-    pub timeout: Duration,
-}
-
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("endpoint", &self.endpoint.url)
-            .field("key", &self.key.as_ref().map(|_| "(set, not shown)"))
-            .field("perspectives", &self.perspectives)
-            .field("timeout", &self.timeout)
-            .finish()
-    }
-}
-
-/// What Open MPIC said about one result: the `mpic` object of the JSON
-/// report (SPEC section 8).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MpicReport {
-    /// The endpoint POSTed to.
-    pub url: String,
-    pub trace_identifier: String,
-    /// Open MPIC's verdict; absent when the API could not be used.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_valid: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub perspective_count: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub quorum_count: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attempt_count: Option<u32>,
-    pub perspectives: Vec<PerspectiveSeen>,
-    /// Why the API could not be used (the result is NOT CHECKED).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// The request and the response as sent and received (no key), for
-    /// `--evidence`.
-    #[serde(skip)]
-    pub exchange: (String, String),
-}
-
-/// One perspective of the last attempt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PerspectiveSeen {
-    pub code: String,
-    pub passed: bool,
-    /// What it saw, in words.
-    pub detail: String,
-}
 
 /// One request to send, for the result at `index`.
 struct Job {
@@ -265,11 +206,6 @@ fn random_run_id() -> String {
     }
     hex::encode(bytes)
 }
-
-/// The reason code of a result that Open MPIC does not corroborate.
-pub const NOT_CORROBORATED: Code = Code::MpicNotCorroborated;
-/// The reason code of a result Open MPIC could not be asked about.
-pub const UNAVAILABLE: Code = Code::MpicUnavailable;
 
 /// `--evidence DIR`: each Open MPIC request and response, per name, in
 /// `names/<name>/mpic.txt` (the key is a header, never part of either).

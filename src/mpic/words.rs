@@ -5,8 +5,9 @@
 
 use data_encoding::BASE64;
 
-use super::MpicReport;
 use super::api::{Ask, CheckResponse};
+use super::model::{MpicReport, PerspectiveSeen};
+use crate::reason::Code;
 use crate::report::{CheckResult, Status};
 use crate::text;
 
@@ -103,7 +104,7 @@ pub fn fold(r: &mut CheckResult, report: MpicReport, ask: &Ask) {
             .push_str(&format!("; NOT CHECKED by Open MPIC ({}): {e}", report.url));
         if local_pass {
             r.status = Status::Fail;
-            r.code = Some(super::UNAVAILABLE);
+            r.code = Some(Code::MpicUnavailable);
             r.hint = Some(format!(
                 "the Open MPIC API at {} could not be used: check --mpic, DCV_MPIC_API_KEY and that it answers within the check's deadline",
                 report.url
@@ -143,7 +144,7 @@ pub fn fold(r: &mut CheckResult, report: MpicReport, ask: &Ask) {
         }
         (true, false) => {
             r.status = Status::Fail;
-            r.code = Some(super::NOT_CORROBORATED);
+            r.code = Some(Code::MpicNotCorroborated);
             r.detail.push_str(&format!(
                 "; passes here, but Open MPIC does not corroborate it ({} of {total} passed{quorum}): {}",
                 passed.len(),
@@ -154,8 +155,8 @@ pub fn fold(r: &mut CheckResult, report: MpicReport, ask: &Ask) {
         (false, true) => {
             let how = match ask {
                 Ask::Website { .. }
-                    if r.code == Some(crate::reason::Code::HttpBodyFormatting)
-                        || r.code == Some(crate::reason::Code::HttpWrongBody) =>
+                    if r.code == Some(Code::HttpBodyFormatting)
+                        || r.code == Some(Code::HttpWrongBody) =>
                 {
                     " — by containment: Open MPIC passes a page that contains the expected text, dcv (and the CA's exact-body rule) does not"
                 }
@@ -181,8 +182,7 @@ pub fn fold(r: &mut CheckResult, report: MpicReport, ask: &Ask) {
 
 /// Why some perspectives disagree with this one, from what they saw.
 fn likely_cause(report: &MpicReport, ask: &Ask) -> String {
-    let failing: Vec<&super::PerspectiveSeen> =
-        report.perspectives.iter().filter(|p| !p.passed).collect();
+    let failing: Vec<&PerspectiveSeen> = report.perspectives.iter().filter(|p| !p.passed).collect();
     let codes: Vec<&str> = failing.iter().map(|p| p.code.as_str()).collect();
     let codes = codes.join(", ");
     match ask {
