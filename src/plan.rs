@@ -133,7 +133,7 @@ impl CheckPlan {
             verdicts: None,
             wait: args.network.wait,
             about: about("check-dns", "dns", key, &args.perspective),
-            mpic: mpic_config(&args.perspective, &args.network)?,
+            mpic: mpic_config(&args.perspective, &args.network, out)?,
         })
     }
 
@@ -229,7 +229,7 @@ impl CheckPlan {
             verdicts: None,
             wait: args.network.wait,
             about: about("check-http", "http", key, &args.perspective),
-            mpic: mpic_config(&args.perspective, &args.network)?,
+            mpic: mpic_config(&args.perspective, &args.network, out)?,
         };
         warn_unused_overrides(&args.http, &plan.targets(), out);
         Ok(plan)
@@ -297,7 +297,7 @@ impl CheckPlan {
             verdicts: Some(args.method),
             wait: args.network.wait,
             about: about("check", method_name(args.method), key, &args.perspective),
-            mpic: mpic_config(&args.perspective, &args.network)?,
+            mpic: mpic_config(&args.perspective, &args.network, out)?,
         };
         warn_unused_overrides(&args.http, &plan.targets(), out);
         Ok(plan)
@@ -1049,6 +1049,7 @@ fn about(command: &str, method: &str, subject: SubjectKey, p: &PerspectiveOption
 fn mpic_config(
     p: &PerspectiveOptions,
     network: &NetworkOptions,
+    out: &Output,
 ) -> Result<Option<crate::mpic::model::Config>> {
     let Some(raw) = &p.mpic else {
         return Ok(None);
@@ -1061,6 +1062,17 @@ fn mpic_config(
     let key = std::env::var("DCV_MPIC_API_KEY")
         .ok()
         .filter(|k| !k.trim().is_empty());
+    let loopback = endpoint
+        .host
+        .parse::<IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+        || endpoint.host.eq_ignore_ascii_case("localhost");
+    if key.is_some() && !endpoint.https && !loopback {
+        out.warn(&format!(
+            "DCV_MPIC_API_KEY travels in clear to {} (http://): use the API's https:// URL",
+            endpoint.host
+        ));
+    }
     let today = crate::clock::Date::today();
     let perspectives = p.mpic_perspectives.map_or_else(
         || crate::perspective::required_perspectives(today).max(2),

@@ -168,9 +168,21 @@ for m in cname http; do
 done
 run "$tmp/ok.txt" --json check --method txt --random-value "$RANDOM_VALUE" --md5 "$MD5" --sha256 "$SHA" txt.lab.test "${local_flags[@]}" --mpic "$API"
 expect_code 0 "$tmp/ok.txt" "random-value TXT"
+# check-http and check-dns (the random-value TXT) send their own checks too.
+# check-http asks the zone's own servers (no --recursive): the resolver finds
+# lab.test's NS (ns.lab.test = 127.0.0.1), asked on --ns-port.
+run "$tmp/ok.checkhttp" --json check-http --md5 "$MD5" --sha256 "$SHA" ok.lab.test --resolver "$DNS:$DNS_PORT" --ns-port "$DNS_PORT" \
+    --no-dnssec --timeout 2 --scheme http --mpic "$API"
+expect_code 0 "$tmp/ok.checkhttp" "check-http"
+json "$tmp/ok.checkhttp" "sorted(r['check'] for r in d['results'] if r.get('mpic',{}).get('is_valid'))" | grep -qF "['caa', 'http']" \
+    || { cat "$tmp/ok.checkhttp"; fail "check-http: http and caa not both corroborated"; }
+run "$tmp/ok.checkdns" --json check-dns --random-value "$RANDOM_VALUE" txt.lab.test --recursive --resolver "$DNS:$DNS_PORT" --no-dnssec --timeout 2 --mpic "$API"
+expect_code 0 "$tmp/ok.checkdns" "check-dns --random-value"
+json "$tmp/ok.checkdns" "sorted(r['check'] for r in d['results'] if r.get('mpic',{}).get('is_valid'))" | grep -qF "['caa', 'txt']" \
+    || { cat "$tmp/ok.checkdns"; fail "check-dns: txt and caa not both corroborated"; }
 run "$tmp/ok.text" check --md5 "$MD5" --sha256 "$SHA" --method cname ok.lab.test "${local_flags[@]}" --mpic "$API" --mpic-perspectives 5
 grep -q "corroborated by 5 of 5 perspectives" "$tmp/ok.text" || { cat "$tmp/ok.text"; fail "no 'corroborated by 5 of 5'"; }
-say "ready and corroborated: cname, http, txt"
+say "ready and corroborated: cname, http, txt (check, check-http, check-dns)"
 
 # 2..4. Ready here, refused by the CA: before (plain) and after (--mpic).
 before_after() { # LABEL NAME METHOD [MORE...]
