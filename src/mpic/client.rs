@@ -22,7 +22,7 @@ use tokio_rustls::TlsConnector;
 
 /// The most of an answer dcv reads: an Open MPIC response of a few
 /// perspectives (and earlier attempts) is a few kilobytes.
-pub const MAX_RESPONSE: usize = 4 << 20;
+pub const MAX_RESPONSE: usize = 1 << 20;
 
 /// Where the API is: `--mpic URL` with `/mpic` appended (unless it ends so).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -95,7 +95,7 @@ async fn ask<T: Transport>(
         .post(&config.endpoint, body.into_bytes(), config.timeout)
         .await
         .and_then(|bytes| {
-            report.exchange.1 = String::from_utf8_lossy(&bytes).into_owned();
+            report.exchange.1 = kept(&bytes);
             api::parse(&bytes, ask.check_type()).map_err(|why| ApiError::NotMpic {
                 why,
                 body: client::start_of(&bytes),
@@ -129,6 +129,21 @@ async fn ask<T: Transport>(
         }
     }
     report
+}
+
+/// What of a response the evidence keeps: a few perspectives' answers are
+/// a few kilobytes; a hostile or broken API's megabytes are cut.
+const EXCHANGE_KEPT: usize = 256 * 1024;
+
+fn kept(bytes: &[u8]) -> String {
+    if bytes.len() <= EXCHANGE_KEPT {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    format!(
+        "{}\n(… {} more bytes not kept)",
+        String::from_utf8_lossy(&bytes[..EXCHANGE_KEPT]),
+        bytes.len() - EXCHANGE_KEPT
+    )
 }
 
 /// The Open MPIC form of a local result, if it has one: the target and

@@ -24,7 +24,7 @@ enum Api {
         caa: String,
         dcv: String,
     },
-    Status(u16, &'static str, &'static str),
+    Status(u16, &'static str, String),
     /// Read the request, never answer.
     Hang,
 }
@@ -99,7 +99,7 @@ fn start_api(api: Api) -> ApiServer {
                         };
                         (200, "application/json", text.clone())
                     }
-                    Api::Status(s, ctype, text) => (*s, *ctype, (*text).to_owned()),
+                    Api::Status(s, ctype, text) => (*s, *ctype, text.clone()),
                     Api::Hang => {
                         std::thread::sleep(Duration::from_secs(120));
                         return;
@@ -388,24 +388,35 @@ fn an_unusable_api_is_not_checked_exit_3_naming_the_url() {
         drop(l);
         url
     };
-    let s500 = start_api(Api::Status(500, "text/plain", "Internal Server Error"));
+    let s500 = start_api(Api::Status(
+        500,
+        "text/plain",
+        "Internal Server Error".into(),
+    ));
     let html = start_api(Api::Status(
         200,
         "text/html",
-        "<html><body>Welcome to nginx!</body></html>",
+        "<html><body>Welcome to nginx!</body></html>".into(),
     ));
-    let other = start_api(Api::Status(200, "application/json", r#"{"status":"ok"}"#));
+    let other = start_api(Api::Status(
+        200,
+        "application/json",
+        r#"{"status":"ok"}"#.into(),
+    ));
     let denied = start_api(Api::Status(
         403,
         "application/json",
-        r#"{"message":"Forbidden"}"#,
+        r#"{"message":"Forbidden"}"#.into(),
     ));
-    let cases: [(&str, &str); 5] = [
+    // An answer larger than any Open MPIC response: cut, not buffered.
+    let huge = start_api(Api::Status(200, "application/json", "[".repeat(2 << 20)));
+    let cases: [(&str, &str); 6] = [
         (&refused, "connection refused"),
         (&s500.url, "HTTP 500"),
         (&html.url, "not JSON"),
         (&other.url, "not an Open MPIC response"),
         (&denied.url, "HTTP 403"),
+        (&huge.url, "larger than"),
     ];
     for (url, words) in cases {
         let (code, out, err) = check_dns(&dns, "ok.lab.test", url, &[]);
@@ -535,4 +546,34 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+/// The `mpic` object, `mpic_errors` and `rir` as docs/schema/check.json says.
+#[test]
+fn mpic_reports_match_the_check_schema() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/schema/check.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let dns = lab_dns(&["geo"]);
+    let replay = start_api(Api::Replay {
+        caa: recorded("geo-caa.response.json"),
+        dcv: recorded("geo-cname.response.json"),
+    });
+    let broken = start_api(Api::Status(
+        500,
+        "text/plain",
+        "Internal Server Error".into(),
+    ));
+    for (url, code) in [(&replay.url, 1), (&broken.url, 3)] {
+        let (exit, out, _) = check_dns(&dns, "geo.lab.test", url, &["--json", "--rir", "RIPE NCC"]);
+        assert_eq!(exit, code, "{out}");
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(doc["rir"], "RIPE NCC");
+        assert!(result(&doc, "cname")["mpic"].is_object(), "{doc}");
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
+    }
 }
