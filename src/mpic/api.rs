@@ -21,6 +21,9 @@ pub enum Ask {
         record_type: &'static str,
         prefix: String,
         value: String,
+        /// `require_exact_match`: the record is the value (false: contains it,
+        /// as DigiCert's random-value TXT may).
+        exact: bool,
     },
     /// `dcv` / `website-change`: `<scheme>://<target>/.well-known/pki-validation/<path>`
     /// whose first bytes contain `body`.
@@ -59,6 +62,7 @@ pub fn request(target: &str, ask: &Ask, perspectives: usize, trace: &str) -> Val
             record_type,
             prefix,
             value,
+            exact,
         } => json!({
             "check_type": "dcv",
             "domain_or_ip_target": target,
@@ -67,7 +71,7 @@ pub fn request(target: &str, ask: &Ask, perspectives: usize, trace: &str) -> Val
                 "dns_name_prefix": prefix,
                 "dns_record_type": record_type,
                 "challenge_value": value,
-                "require_exact_match": true,
+                "require_exact_match": exact,
             },
             "orchestration_parameters": orchestration,
             "trace_identifier": trace,

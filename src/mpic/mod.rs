@@ -176,6 +176,7 @@ fn ask_for(plan: &CheckPlan, r: &CheckResult) -> Option<(String, Ask)> {
                     record_type: "CNAME",
                     prefix: format!("_{}", exp.hashes.md5),
                     value: exp.cname_target(),
+                    exact: true,
                 },
             ))
         }
@@ -187,6 +188,7 @@ fn ask_for(plan: &CheckPlan, r: &CheckResult) -> Option<(String, Ask)> {
                     record_type: "TXT",
                     prefix: form.prefix.clone(),
                     value: format!("{}{value}", form.value_prefix),
+                    exact: form.matching == crate::profile::Match::Exact,
                 },
             ))
         }
