@@ -769,6 +769,36 @@ pub struct PerspectiveOptions {
     /// report [default: the host name]
     #[arg(long, value_name = "NAME", value_parser = parse_perspective)]
     pub perspective: Option<String>,
+
+    /// The Regional Internet Registry this perspective is in (ARIN, RIPE NCC,
+    /// APNIC, LACNIC, AFRINIC), recorded as `rir` for dcv corroborate's 2-RIR rule
+    #[arg(long, value_name = "RIR", value_parser = parse_rir)]
+    pub rir: Option<String>,
+
+    /// Also ask the CA's own engine, Open MPIC (API v3 at URL/mpic), to
+    /// corroborate each name's method and CAA from its remote perspectives;
+    /// a key in DCV_MPIC_API_KEY is sent as x-api-key
+    #[arg(long, value_name = "URL", env = "DCV_MPIC_URL", hide_env_values = true)]
+    pub mpic: Option<String>,
+
+    /// Perspectives Open MPIC uses per check [default: the BR minimum for today]
+    #[arg(long, value_name = "N", requires = "mpic", value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub mpic_perspectives: Option<u32>,
+}
+
+/// `--rir`: one of the five registries, any case; `RIPE`/`RIPE-NCC` too.
+fn parse_rir(s: &str) -> Result<String, String> {
+    let norm = s.trim().to_ascii_uppercase().replace(['-', '_'], " ");
+    let norm = if norm == "RIPE" {
+        "RIPE NCC".to_owned()
+    } else {
+        norm
+    };
+    crate::perspective::RIRS
+        .iter()
+        .find(|r| **r == norm)
+        .map(|r| (*r).to_owned())
+        .ok_or_else(|| format!("{s:?} is not a Regional Internet Registry: one of ARIN, RIPE NCC, APNIC, LACNIC, AFRINIC"))
 }
 
 fn parse_perspective(s: &str) -> Result<String, String> {

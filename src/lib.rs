@@ -21,6 +21,7 @@ pub mod evidence;
 pub mod exit_codes;
 pub mod http;
 pub mod input;
+pub mod mpic;
 pub mod names;
 pub mod net;
 pub mod output;
