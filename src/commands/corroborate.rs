@@ -1,6 +1,6 @@
 //! `dcv corroborate REPORT.json...`: reads check reports made from several
 //! perspectives and judges the CA's multi-perspective quorum per name and
-//! method ([`crate::perspective::corroborate`]).
+//! method ([`crate::corroboration::corroborate`]).
 
 use std::io::Read;
 use std::path::Path;
@@ -9,10 +9,10 @@ use serde::Deserialize;
 
 use crate::cli::CorroborateArgs;
 use crate::clock::Date;
+use crate::corroboration::{self, About, ReadReport, ReadResult, SubjectKey};
 use crate::error::{Error, Result};
 use crate::exit_codes::ExitCode;
 use crate::output::{Output, SCHEMA_VERSION};
-use crate::perspective::{self, About, ReadReport, ReadResult, SubjectKey};
 
 /// Larger files are not reports dcv wrote (a 20,000-name report is ~20 MiB).
 const MAX_REPORT: u64 = 64 << 20;
@@ -108,7 +108,7 @@ pub fn run(args: &CorroborateArgs, out: &mut Output) -> Result<ExitCode> {
         .map(|p| read_report(p))
         .collect::<Result<Vec<_>>>()?;
     let date = args.date.unwrap_or_else(Date::today);
-    let report = perspective::corroborate(&reports, date).map_err(|m| Error::Report {
+    let report = corroboration::corroborate(&reports, date).map_err(|m| Error::Report {
         file: m.file,
         problem: m.problem,
     })?;

@@ -541,7 +541,7 @@ fn mpic_config(
     }
     let today = crate::clock::Date::today();
     let perspectives = p.mpic_perspectives.map_or_else(
-        || crate::perspective::required_perspectives(today).max(2),
+        || crate::corroboration::required_perspectives(today).max(2),
         |n| n as usize,
     );
     Ok(Some(crate::mpic::model::Config {
