@@ -794,7 +794,7 @@ fn parse_rir(s: &str) -> Result<String, String> {
     } else {
         norm
     };
-    crate::corroboration::RIRS
+    crate::stamp::RIRS
         .iter()
         .find(|r| **r == norm)
         .map(|r| (*r).to_owned())

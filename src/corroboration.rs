@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::stamp::{About, SubjectKey, default_perspective};
+pub use crate::stamp::{About, RIRS, SubjectKey, default_perspective};
 
 use crate::clock::{self, Date};
 use crate::exit_codes::ExitCode;
@@ -23,9 +23,6 @@ const PHASE_IN: [((i64, u32, u32), usize); 4] = [
     ((2026, 3, 15), 3),
     ((2025, 3, 15), 2),
 ];
-
-/// The Regional Internet Registries (`--rir`), as Open MPIC spells them.
-pub const RIRS: [&str; 5] = ["ARIN", "RIPE NCC", "APNIC", "LACNIC", "AFRINIC"];
 
 /// The minimum number of remote perspectives a CA uses on a date (BR
 /// 3.2.2.9 phase-in); before 2025-03-15 one vantage point was enough.

@@ -55,3 +55,6 @@ pub fn default_perspective() -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "unknown".into())
 }
+
+/// The Regional Internet Registries (`--rir`), as Open MPIC spells them.
+pub const RIRS: [&str; 5] = ["ARIN", "RIPE NCC", "APNIC", "LACNIC", "AFRINIC"];
