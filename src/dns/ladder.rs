@@ -199,26 +199,8 @@ pub fn server_failures(lookups: &[Lookup], seen: &[Vec<Seen>]) -> Option<(String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolver::{Answer, Data, Rcode, Record, Server};
-
-    fn observation(rcode: Rcode, answers: Vec<Record>) -> Observation {
-        Observation {
-            server: Server {
-                name: "resolver".into(),
-                addr: "127.0.0.1:53".parse().unwrap(),
-                origin: Origin::Resolver,
-            },
-            zone: None,
-            result: Ok(Answer {
-                rcode,
-                authoritative: false,
-                answers,
-                authority: vec![],
-                additional: vec![],
-                signed: None,
-            }),
-        }
-    }
+    use crate::dns::observe::tests::observation;
+    use crate::resolver::{Data, Rcode, Record, Server};
 
     #[test]
     fn a_record_missing_only_where_the_parent_alone_sends_resolvers_is_a_stale_delegation() {

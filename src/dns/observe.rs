@@ -415,11 +415,12 @@ pub fn shown_txts(txts: &[&String]) -> String {
 const SHOWN_TXTS: usize = 5;
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::resolver::{Origin, Record, Server};
 
-    fn observation(rcode: Rcode, answers: Vec<Record>) -> Observation {
+    /// A resolver's answer, as the checks' unit tests build them.
+    pub(crate) fn observation(rcode: Rcode, answers: Vec<Record>) -> Observation {
         Observation {
             server: Server {
                 name: "resolver".into(),

@@ -14,7 +14,6 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::artifacts::{Expectation, Hashes};
 use crate::cli::PerspectiveOptions;
 use crate::cli::{CheckArgs, CheckDnsArgs, CheckHttpArgs, CheckSource, Method, NetworkOptions};
 use crate::dns::{DnsRequest, HostValue};
@@ -183,20 +182,7 @@ impl CheckPlan {
             }
             key.expect = vec![format!("file {path} {value:?}")];
             let rows = random_file_rows(&domains, &args.http, path, value);
-            let subject = Subject {
-                expectation: Expectation {
-                    hashes: Hashes {
-                        md5: String::new(),
-                        sha256: String::new(),
-                    },
-                    tag: String::new(),
-                    token: None,
-                },
-                domains,
-                rejected: Vec::new(),
-                findings: Vec::new(),
-                csr_file: None,
-            };
+            let subject = Subject::portal(domains, Vec::new());
             dns = http_caa_request(&subject, args)?;
             (rejected, rows)
         } else if !args.url.is_empty() {

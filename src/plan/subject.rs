@@ -28,20 +28,7 @@ pub(super) fn portal_subject(source: &CheckSource, ca: &CaOptions) -> Result<Sub
                 .into(),
         ));
     }
-    Ok(Subject {
-        expectation: Expectation {
-            hashes: Hashes {
-                md5: String::new(),
-                sha256: String::new(),
-            },
-            tag: String::new(),
-            token: None,
-        },
-        domains,
-        rejected,
-        findings: Vec::new(),
-        csr_file: None,
-    })
+    Ok(Subject::portal(domains, rejected))
 }
 
 /// DOMAIN arguments as names, deduplicated, the invalid ones set apart.
@@ -69,6 +56,25 @@ pub struct Subject {
 }
 
 impl Subject {
+    /// Names checked for portal-issued values (`--random-value`) only: no
+    /// CSR, so no hashes, tag or findings.
+    pub fn portal(domains: Vec<DnsName>, rejected: Vec<Rejection>) -> Subject {
+        Subject {
+            expectation: Expectation {
+                hashes: Hashes {
+                    md5: String::new(),
+                    sha256: String::new(),
+                },
+                tag: String::new(),
+                token: None,
+            },
+            domains,
+            rejected,
+            findings: Vec::new(),
+            csr_file: None,
+        }
+    }
+
     /// Rejected names make the command fail (exit 1): the CA refuses the
     /// whole order when one name is invalid.
     pub fn exit_code(&self) -> ExitCode {
