@@ -21,6 +21,7 @@ pub enum Code {
     WrongValue,
     ZoneAppendedTwice,
     TxtInsteadOfCname,
+    AdnCnameStepOnly,
     // The random-value TXT (--random-value).
     TxtValueQuoted,
     TxtOtherValue,
@@ -77,7 +78,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order docs/json.md lists them.
-    pub const ALL: [Code; 54] = [
+    pub const ALL: [Code; 55] = [
         Code::InvalidName,
         Code::CsrRefused,
         Code::NotApplicable,
@@ -86,6 +87,7 @@ impl Code {
         Code::WrongValue,
         Code::ZoneAppendedTwice,
         Code::TxtInsteadOfCname,
+        Code::AdnCnameStepOnly,
         Code::TxtValueQuoted,
         Code::TxtOtherValue,
         Code::TxtAtBareName,
@@ -145,6 +147,7 @@ impl Code {
             Code::WrongValue => "wrong_value",
             Code::ZoneAppendedTwice => "zone_appended_twice",
             Code::TxtInsteadOfCname => "txt_instead_of_cname",
+            Code::AdnCnameStepOnly => "adn_cname_step_only",
             Code::TxtValueQuoted => "txt_value_quoted",
             Code::TxtOtherValue => "txt_other_value",
             Code::TxtAtBareName => "txt_at_bare_name",
@@ -207,6 +210,9 @@ impl Code {
             Code::WrongValue => "a TXT record exists but without the expected value",
             Code::ZoneAppendedTwice => "the record was published with the zone name appended twice",
             Code::TxtInsteadOfCname => "a TXT record sits where the CNAME belongs",
+            Code::AdnCnameStepOnly => {
+                "the record is only under the FQDN's CNAME target, which a CA may or may not use (BR 3.2.2.4.7, ballot SC-101)"
+            }
             Code::TxtValueQuoted => {
                 "the random-value TXT holds the value with the quotes pasted into it"
             }
@@ -236,8 +242,12 @@ impl Code {
             Code::ZoneNotFound => "no zone holds the name (not registered or not delegated)",
             Code::NoNameserver => "the zone has no NS records, or no nameserver has an address",
             Code::CheckDeadline => "the check's lookups did not finish within --deadline",
-            Code::AliasLoop => "the name's aliases (CNAME/DNAME) lead back to a name they passed: no resolver completes it",
-            Code::AliasChainTooLong => "the name's alias chain is longer than resolvers follow (more than 16 aliases)",
+            Code::AliasLoop => {
+                "the name's aliases (CNAME/DNAME) lead back to a name they passed: no resolver completes it"
+            }
+            Code::AliasChainTooLong => {
+                "the name's alias chain is longer than resolvers follow (more than 16 aliases)"
+            }
             Code::ResolverUnreachable => {
                 "the resolvers dcv was given could not be used at all (exit 3)"
             }

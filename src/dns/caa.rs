@@ -35,9 +35,8 @@ pub async fn caa_check(
         .iter()
         .map(|s| s.last().error.as_ref().map(ToString::to_string))
         .collect();
-    let (mut result, decisive) = decide(
-        domain, &climb, &views, &errors, 0, floor, &issuers, account,
-    );
+    let (mut result, decisive) =
+        decide(domain, &climb, &views, &errors, 0, floor, &issuers, account);
     if let Some(split) = &result.split {
         let serials = serials(engine, split).await;
         result.name_the_sides(&serials);
@@ -192,7 +191,11 @@ impl Decision<'_> {
                     None => server_label(o),
                 })
                 .collect();
-            let verb = if servers.len() == 1 { "serves" } else { "serve" };
+            let verb = if servers.len() == 1 {
+                "serves"
+            } else {
+                "serve"
+            };
             let what = match view {
                 View::Failed(_) => view.shown(),
                 _ => format!("{verb} {}", view.shown()),
@@ -329,10 +332,7 @@ fn decide<'a>(
 
 /// The SOA serial each server of a disagreement serves for its zone
 /// (authoritative mode; a resolver's is not asked).
-async fn serials(
-    engine: &Engine,
-    split: &Split<'_>,
-) -> Vec<(std::net::SocketAddr, Option<u32>)> {
+async fn serials(engine: &Engine, split: &Split<'_>) -> Vec<(std::net::SocketAddr, Option<u32>)> {
     let servers: Vec<&Observation> = split
         .sides
         .iter()
@@ -405,8 +405,7 @@ fn judge_set(
             if !g.notes.is_empty() {
                 detail.push_str(&format!("; {}", g.notes.join("; ")));
             }
-            let mut r =
-                CheckResult::new(&d, CheckKind::Caa, Status::Pass, detail).with_adn(name);
+            let mut r = CheckResult::new(&d, CheckKind::Caa, Status::Pass, detail).with_adn(name);
             r.caa_restricted_by = g.restricted_by;
             r
         }

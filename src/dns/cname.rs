@@ -7,14 +7,15 @@
 use futures::future::join_all;
 
 use super::diagnose::{self, Diagnosis};
+use super::ladder::{Rung, Walk};
 use super::observe::{
-    Seen, attempts, classify, classify_walk, cname_picker, differing, first_negative, holds,
-    lookups_security, partial_presence, relied_on, server_failures, servers_line, walk_attempts,
+    Seen, classify, classify_walk, cname_picker, cname_step_target, first_negative, lookups_security, relied_on,
+    servers_line,
 };
 use crate::artifacts::Expectation;
 use crate::names::DnsName;
 use crate::reason::Code;
-use crate::report::{CheckKind, CheckResult, Status};
+use crate::report::{CheckKind, CheckResult};
 use crate::resolver::{Data, RType};
 use crate::resolver::{Engine, Lookup};
 
@@ -49,62 +50,42 @@ async fn cname_result(
     let target = exp.cname_target();
     let picker = cname_picker(target.clone());
     let seen = classify_walk(mode, lookups, &picker);
-    let all_attempts = walk_attempts(lookups, &seen);
     let d = domain.to_string();
-
-    if let Some(i) = (0..lookups.len()).find(|&i| holds(&lookups[i], &seen[i])) {
-        return CheckResult::new(
-            &d,
-            CheckKind::Cname,
-            Status::Pass,
-            format!(
-                "{}. CNAME {target} on {}",
-                lookups[i].name,
-                servers_line(&lookups[i])
-            ),
-        )
-        .with_adn(&candidates[i])
-        .with_attempts(attempts(&lookups[i], &seen[i]));
-    }
-    let fail = |detail: String, hint: String, code: Code| {
-        CheckResult::new(&d, CheckKind::Cname, Status::Fail, detail)
-            .with_hint(hint)
-            .with_code(code)
-            .with_attempts(all_attempts.clone())
+    let walk = Walk {
+        domain: &d,
+        kind: CheckKind::Cname,
+        candidates,
+        lookups,
+        seen: &seen,
     };
-    // 1. Present on some servers only: a stale nameserver.
-    for (i, l) in lookups.iter().enumerate() {
-        if seen[i].contains(&Seen::Match) {
-            let n_ok = seen[i].iter().filter(|s| **s == Seen::Match).count();
-            let (hint, code) = partial_presence(l, &seen[i]);
-            return fail(
+    let rung = walk.rung();
+    if let Some(failed) = walk.shared(rung, &format!("CNAME {target}")) {
+        return failed;
+    }
+    let fail = |detail: String, hint: String, code: Code| walk.fail(detail, hint, code);
+    match rung {
+        Rung::Pass(i) => {
+            return walk.pass(
+                i,
                 format!(
-                    "{}. CNAME {target} is on {n_ok} of {} servers; {}",
-                    l.name,
-                    seen[i].len(),
-                    differing(l, &seen[i])
+                    "{}. CNAME {target} on {}",
+                    lookups[i].name,
+                    servers_line(&lookups[i])
                 ),
-                hint,
-                code,
-            )
-            .with_adn(&candidates[i]);
+            );
         }
-    }
-    // 2. A wrong CNAME somewhere.
-    for (i, l) in lookups.iter().enumerate() {
-        if let Some(Seen::Wrong(found)) = seen[i].iter().find(|s| matches!(s, Seen::Wrong(_))) {
-            let Diagnosis { reason, hint } = diagnose::cname_target(exp, found);
-            return fail(
-                format!("{}. is a CNAME to {found}: {reason}", l.name),
-                hint,
-                Code::WrongTarget,
-            )
-            .with_adn(&candidates[i]);
+        Rung::Wrong(i) => {
+            if let Some(Seen::Wrong(found)) = seen[i].iter().find(|s| matches!(s, Seen::Wrong(_))) {
+                let Diagnosis { reason, hint } = diagnose::cname_target(exp, found);
+                return fail(
+                    format!("{}. is a CNAME to {found}: {reason}", lookups[i].name),
+                    hint,
+                    Code::WrongTarget,
+                )
+                .with_adn(&candidates[i]);
+            }
         }
-    }
-    // 3. Server failures (SERVFAIL, REFUSED, timeouts, no servers).
-    if let Some((detail, hint, code)) = server_failures(lookups, &seen) {
-        return fail(detail, hint, code);
+        _ => {}
     }
     // 4. Nothing there: look for the usual mistakes before saying "missing".
     if let Some((Diagnosis { reason, hint }, adn, code)) =
@@ -182,6 +163,24 @@ async fn look_for_mistakes(
                     Code::TxtInsteadOfCname,
                 ));
             }
+        }
+    }
+    // Published under the FQDN's CNAME target: BR 3.2.2.4.7's CNAME step,
+    // which a CA may or may not take.
+    if let Some(target) = cname_step_target(engine, &candidates[0]).await {
+        let q = exp.cname_name(&target).trim_end_matches('.').to_owned();
+        let l = engine.lookup(&q, RType::Cname).await;
+        if !l.observations.is_empty()
+            && l.observations
+                .iter()
+                .all(|o| classify(mode, o, &q, &cname_picker(exp.cname_target())) == Seen::Match)
+        {
+            let record = format!("{}. CNAME {}", qnames[0], exp.cname_target());
+            return Some((
+                diagnose::cname_step_only(&q, &target, &candidates[0], &record),
+                candidates[0].clone(),
+                Code::AdnCnameStepOnly,
+            ));
         }
     }
     // The zone appended twice: `_x.example.com.example.com`.

@@ -7,6 +7,19 @@ use crate::artifacts::Expectation;
 use crate::ca;
 use crate::resolver::normalize;
 
+/// A record found only under the FQDN's CNAME target (`found` at
+/// `target`, the alias of `fqdn`): BR 3.2.2.4.7 as amended by ballot SC-101
+/// lets a CA follow the name's CNAME to find the ADN, but as an option, so
+/// dcv never passes on it and says so.
+pub fn cname_step_only(found: &str, target: &str, fqdn: &str, record: &str) -> Diagnosis {
+    Diagnosis {
+        reason: format!(
+            "the record is published at {found}., under {target}. (the CNAME target of {fqdn}.), not at an ADN of the name: BR 3.2.2.4.7 (ballot SC-101) lets a CA follow the name's CNAME, but it is the CA's option, so a CA may or may not use it"
+        ),
+        hint: format!("publish it at the name's own ADN as well: {record}"),
+    }
+}
+
 /// Why a found record is not the expected one, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnosis {

@@ -3,13 +3,12 @@
 //! (a TXT record at HOST, or behind its alias, contains VALUE).
 
 use super::diagnose::{self, Diagnosis};
-use super::findings::worst_trouble;
+use super::ladder::{Rung, Walk};
 use super::observe::{
-    Found, Picker, Seen, attempts, classify, cname_picker, differing, holds, lookup_security,
-    mark_broken, partial_presence, servers_line, troubles,
+    Found, Picker, Seen, classify, cname_picker, lookup_security, mark_broken, servers_line,
 };
 use crate::reason::Code;
-use crate::report::{CheckKind, CheckResult, Status};
+use crate::report::{CheckKind, CheckResult};
 use crate::resolver::{Answer, Data, RType, chain, normalize};
 use crate::resolver::{Engine, Lookup, Mode, Resolution};
 
@@ -43,9 +42,16 @@ pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
     let l = engine.lookup(&host, RType::Cname).await;
     let picker = cname_picker(hv.value.clone());
     let pass = format!("{host}. CNAME {}.", normalize(&hv.value));
-    let result = generic_result(mode, &l, None, &host, CheckKind::Cname, &picker, pass, |found| {
-        diagnose::generic_cname(&hv.value, found)
-    });
+    let result = generic_result(
+        mode,
+        &l,
+        None,
+        &host,
+        CheckKind::Cname,
+        &picker,
+        pass,
+        |found| diagnose::generic_cname(&hv.value, found),
+    );
     result.with_dnssec(lookup_security(engine, &l).await)
 }
 
@@ -70,66 +76,45 @@ fn generic_result(
     if let Some(r) = chain {
         mark_broken(r, &mut seen);
     }
-    let at = attempts(l, &seen);
-    if holds(l, &seen) {
-        return CheckResult::new(
-            host,
-            kind,
-            Status::Pass,
-            format!("{pass} on {}", servers_line(l)),
-        )
-        .with_attempts(at);
+    let candidates = [host.to_owned()];
+    let seen = [seen];
+    let walk = Walk {
+        domain: host,
+        kind,
+        candidates: &candidates,
+        lookups: std::slice::from_ref(l),
+        seen: &seen,
+    };
+    let rung = walk.rung();
+    let what = format!("the expected {}", l.rtype);
+    if let Some(failed) = walk.shared(rung, &what) {
+        return failed;
     }
-    let (detail, hint, code) = generic_failure(l, &seen, host, l.rtype, wrong);
-    CheckResult::new(host, kind, Status::Fail, detail)
-        .with_hint(hint)
-        .with_code(code)
-        .with_attempts(at)
+    let seen = &seen[0];
+    match rung {
+        Rung::Pass(i) => walk.pass(i, format!("{pass} on {}", servers_line(l))),
+        Rung::Wrong(_) => {
+            let found = seen.iter().find_map(|s| match s {
+                Seen::Wrong(found) => Some(found.as_str()),
+                _ => None,
+            });
+            let d = wrong(found.unwrap_or_default());
+            let code = match l.rtype {
+                RType::Cname => Code::WrongTarget,
+                _ => Code::WrongValue,
+            };
+            walk.fail(format!("{host}.: {}", d.reason), d.hint, code)
+        }
+        _ => {
+            let (detail, hint, code) = missing(l, seen, host);
+            walk.fail(detail, hint, code)
+        }
+    }
 }
 
-fn generic_failure(
-    l: &Lookup,
-    seen: &[Seen],
-    host: &str,
-    rtype: RType,
-    wrong: impl Fn(&str) -> Diagnosis,
-) -> (String, String, Code) {
-    if let Some(e) = &l.error {
-        let trouble = e.trouble();
-        return (
-            format!("could not check {host}.: {e}"),
-            trouble.hint().to_owned(),
-            trouble.code(),
-        );
-    }
-    if seen.contains(&Seen::Match) {
-        let (hint, code) = partial_presence(l, seen);
-        return (
-            format!(
-                "{host}. has the expected {rtype} on some servers only: {}",
-                differing(l, seen)
-            ),
-            hint,
-            code,
-        );
-    }
-    if let Some(Seen::Wrong(found)) = seen.iter().find(|s| matches!(s, Seen::Wrong(_))) {
-        let d = wrong(found);
-        let code = match rtype {
-            RType::Cname => Code::WrongTarget,
-            _ => Code::WrongValue,
-        };
-        return (format!("{host}.: {}", d.reason), d.hint, code);
-    }
-    let kinds = troubles(l, seen);
-    if !kinds.is_empty() {
-        let worst = worst_trouble(kinds);
-        return (
-            format!("could not check {host}.: {}", differing(l, seen)),
-            worst.hint().to_owned(),
-            worst.code(),
-        );
-    }
+/// Nothing at the host: NXDOMAIN or NODATA, the alias followed named.
+fn missing(l: &Lookup, seen: &[Seen], host: &str) -> (String, String, Code) {
+    let rtype = l.rtype;
     let mut kind = if seen.iter().all(|s| s.is_nxdomain()) {
         "NXDOMAIN".to_owned()
     } else {
@@ -165,12 +150,19 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
     let picker = txt_picker(move |txts| txts.iter().any(|t| t.contains(value.as_str())));
     let pass = format!("{}. TXT contains {:?}", l.name, hv.value);
     let chain = Some(&resolution);
-    let result = generic_result(mode, &l, chain, &host, CheckKind::Txt, &picker, pass, |found| {
-        Diagnosis {
+    let result = generic_result(
+        mode,
+        &l,
+        chain,
+        &host,
+        CheckKind::Txt,
+        &picker,
+        pass,
+        |found| Diagnosis {
             reason: format!("TXT {found} does not contain {:?}", hv.value),
             hint: format!("put {:?} into the TXT record at {host}.", hv.value),
-        }
-    });
+        },
+    );
     result.with_dnssec(engine.resolution_security(&resolution).await)
 }
 

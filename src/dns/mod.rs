@@ -4,6 +4,8 @@
 //! wire or walks a chain of trust; it reads lookups and verdicts.
 //!
 //! - [`observe`]: what one server's answer means for a record check.
+//! - [`ladder`]: the record checks' verdict ladder, written once, and the
+//!   words of the rungs they share.
 //! - [`findings`]: typed failures and the one place they become hints.
 //! - [`diagnose`]: pure reading of a wrong CNAME/TXT into reasons.
 //! - [`cname`], [`generic`], [`caa`], [`persist`]: the checks, each producing
@@ -14,6 +16,7 @@ pub mod cname;
 pub mod diagnose;
 pub mod findings;
 pub mod generic;
+pub mod ladder;
 pub mod observe;
 pub mod persist;
 pub mod random_txt;

@@ -4,14 +4,11 @@
 
 use futures::future::join_all;
 
-use super::findings::{
-    LookupFailure, STALE_SECONDARY_HINT, ServerFailure, Trouble, resolver_trouble, worst_trouble,
-};
-use crate::reason::Code;
+use super::findings::{ServerFailure, Trouble, resolver_trouble};
 use crate::report::{Attempt, CheckResult, Status};
 use crate::resolver::{Answer, Data, Rcode, normalize};
 use crate::resolver::{Bogus, Security};
-use crate::resolver::{Engine, Lookup, Mode, Observation, Origin, Resolution};
+use crate::resolver::{Engine, Lookup, Mode, Observation, Resolution};
 
 /// What one server said, reduced for a CNAME or TXT check.
 #[derive(Debug, Clone, PartialEq)]
@@ -175,6 +172,27 @@ pub fn classify_resolutions(mode: Mode, walks: &[Resolution], pick: &Picker) -> 
         .collect()
 }
 
+/// The FQDN's CNAME target when every server that answered gives the
+/// same one: the name a CA may look under by BR 3.2.2.4.7's CNAME step
+/// (ballot SC-101), which is the CA's option, so a pass never rests on it.
+pub async fn cname_step_target(engine: &Engine, fqdn: &str) -> Option<String> {
+    let r = engine.resolve(fqdn, crate::resolver::RType::Cname).await;
+    let l = r.last();
+    let targets: Vec<String> = l
+        .observations
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok())
+        .filter_map(|a| {
+            a.answers.iter().find_map(|rec| match &rec.data {
+                Data::Cname(t) if rec.owner == normalize(fqdn) => Some(normalize(t)),
+                _ => None,
+            })
+        })
+        .collect();
+    let first = targets.first()?.clone();
+    targets.iter().all(|t| *t == first).then_some(first)
+}
+
 /// Every server agrees the record is there.
 pub fn holds(lookup: &Lookup, seen: &[Seen]) -> bool {
     lookup.error.is_none() && !seen.is_empty() && seen.iter().all(|s| *s == Seen::Match)
@@ -239,66 +257,6 @@ pub fn troubles(lookup: &Lookup, seen: &[Seen]) -> Vec<Trouble> {
         .collect()
 }
 
-/// The hint and code of a record found on some servers only: a stale
-/// delegation when every server without it is one only the parent zone
-/// names (its NS set or glue: the fix is at the registrar), a stale
-/// secondary when the others answered without it, else what went wrong
-/// with the others (a dead server is not a stale one).
-pub fn partial_presence(lookup: &Lookup, seen: &[Seen]) -> (String, Code) {
-    let without: Vec<&Observation> = lookup
-        .observations
-        .iter()
-        .zip(seen)
-        .filter(|(_, s)| **s != Seen::Match)
-        .map(|(o, _)| o)
-        .collect();
-    if !without.is_empty()
-        && without
-            .iter()
-            .all(|o| matches!(o.server.origin, Origin::ParentOnly | Origin::Glue))
-    {
-        let named: Vec<String> = without.iter().map(|o| server_label(o)).collect();
-        return (
-            format!(
-                "the parent zone's delegation (NS records or glue at the registry) still sends resolvers to {}, which does not serve the record; the CA's resolver may be sent there: update the delegation at the registrar (remove the old nameserver, or correct its glue address)",
-                named.join(", ")
-            ),
-            Code::DelegationStale,
-        );
-    }
-    let missing = seen.iter().any(|s| {
-        matches!(
-            s,
-            Seen::Wrong(_) | Seen::NxDomain(_) | Seen::Dangling { .. } | Seen::NoData(_)
-        )
-    });
-    let kinds = troubles(lookup, seen);
-    if missing || kinds.is_empty() {
-        (STALE_SECONDARY_HINT.to_owned(), Code::ServerStale)
-    } else {
-        let worst = worst_trouble(kinds);
-        (worst.hint().to_owned(), worst.code())
-    }
-}
-
-/// A walk's record held by some servers only (the first such candidate):
-/// its index, and the detail ("NAME. has WHAT on N of M servers only; …"),
-/// hint and code of the failure.
-pub fn held_by_some(
-    lookups: &[Lookup],
-    seen: &[Vec<Seen>],
-    what: &str,
-) -> Option<(usize, String, String, Code)> {
-    let (i, n_ok, asked) = partly_held(seen)?;
-    let (hint, code) = partial_presence(&lookups[i], &seen[i]);
-    let detail = format!(
-        "{}. has {what} on {n_ok} of {asked} servers only; {}",
-        lookups[i].name,
-        differing(&lookups[i], &seen[i])
-    );
-    Some((i, detail, hint, code))
-}
-
 /// The DNSSEC verdict on every answer of a lookup (the worst of them), or
 /// `None` when validation is off or no server answered.
 pub async fn lookup_security(engine: &Engine, lookup: &Lookup) -> Option<Security> {
@@ -331,61 +289,9 @@ pub async fn lookups_security(engine: &Engine, lookups: &[Lookup]) -> Option<Sec
     verdicts.into_iter().flatten().reduce(Security::worst)
 }
 
-/// The server failures (SERVFAIL, REFUSED, timeouts, no servers) across an
-/// ADN walk's lookups, as a result's detail, hint and code; `None` when
-/// there are none.
-pub fn server_failures(lookups: &[Lookup], seen: &[Vec<Seen>]) -> Option<(String, String, Code)> {
-    let mut failures: Vec<String> = Vec::new();
-    // Names whose servers could not be found for the same reason share
-    // one sentence: (what, names).
-    let mut unreached: Vec<(String, &LookupFailure, Vec<String>)> = Vec::new();
-    let mut kinds: Vec<Trouble> = Vec::new();
-    for (l, s) in lookups.iter().zip(seen) {
-        if let Some(e) = &l.error {
-            let what = e.of_the_name(&l.name, false);
-            match unreached.iter_mut().find(|(w, _, _)| *w == what) {
-                Some((_, _, names)) => names.push(format!("{}.", l.name)),
-                None => unreached.push((what, e, vec![format!("{}.", l.name)])),
-            }
-            kinds.push(e.trouble());
-        }
-        let server_troubles = troubles(l, s);
-        if !server_troubles.is_empty() {
-            failures.push(format!("{}.: {}", l.name, differing(l, s)));
-            kinds.extend(server_troubles);
-        }
-    }
-    for (what, e, names) in unreached.into_iter().rev() {
-        let what = if names.len() > 1 {
-            e.of_the_name(&names[0], true)
-        } else {
-            what
-        };
-        failures.insert(0, format!("{}: {what}", names.join(" and ")));
-    }
-    (!failures.is_empty()).then(|| {
-        let worst = worst_trouble(kinds);
-        (
-            format!("could not check: {}", failures.join("; ")),
-            worst.hint().to_owned(),
-            worst.code(),
-        )
-    })
-}
-
 /// The first negative answer's zone and negative-caching TTL, if any.
 pub fn first_negative(seen: &[Vec<Seen>]) -> Option<(String, u32)> {
     seen.iter().flatten().find_map(|s| s.negative().cloned())
-}
-
-/// The first candidate of an ADN walk whose record some servers hold and
-/// others do not (a stale server): its index, how many hold it, how many
-/// were asked.
-pub fn partly_held(seen: &[Vec<Seen>]) -> Option<(usize, usize, usize)> {
-    seen.iter().enumerate().find_map(|(i, s)| {
-        let n_ok = s.iter().filter(|x| **x == Seen::Match).count();
-        (n_ok > 0).then_some((i, n_ok, s.len()))
-    })
 }
 
 /// Each candidate of a walk that found nothing, in words: `NAME. NXDOMAIN`
@@ -466,41 +372,6 @@ mod tests {
                 signed: None,
             }),
         }
-    }
-
-    #[test]
-    fn a_record_missing_only_where_the_parent_alone_sends_resolvers_is_a_stale_delegation() {
-        let found = Record {
-            owner: "_x.example.com".into(),
-            ttl: 300,
-            data: Data::Txt("v".into()),
-        };
-        let mut good = observation(Rcode::NoError, vec![found]);
-        good.server.origin = Origin::Zone;
-        let mut stale = observation(Rcode::NxDomain, vec![]);
-        stale.server = Server {
-            name: "ns1.example.com".into(),
-            addr: "192.0.2.9:53".parse().unwrap(),
-            origin: Origin::Glue,
-        };
-        let lookup = Lookup {
-            name: "_x.example.com".into(),
-            rtype: crate::resolver::RType::Txt,
-            observations: vec![good, stale],
-            error: None,
-        };
-        let seen = [Seen::Match, Seen::NxDomain(None)];
-        let (hint, code) = partial_presence(&lookup, &seen);
-        assert_eq!(code, Code::DelegationStale);
-        assert!(
-            hint.contains("192.0.2.9:53, address only in the parent zone's glue"),
-            "{hint}"
-        );
-        assert!(hint.contains("registrar"), "{hint}");
-        // A server of the zone's own set without it: a stale secondary.
-        let mut own = lookup.clone();
-        own.observations[1].server.origin = Origin::Zone;
-        assert_eq!(partial_presence(&own, &seen).1, Code::ServerStale);
     }
 
     #[test]

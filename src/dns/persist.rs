@@ -10,14 +10,14 @@ use futures::future::join_all;
 
 use super::diagnose;
 use super::generic::{txt_picker, wrong_txts};
+use super::ladder::{Rung, Walk};
 use super::observe::{
-    attempts, classify_resolutions, first_negative, held_by_some, holds, lookups_security, misses,
-    relied_on, server_failures, servers_line, walk_attempts,
+    classify_resolutions, first_negative, lookups_security, misses, relied_on, servers_line,
 };
 use crate::names::DnsName;
 use crate::persist::{self, PersistExpect};
 use crate::reason::Code;
-use crate::report::{CheckKind, CheckResult, Status};
+use crate::report::{CheckKind, CheckResult};
 use crate::resolver::{Engine, Lookup, RType, Resolution};
 
 /// The persistent record for one name, over every ADN candidate; `now` in
@@ -70,11 +70,20 @@ fn persist_result(
     let wanted = persist::render(&expect.issuer, &expect.accounturi, wildcard, None);
     let owner = persist::record_name(domain.base());
 
-    if let Some(i) = (0..lookups.len()).find(|&i| holds(&lookups[i], &seen[i])) {
-        return CheckResult::new(
-            &d,
-            CheckKind::Persist,
-            Status::Pass,
+    let walk = Walk {
+        domain: &d,
+        kind: CheckKind::Persist,
+        candidates,
+        lookups,
+        seen: &seen,
+    };
+    let rung = walk.rung();
+    if let Some(failed) = walk.shared(rung, "the expected TXT") {
+        return failed;
+    }
+    match rung {
+        Rung::Pass(i) => walk.pass(
+            i,
             format!(
                 "{}. TXT authorizes {} for {} on {}",
                 lookups[i].name,
@@ -82,53 +91,41 @@ fn persist_result(
                 expect.accounturi,
                 servers_line(&lookups[i])
             ),
-        )
-        .with_adn(&candidates[i])
-        .with_attempts(attempts(&lookups[i], &seen[i]));
-    }
-    let all_attempts = walk_attempts(lookups, &seen);
-    let fail = |detail: String, hint: String, code: Code| {
-        CheckResult::new(&d, CheckKind::Persist, Status::Fail, detail)
-            .with_hint(hint)
-            .with_code(code)
-            .with_attempts(all_attempts.clone())
-    };
-    // 1. A good record on some servers only: a stale nameserver.
-    if let Some((i, detail, hint, code)) = held_by_some(lookups, &seen, "the expected TXT") {
-        return fail(detail, hint, code).with_adn(&candidates[i]);
-    }
-    // 2. Records that do not satisfy the CA: the closest one explained.
-    for (i, l) in lookups.iter().enumerate() {
-        let Some(txts) = wrong_txts(l, &seen[i]) else {
-            continue;
-        };
-        let strs: Vec<&str> = txts.iter().map(String::as_str).collect();
-        if let Err(m) = persist::judge(&strs, expect, wildcard, now) {
-            // Fix the record where it is.
+        ),
+        // Records that do not satisfy the CA: the closest one explained,
+        // and fixed where it is.
+        Rung::Wrong(i) => {
+            let txts = wrong_txts(&lookups[i], &seen[i]).unwrap_or_default();
+            let strs: Vec<&str> = txts.iter().map(String::as_str).collect();
             let here = persist::record_name(&candidates[i]);
-            return fail(
-                format!("{}.: {}", l.name, m.reason()),
-                m.hint(&here, &wanted),
+            let (reason, hint) = match persist::judge(&strs, expect, wildcard, now) {
+                Err(m) => (m.reason(), m.hint(&here, &wanted)),
+                // The picker and the judge read the same records alike.
+                Ok(_) => (
+                    "the TXT records do not satisfy the CA".to_owned(),
+                    format!("publish {here} TXT {}", persist::zone_txt(&wanted)),
+                ),
+            };
+            walk.fail(
+                format!("{}.: {reason}", lookups[i].name),
+                hint,
                 Code::WrongValue,
             )
-            .with_adn(&candidates[i]);
+            .with_adn(&candidates[i])
+        }
+        // No record at any candidate.
+        _ => {
+            let parts = misses(lookups, &seen);
+            let mut hint = format!("publish {owner} TXT {}", persist::zone_txt(&wanted));
+            if let Some((zone, ttl)) = first_negative(&seen) {
+                hint.push_str("; ");
+                hint.push_str(&diagnose::negative_caching(&zone, ttl));
+            }
+            walk.fail(
+                format!("no persistent TXT at any ADN: {}", parts.join(", ")),
+                hint,
+                Code::RecordMissing,
+            )
         }
     }
-    // 3. Server failures (SERVFAIL, REFUSED, timeouts, no servers).
-    if let Some((detail, hint, code)) = server_failures(lookups, &seen) {
-        return fail(detail, hint, code);
-    }
-    // 4. No record at any candidate.
-    let parts = misses(lookups, &seen);
-    let mut hint = format!("publish {owner} TXT {}", persist::zone_txt(&wanted));
-    let negative = first_negative(&seen);
-    if let Some((zone, ttl)) = &negative {
-        hint.push_str("; ");
-        hint.push_str(&diagnose::negative_caching(zone, *ttl));
-    }
-    fail(
-        format!("no persistent TXT at any ADN: {}", parts.join(", ")),
-        hint,
-        Code::RecordMissing,
-    )
 }

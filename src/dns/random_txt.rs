@@ -10,9 +10,9 @@ use futures::future::join_all;
 
 use super::diagnose::{self, Diagnosis};
 use super::generic::{shown_txts, txt_picker, txts_of, wrong_txts};
+use super::ladder::{Rung, Walk};
 use super::observe::{
-    attempts, classify_resolutions, first_negative, held_by_some, holds, lookups_security, misses,
-    relied_on, server_failures, servers_line, walk_attempts,
+    classify_resolutions, cname_step_target, first_negative, lookups_security, misses, relied_on, servers_line,
 };
 use crate::names::DnsName;
 use crate::profile::{Match, TxtForm};
@@ -95,62 +95,58 @@ fn txt_result(
     let lookups: &[Lookup] = &walks.iter().map(|w| w.last().clone()).collect::<Vec<_>>();
     let d = domain.to_string();
     let record = |adn: &str| format!("{}. TXT {:?}", form.owner(adn), form.text(value));
-
-    if let Some(i) = (0..lookups.len()).find(|&i| holds(&lookups[i], &seen[i])) {
-        return CheckResult::new(
-            &d,
-            CheckKind::Txt,
-            Status::Pass,
+    let walk = Walk {
+        domain: &d,
+        kind: CheckKind::Txt,
+        candidates,
+        lookups,
+        seen: &seen,
+    };
+    let rung = walk.rung();
+    if let Some(failed) = walk.shared(rung, "the random value") {
+        return failed;
+    }
+    match rung {
+        Rung::Pass(i) => walk.pass(
+            i,
             format!(
                 "{}. TXT holds the random value on {}",
                 lookups[i].name,
                 servers_line(&lookups[i])
             ),
-        )
-        .with_adn(&candidates[i])
-        .with_attempts(attempts(&lookups[i], &seen[i]));
-    }
-    let all_attempts = walk_attempts(lookups, &seen);
-    let fail = |detail: String, hint: String, code: Code| {
-        CheckResult::new(&d, CheckKind::Txt, Status::Fail, detail)
-            .with_hint(hint)
-            .with_attempts(all_attempts.clone())
-            .with_code(code)
-    };
-    // 1. On some servers only: a stale nameserver.
-    if let Some((i, detail, hint, code)) = held_by_some(lookups, &seen, "the random value") {
-        return fail(detail, hint, code).with_adn(&candidates[i]);
-    }
-    // 2. TXT records without the value: the closest one explained.
-    for (i, l) in lookups.iter().enumerate() {
-        let Some(txts) = wrong_txts(l, &seen[i]) else {
-            continue;
-        };
-        let (d, code) = wrong_value(form, value, &txts, &record(&candidates[i]));
-        return fail(format!("{}.: {}", l.name, d.reason), d.hint, code).with_adn(&candidates[i]);
-    }
-    // 3. Server failures.
-    if let Some((detail, hint, code)) = server_failures(lookups, &seen) {
-        return fail(detail, hint, code);
-    }
-    // 4. Nothing at any candidate (the caller looks for the usual mistakes).
-    let parts = misses(lookups, &seen);
-    let mut hint = format!(
-        "publish {}",
-        record(candidates.last().map(String::as_str).unwrap_or(""))
-    );
-    if let Some((zone, ttl)) = first_negative(&seen) {
-        hint.push_str("; ");
-        hint.push_str(&diagnose::negative_caching(&zone, ttl));
-    }
-    fail(
-        format!(
-            "no TXT with the random value at any ADN: {}",
-            parts.join(", ")
         ),
-        hint,
-        TXT_MISSING,
-    )
+        // TXT records without the value: the closest one explained.
+        Rung::Wrong(i) => {
+            let txts = wrong_txts(&lookups[i], &seen[i]).unwrap_or_default();
+            let (diag, code) = wrong_value(form, value, &txts, &record(&candidates[i]));
+            walk.fail(
+                format!("{}.: {}", lookups[i].name, diag.reason),
+                diag.hint,
+                code,
+            )
+            .with_adn(&candidates[i])
+        }
+        // Nothing at any candidate (the caller looks for the usual mistakes).
+        _ => {
+            let parts = misses(lookups, &seen);
+            let mut hint = format!(
+                "publish {}",
+                record(candidates.last().map(String::as_str).unwrap_or(""))
+            );
+            if let Some((zone, ttl)) = first_negative(&seen) {
+                hint.push_str("; ");
+                hint.push_str(&diagnose::negative_caching(&zone, ttl));
+            }
+            walk.fail(
+                format!(
+                    "no TXT with the random value at any ADN: {}",
+                    parts.join(", ")
+                ),
+                hint,
+                TXT_MISSING,
+            )
+        }
+    }
 }
 
 /// A TXT set at the right name that does not hold the value, explained.
@@ -261,6 +257,23 @@ async fn look_for_mistakes(
                 },
                 TXT_AT_BARE_NAME,
                 candidates[i].clone(),
+            ));
+        }
+    }
+    // Published under the FQDN's CNAME target: BR 3.2.2.4.7's CNAME step,
+    // which a CA may or may not take.
+    if let Some(target) = cname_step_target(engine, &candidates[0]).await {
+        let q = form.owner(&target);
+        let l = engine.resolve(&q, RType::Txt).await;
+        if !l.last().observations.is_empty() && l.last().observations.iter().all(|o| {
+            o.result
+                .as_ref()
+                .is_ok_and(|a| txts_of(a, &l.last().name).iter().any(|t| holds_value(form, value, t)))
+        }) {
+            return Some((
+                diagnose::cname_step_only(&q, &target, &candidates[0], &record(&candidates[0])),
+                Code::AdnCnameStepOnly,
+                candidates[0].clone(),
             ));
         }
     }

@@ -11,8 +11,8 @@ use thiserror::Error;
 
 use crate::resolver::Engine;
 use crate::resolver::Security;
-use crate::resolver::{Data, QueryError, RType, Rcode, normalize};
 use crate::resolver::{ChainEnd, MAX_CHAIN, Via, chain};
+use crate::resolver::{Data, QueryError, RType, Rcode, normalize};
 
 /// An address family: the record type that holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -235,7 +235,8 @@ impl Engine {
         let mut last: Option<Observation> = None;
         for &r in &self.config().resolvers {
             let result = self.ask(r, name, rtype, true).await;
-            let usable = matches!(&result, Ok(a) if matches!(a.rcode, Rcode::NoError | Rcode::NxDomain));
+            let usable =
+                matches!(&result, Ok(a) if matches!(a.rcode, Rcode::NoError | Rcode::NxDomain));
             let o = Observation {
                 server: Server {
                     name: "resolver".into(),
@@ -372,7 +373,11 @@ mod tests {
         assert_eq!(r.links.len(), 13);
         assert_eq!(r.last().name, "hop12.test");
         assert_eq!(r.aliases().len(), 13);
-        assert!(r.path().starts_with("hop0.test. → hop1.test."), "{}", r.path());
+        assert!(
+            r.path().starts_with("hop0.test. → hop1.test."),
+            "{}",
+            r.path()
+        );
     }
 
     #[tokio::test]
@@ -384,7 +389,13 @@ mod tests {
         };
         assert_eq!(
             names,
-            ["hop0.test", "hop1.test", "hop2.test", "hop3.test", "hop0.test"]
+            [
+                "hop0.test",
+                "hop1.test",
+                "hop2.test",
+                "hop3.test",
+                "hop0.test"
+            ]
         );
         assert_eq!(
             r.broken().unwrap().to_string(),

@@ -53,8 +53,14 @@ fn caa_that_a_stale_secondary_still_serves_fails_and_names_both_sides() {
     assert_eq!(caa.status, Status::Fail, "{caa:#?}");
     assert_eq!(caa.code, Some(Code::CaaServersDisagree), "{caa:#?}");
     for words in [
-        format!("ns2.example.com ({}) serial 2026120401 serves issue \"letsencrypt.org\"", ns2.addr),
-        format!("ns1.example.com ({}) serial 2026120602 serves issue \"sectigo.com\"", ns1.addr),
+        format!(
+            "ns2.example.com ({}) serial 2026120401 serves issue \"letsencrypt.org\"",
+            ns2.addr
+        ),
+        format!(
+            "ns1.example.com ({}) serial 2026120602 serves issue \"sectigo.com\"",
+            ns1.addr
+        ),
         "a secondary has not caught up".to_owned(),
     ] {
         assert!(caa.detail.contains(&words), "{words}\n{}", caa.detail);
@@ -75,7 +81,11 @@ fn caa_that_every_server_serves_alike_passes() {
     let ns2 = DnsServer::start(vec![zone]);
     let caa = caa_of(&ns1, &ns2);
     assert_eq!(caa.status, Status::Pass, "{caa:#?}");
-    assert!(caa.detail.contains("authorizes sectigo.com"), "{}", caa.detail);
+    assert!(
+        caa.detail.contains("authorizes sectigo.com"),
+        "{}",
+        caa.detail
+    );
     assert!(!caa.detail.contains("disagree"), "{}", caa.detail);
 }
 
@@ -101,9 +111,12 @@ fn caa_at_an_alias_is_the_targets_in_authoritative_mode() {
             .a("ns1.example.com", LOOPBACK)
             .cname("www.example.com", "cdn.example.net.")
             .caa("example.com", 0, "issue", "sectigo.com"),
-        Zone::new("example.net")
-            .a("ns1.example.net", LOOPBACK)
-            .caa("cdn.example.net", 0, "issue", "digicert.com"),
+        Zone::new("example.net").a("ns1.example.net", LOOPBACK).caa(
+            "cdn.example.net",
+            0,
+            "issue",
+            "digicert.com",
+        ),
     ]);
     let r = recorded("rsa2048_multi.pem");
     let map = [
@@ -125,12 +138,22 @@ fn caa_at_an_alias_is_the_targets_in_authoritative_mode() {
 /// TXT at `hop{links}`: every alias leaves its zone, so each link is asked
 /// of the next zone's server (authoritative mode).
 fn chain_zones(links: usize, loop_back: bool) -> Vec<Zone> {
-    let zone_of = |i: usize| if i % 2 == 0 { "example.com" } else { "example.net" };
+    let zone_of = |i: usize| {
+        if i.is_multiple_of(2) {
+            "example.com"
+        } else {
+            "example.net"
+        }
+    };
     let mut com = Zone::new("example.com").a("ns1.example.com", LOOPBACK);
     let mut net = Zone::new("example.net").a("ns1.example.net", LOOPBACK);
     for i in 0..=links {
         let owner = format!("hop{i}.{}", zone_of(i));
-        let z = if i % 2 == 0 { &mut com } else { &mut net };
+        let z = if i.is_multiple_of(2) {
+            &mut com
+        } else {
+            &mut net
+        };
         *z = if i < links {
             z.clone()
                 .cname(&owner, &format!("hop{}.{}.", i + 1, zone_of(i + 1)))
@@ -173,5 +196,41 @@ fn an_alias_loop_is_named_not_called_nodata() {
             .contains("alias loop (hop0.example.com. → hop1.example.net. → hop2.example.com. → hop3.example.net. → hop0.example.com.)"),
         "{}",
         txt.detail
+    );
+}
+
+#[test]
+fn a_record_only_under_the_fqdns_cname_target_is_not_a_pass() {
+    // SPEC 8 / ballot SC-101: the CNAME step of BR 3.2.2.4.7 is the CA's
+    // option, so a pass never rests on it.
+    let r = recorded("rsa2048_multi.pem");
+    let (a, b) = r.sha256.split_at(32);
+    let server = DnsServer::start(vec![
+        Zone::new("example.com")
+            .a("ns1.example.com", LOOPBACK)
+            .cname("www.example.com", "cdn.example.net."),
+        Zone::new("example.net")
+            .a("ns1.example.net", LOOPBACK)
+            .cname(
+                &format!("_{}.cdn.example.net", r.md5),
+                &format!("{a}.{b}.sectigo.com."),
+            ),
+    ]);
+    let map = [
+        ("ns1.example.com", server.addr),
+        ("ns1.example.net", server.addr),
+    ];
+    let report = authoritative(
+        &["--md5", &r.md5, "--sha256", &r.sha256, "www.example.com"],
+        &server,
+        &map,
+    );
+    let cname = find(&report, "www.example.com", "cname");
+    assert_eq!(cname.status, Status::Fail, "{cname:#?}");
+    assert_eq!(cname.code, Some(Code::AdnCnameStepOnly), "{cname:#?}");
+    assert!(
+        cname.detail.contains("a CA may or may not use it"),
+        "{}",
+        cname.detail
     );
 }

@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use hickory_proto::dnssec::DigestType;
-use hickory_proto::dnssec::rdata::DNSKEY;
+use hickory_proto::dnssec::rdata::{DNSKEY, DNSSECRData};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::BinDecodable;
 use tokio::sync::OnceCell;
@@ -455,6 +455,7 @@ fn denial(
         name: describe(name, qtype),
         what,
     };
+    let authority = &zones_proofs(authority, zone);
     denial_signatures(name, qtype, zone, keys, authority, now)?;
     let nsec3s = verify::nsec3s(authority);
     if !nsec3s.is_empty() {
@@ -467,6 +468,42 @@ fn denial(
     Err(Bogus::NoDenialRecords {
         name: describe(name, qtype),
     })
+}
+
+/// The records of an authority section that can be `zone`'s proofs: a
+/// resolver's answer through an alias chain carries the denials of every
+/// zone on the chain (a wildcard CNAME's proof from its own zone, the
+/// target's from the target zone), and each is judged with its own zone's
+/// keys. An NSEC/NSEC3 RRset is another zone's when every RRSIG over it
+/// names another signer; one without any RRSIG stays (and fails as
+/// unsigned).
+fn zones_proofs(authority: &[Record], zone: &Name) -> Vec<Record> {
+    let others = |r: &Record| {
+        let rtype = r.record_type();
+        if rtype != RecordType::NSEC && rtype != RecordType::NSEC3 {
+            return false;
+        }
+        let sigs = rrsigs(authority, r.name(), rtype);
+        !sigs.is_empty() && sigs.iter().all(|s| s.signer_name() != zone)
+    };
+    authority
+        .iter()
+        .filter(|r| {
+            if others(r) {
+                return false;
+            }
+            // An RRSIG goes with the RRset it covers.
+            match r.data() {
+                RData::DNSSEC(DNSSECRData::RRSIG(sig)) => {
+                    let covered = sig.type_covered();
+                    !((covered == RecordType::NSEC || covered == RecordType::NSEC3)
+                        && sig.signer_name() != zone)
+                }
+                _ => true,
+            }
+        })
+        .cloned()
+        .collect()
 }
 
 /// Checks that every NSEC/NSEC3 RRset of an authority section is signed by
@@ -519,6 +556,7 @@ fn expansion_proof(
         name: owner.to_string(),
         what,
     };
+    let authority = &zones_proofs(authority, zone);
     denial_signatures(owner, RecordType::ANY, zone, keys, authority, now)?;
     let nsec3s = verify::nsec3s(authority);
     if !nsec3s.is_empty() {

@@ -469,6 +469,17 @@ fn nsec3_iterated(
     types: &[RecordType],
     iterations: u16,
 ) -> Record {
+    nsec3_flagged(owner_name, zone, next_of, types, iterations, false)
+}
+
+fn nsec3_flagged(
+    owner_name: &str,
+    zone: &str,
+    next_of: &str,
+    types: &[RecordType],
+    iterations: u16,
+    opt_out: bool,
+) -> Record {
     let salt = vec![0xab, 0xcd];
     let hash = |n: &str| {
         Nsec3HashAlgorithm::SHA1
@@ -487,7 +498,7 @@ fn nsec3_iterated(
         &owner,
         RData::DNSSEC(DNSSECRData::NSEC3(NSEC3::new(
             Nsec3HashAlgorithm::SHA1,
-            false,
+            opt_out,
             iterations,
             salt.clone(),
             hash(next_of),
@@ -1290,4 +1301,156 @@ fn bogus_answers_from_some_servers_only_are_named_and_not_called_servfail() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// example.org signed with an NSEC3 ring of the apex and www whose spans
+/// carry the opt-out flag or not, and `ent.example.org` answered NODATA
+/// with the ring as its proof (an empty non-terminal the chain leaves out,
+/// as above unsigned delegations), beside a wildcard TXT at `*.w` expanded
+/// for `x.w.example.org` with the same ring proving the next closer name.
+fn opt_out_lab(k: &Key, opt_out: bool) -> Engine {
+    let mut lab = Lab {
+        zones: vec!["example.org.".into()],
+        ..Lab::default()
+    };
+    lab.answer(
+        "example.org.",
+        RecordType::DNSKEY,
+        dnskey_rr("example.org.", k),
+    );
+    let ring = [
+        nsec3_flagged(
+            "example.org.",
+            "example.org.",
+            "www.example.org.",
+            &[RecordType::SOA],
+            0,
+            opt_out,
+        ),
+        nsec3_flagged(
+            "www.example.org.",
+            "example.org.",
+            "example.org.",
+            &[RecordType::A],
+            0,
+            opt_out,
+        ),
+    ];
+    let mut authority = signed(vec![soa("example.org.")], "example.org.", k);
+    for n in &ring {
+        authority.extend(signed(vec![n.clone()], "example.org.", k));
+    }
+    lab.negative(
+        "ent.example.org.",
+        RecordType::CAA,
+        false,
+        authority.clone(),
+    );
+    // *.example.org's TXT expanded at x.example.org (RRSIG labels 2).
+    let expanded: Vec<Record> = signed(vec![txt("*.example.org.", "v")], "example.org.", k)
+        .into_iter()
+        .map(|mut r| {
+            r.set_name(name("x.example.org."));
+            r
+        })
+        .collect();
+    let proof: Vec<Record> = authority
+        .into_iter()
+        .filter(|r| r.record_type() != RecordType::SOA)
+        .filter(|r| {
+            !matches!(r.data(), RData::DNSSEC(DNSSECRData::RRSIG(s)) if s.type_covered() == RecordType::SOA)
+        })
+        .collect();
+    lab.table.insert(
+        (name("x.example.org."), RecordType::TXT),
+        (ResponseCode::NoError, expanded, proof),
+    );
+    engine(lab, anchor("example.org.", k))
+}
+
+#[test]
+fn an_empty_non_terminal_in_an_opt_out_span_is_insecure_as_bind_and_unbound_say() {
+    // Issue 20 case 4: a CAA climb through such a name was called bogus.
+    let k = key();
+    let e = opt_out_lab(&k, true);
+    let v = verdict_of(&e, "ent.example.org", RType::Caa);
+    assert!(matches!(v, Security::Insecure(_)), "{v:?}");
+    // Without the opt-out flag nothing vouches for the NODATA.
+    let e = opt_out_lab(&k, false);
+    let v = verdict_of(&e, "ent.example.org", RType::Caa);
+    assert!(
+        matches!(v, Security::Bogus(Bogus::BrokenDenial { .. })),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn a_wildcard_expansion_proven_by_an_opt_out_span_is_insecure() {
+    // SPEC 8: an NSEC3 opt-out wildcard is insecure (BIND, Unbound), and a
+    // span without the flag proves the expansion.
+    let k = key();
+    let v = verdict_of(&opt_out_lab(&k, true), "x.example.org", RType::Txt);
+    assert!(matches!(v, Security::Insecure(_)), "{v:?}");
+    let v = verdict_of(&opt_out_lab(&k, false), "x.example.org", RType::Txt);
+    assert_eq!(v, Security::Secure);
+}
+
+#[test]
+fn a_resolvers_wildcard_chain_is_proven_zone_by_zone() {
+    // Issue 20 case 5: `x.example.com` is expanded from a wildcard CNAME to
+    // `t.example.net`, itself expanded from a wildcard TXT; the resolver's
+    // authority section carries both zones' NSEC proofs, each signed by its
+    // own zone. Each is judged with its own zone's keys.
+    let (com, net) = (key(), key());
+    let (mut lab, anchors) = two_zones(&com, &net);
+    let expand = |set: Vec<Record>, owner: &str| -> Vec<Record> {
+        set.into_iter()
+            .map(|mut r| {
+                r.set_name(name(owner));
+                r
+            })
+            .collect()
+    };
+    let mut answers = expand(
+        signed(
+            vec![rec(
+                "*.example.com.",
+                RData::CNAME(CNAME(name("t.example.net."))),
+            )],
+            "example.com.",
+            &com,
+        ),
+        "x.example.com.",
+    );
+    answers.extend(expand(
+        signed(vec![txt("*.example.net.", "v")], "example.net.", &net),
+        "t.example.net.",
+    ));
+    let mut proofs = signed(
+        vec![nsec(
+            "*.example.com.",
+            "example.com.",
+            &[RecordType::CNAME, RecordType::RRSIG, RecordType::NSEC],
+        )],
+        "example.com.",
+        &com,
+    );
+    proofs.extend(signed(
+        vec![nsec(
+            "*.example.net.",
+            "example.net.",
+            &[RecordType::TXT, RecordType::RRSIG, RecordType::NSEC],
+        )],
+        "example.net.",
+        &net,
+    ));
+    lab.table.insert(
+        (name("x.example.com."), RecordType::TXT),
+        (ResponseCode::NoError, answers, proofs),
+    );
+    let e = engine(lab, anchors);
+    assert_eq!(
+        verdict_of(&e, "x.example.com", RType::Txt),
+        Security::Secure
+    );
 }

@@ -493,6 +493,11 @@ pub fn nsec3_proves(
     }
     match chain.matching(&wildcard) {
         Some(w) if !nxdomain && lacks(w, qtype) => Ok(Denied::Type),
+        // NODATA at a name without an NSEC3 of its own, whose next closer
+        // an opt-out span covers: an empty non-terminal above unsigned
+        // delegations (RFC 5155 section 7.2.3 leaves it out of the chain).
+        // BIND and Unbound read it as insecure, as for a DS (section 8.6).
+        _ if !nxdomain && span.opt_out() => Ok(Denied::OptOut),
         _ => Err(format!("no NSEC3 denies the wildcard {wildcard}")),
     }
 }
@@ -511,6 +516,10 @@ pub fn nsec3_proves_expansion(
     };
     let next_closer = qname.trim_to(usize::from(labels) + 1);
     match chain.covering(&next_closer) {
+        // Under an opt-out span the name could be an unsigned delegation
+        // the chain leaves out: the expansion is insecure, as BIND and
+        // Unbound read it (RFC 5155 section 9.2).
+        Some(span) if span.opt_out() => Ok(Denied::OptOut),
         Some(_) => Ok(Denied::Name),
         None => Err(format!(
             "the answer was expanded from a wildcard, but no NSEC3 proves that {next_closer} does not exist"
