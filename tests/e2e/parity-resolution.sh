@@ -16,8 +16,8 @@
 #
 # The references: for CAA at every server, `delv -i @SERVER` and `unbound-host`
 # forwarding to SERVER read what each server serves at each step of the climb
-# (www.ZONE, ZONE, test.); for aliases, both ask the lab's Unbound resolver
-# (which iterates from the lab root). What a CA does follows from what they
+# (www.ZONE, ZONE, test.); for aliases, delv asks the lab's Unbound resolver
+# and unbound-host iterates from the lab root itself. What a CA does follows from what they
 # read: RFC 8659 (the first non-empty CAA set of the climb, aliases followed;
 # `issue` properties without the CA's name forbid it). A CA checks from
 # several perspectives, each of which can land on any server: if one server's

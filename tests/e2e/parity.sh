@@ -26,16 +26,23 @@
 # `dcv check-dns --txt` (authoritative mode) says, and checks dcv against SPEC
 # section 7 (ask the union of parent and child NS sets and glue; name where a
 # failing server came from; a glue-only nameserver is reachable).
+# Part 2b (issue 20, SPEC section 8; tests/e2e/parity-resolution.sh): a test.
+# TLD in the same lab with Knot, NSD and PowerDNS servers: CAA at every
+# server (stale secondaries), CAA at an alias, alias chains and a loop across
+# zones, judged by delv and Unbound. Part 1 also climbs CAA through an empty
+# non-terminal in an NSEC3 opt-out span.
 #
 # Environment:
 #   DCV=path                 dcv binary (default: release build of this checkout)
-#   PARITY_ONLY=REGEX        run only the scenarios whose id matches (Part 2 ids: deleg-*)
+#   PARITY_ONLY=REGEX        run only the scenarios whose id matches (Part 2 ids: deleg-*;
+#                            Part 2b: caa-split-*, caa-sync-*, caa-forbid-*, caa-alias-*, chain-*)
 #   PARITY_KEEP_GOING=1      go on after a disagreement (the default stops at the first)
 #   PARITY_PART=1|2          run only Part 1 or Part 2
 #   PARITY_STATUS=FILE       also write the scoreboard as Markdown to FILE
 #   PARITY_PORT, PARITY_UNBOUND_PORT   loopback ports (5356, 5357)
 #   PARITY_HOLD=1            build and serve the Part 1 lab, print how to query it, and wait
 #                            (until killed) instead of running the scenarios
+#   PARITY_HOLD=2            (with PARITY_PART=2) the same for the Part 2 lab, Part 2b's servers included
 # Needs root to install packages and (Part 2) to listen on port 53.
 set -euo pipefail
 
