@@ -8,6 +8,8 @@
 # Needs python3 and GNU time (/usr/bin/time, Debian package `time`).
 # Usage: bench/check_http.sh [DELAY_SECONDS]   (default 0.2)
 set -euo pipefail
+# Lab names (.test, .example): a note, not the internal_name refusal.
+export DCV_LAB=1
 cd "$(dirname "$0")/.."
 DELAY=${1:-0.2}
 DCV=${DCV:-${CARGO_TARGET_DIR:-target}/release/dcv}

@@ -13,6 +13,8 @@
 # Runs as root (the authoritative path listens on 127.0.0.2:53 and the
 # parent on 127.0.0.3:53; AUTH_IP and PARENT_IP move them).
 set -euo pipefail
+# Lab names (.test, .example): a note, not the internal_name refusal.
+export DCV_LAB=1
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 knot_port=${KNOT_PORT:-5354}

@@ -4,6 +4,8 @@
 # Needs root (binds port 53 on those loopback addresses), knot, jq, python3
 # and a release build (DCV=path, or $CARGO_TARGET_DIR/release/dcv).
 set -uo pipefail
+# Lab names (.test, .example): a note, not the internal_name refusal.
+export DCV_LAB=1
 here=$(cd "$(dirname "$0")/.." && pwd)
 DCV=${DCV:-${CARGO_TARGET_DIR:-$here/target}/release/dcv}
 CSR=$here/tests/fixtures/rsa2048_multi.pem

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::artifacts::{CnamePlacement, HexDigest};
 use crate::ca::CaTag;
-pub use crate::dns::HostValue;
+pub use crate::names::HostValue;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -23,7 +23,7 @@ Exit codes:
 
 /// `dcv --version`: the package version and the commit it was built from
 /// (build.rs; "unknown commit" when built without git).
-const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("DCV_COMMIT"), ")");
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("DCV_COMMIT"), ")");
 
 /// Domain Control Validation for TLS certificate orders: derive the exact
 /// HTTP file and DNS CNAME a CA checks from a CSR.
@@ -45,6 +45,10 @@ pub struct Cli {
     /// Show every detail: each name's queries, fetches and hints, even in large reports
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// Lab names: internal and reserved names (.test, .local, .internal, single labels…) get a note, not a refusal
+    #[arg(long, global = true, env = "DCV_LAB", value_parser = clap::builder::FalseyValueParser::new())]
+    pub lab: bool,
 
     #[command(subcommand)]
     pub command: Command,

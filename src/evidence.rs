@@ -14,7 +14,15 @@
 //! DIR/names/<name>/dns.txt     the questions about the name, its ADNs and their parents
 //! DIR/names/<name>/dnssec.txt  the DS, DNSKEY and RRSIG records those answers carried
 //! DIR/names/<name>/http.txt    the fetches with Host: <name>
+//! DIR/manifest.json            the run (dcv version, command line without
+//!                              secrets, CSR hashes, CA profile, resolvers,
+//!                              perspective, start and end) and the SHA-256
+//!                              of every other file
 //! ```
+//!
+//! A bundle is sealed: DIR must be empty, new, or hold an earlier dcv
+//! bundle, which is replaced whole (runs are never mixed); anything else in
+//! DIR is refused before the check runs.
 
 use std::fs;
 use std::io::Write;
@@ -49,7 +57,8 @@ fn flag_error(dir: &Path, problem: impl Into<String>) -> Error {
 }
 
 /// Creates DIR (and its parents) before the check runs, so a DIR that
-/// cannot be written is bad input (exit 2), not a lost bundle afterwards.
+/// cannot be written is bad input (exit 2), not a lost bundle afterwards;
+/// a DIR with anything but an earlier dcv bundle in it is refused too.
 pub fn prepare(dir: &Path) -> Result<()> {
     if let Ok(m) = fs::symlink_metadata(dir)
         && !m.is_dir()
@@ -62,7 +71,238 @@ pub fn prepare(dir: &Path) -> Result<()> {
     if !dir.is_dir() {
         return Err(flag_error(dir, "is not a directory"));
     }
+    earlier_bundle(dir).map(|_| ())
+}
+
+/// The files a bundle holds at its top, and in each `names/<name>/`.
+const TOP_FILES: [&str; 5] = [
+    "manifest.json",
+    "report.json",
+    "summary.txt",
+    "dns.txt",
+    "http.txt",
+];
+const NAME_FILES: [&str; 4] = ["summary.txt", "dns.txt", "dnssec.txt", "http.txt"];
+
+/// What DIR holds: nothing (`Ok(vec![])`), or an earlier dcv bundle (its
+/// top-level entries, to remove). Anything else is refused: a file a
+/// bundle does not have, a symbolic link anywhere, a DIR that holds
+/// files of a bundle but neither a dcv manifest nor dcv's report and
+/// summary.
+fn earlier_bundle(dir: &Path) -> Result<Vec<PathBuf>> {
+    let foreign = |what: String| {
+        flag_error(
+            dir,
+            format!(
+                "{what}: the directory is not empty and is not a dcv evidence bundle (dcv replaces only its own bundles): give a new or empty directory"
+            ),
+        )
+    };
+    let entries = |d: &Path| -> Result<Vec<(String, PathBuf, fs::Metadata)>> {
+        let rd = fs::read_dir(d).map_err(|e| flag_error(dir, format!("{}: {e}", d.display())))?;
+        let mut out = Vec::new();
+        for e in rd {
+            let e = e.map_err(|e| flag_error(dir, format!("{}: {e}", d.display())))?;
+            let path = e.path();
+            let meta = fs::symlink_metadata(&path)
+                .map_err(|e| flag_error(dir, format!("{}: {e}", path.display())))?;
+            if meta.file_type().is_symlink() {
+                return Err(flag_error(
+                    dir,
+                    format!(
+                        "{} is a symbolic link: refusing to write through it",
+                        path.display()
+                    ),
+                ));
+            }
+            out.push((e.file_name().to_string_lossy().into_owned(), path, meta));
+        }
+        Ok(out)
+    };
+    let top = entries(dir)?;
+    if top.is_empty() {
+        return Ok(Vec::new());
+    }
+    for (name, path, meta) in &top {
+        let known_file = meta.is_file() && TOP_FILES.contains(&name.as_str());
+        if known_file {
+            continue;
+        }
+        if name != "names" || !meta.is_dir() {
+            return Err(foreign(format!("{} found", path.display())));
+        }
+        for (_, sub, m) in entries(path)? {
+            if !m.is_dir() {
+                return Err(foreign(format!("{} found", sub.display())));
+            }
+            for (f, file, m) in entries(&sub)? {
+                if !m.is_file() || !NAME_FILES.contains(&f.as_str()) {
+                    return Err(foreign(format!("{} found", file.display())));
+                }
+            }
+        }
+    }
+    let has = |f: &str| top.iter().any(|(n, ..)| n == f);
+    let ours = match fs::read(dir.join("manifest.json")) {
+        Ok(bytes) => serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .is_some_and(|v| v.get("dcv_evidence_bundle").is_some()),
+        // A bundle of a dcv from before manifests: its report and summary.
+        Err(_) => {
+            has("report.json")
+                && has("summary.txt")
+                && fs::read(dir.join("report.json"))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                    .is_some_and(|v| {
+                        v.get("schema_version").is_some() && v.get("results").is_some()
+                    })
+        }
+    };
+    if !ours {
+        return Err(foreign("no dcv manifest.json or report".into()));
+    }
+    Ok(top.into_iter().map(|(_, p, _)| p).collect())
+}
+
+/// Removes an earlier bundle's entries (checked again: nothing but a dcv
+/// bundle is ever removed).
+fn clear(dir: &Path) -> Result<()> {
+    for path in earlier_bundle(dir)? {
+        let gone = if path.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        gone.map_err(|e| flag_error(dir, format!("{}: {e}", path.display())))?;
+    }
     Ok(())
+}
+
+/// What the manifest says about the run, besides the files.
+#[derive(Debug, Clone, Default)]
+pub struct Run {
+    /// The command line, secrets already taken out ([`redacted_args`]).
+    pub command_line: Vec<String>,
+    /// The `--ca` profile.
+    pub ca_profile: String,
+    pub resolvers: Vec<String>,
+    pub started_at: String,
+}
+
+/// Flags whose value is a secret or an account: never written.
+const SECRET_FLAGS: [&str; 5] = ["key", "token", "secret", "password", "account"];
+
+/// The command line as the manifest records it: the value of any flag
+/// that names a key, token, secret, password or account is replaced by
+/// `<redacted>`, and a URL's user information too. (Environment
+/// variables, `DCV_MPIC_API_KEY` and `DCV_TOKEN` among them, are never
+/// recorded.)
+pub fn redacted_args(args: &[String]) -> Vec<String> {
+    let secret = |flag: &str| {
+        flag.starts_with("--")
+            && SECRET_FLAGS
+                .iter()
+                .any(|s| flag.to_ascii_lowercase().contains(s))
+    };
+    let mut out = Vec::with_capacity(args.len());
+    let mut hide_next = false;
+    for a in args {
+        if hide_next {
+            out.push("<redacted>".to_owned());
+            hide_next = false;
+            continue;
+        }
+        match a.split_once('=') {
+            Some((flag, _)) if secret(flag) => out.push(format!("{flag}=<redacted>")),
+            _ if secret(a) => {
+                out.push(a.clone());
+                hide_next = true;
+            }
+            _ => out.push(strip_userinfo(a)),
+        }
+    }
+    out
+}
+
+/// `scheme://user:pass@host/...` → `scheme://<redacted>@host/...`.
+fn strip_userinfo(arg: &str) -> String {
+    let Some((scheme, rest)) = arg.split_once("://") else {
+        return arg.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://<redacted>{}", &rest[at..]),
+        None => arg.to_owned(),
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// The manifest's facts as `summary.txt`'s header lines.
+fn header(run: &Run, report: &CheckReport, ended_at: &str) -> String {
+    let about = report.about.as_ref();
+    let subject = about.map(|a| &a.subject);
+    let csr = match (
+        subject.and_then(|s| s.md5.as_deref()),
+        subject.and_then(|s| s.sha256.as_deref()),
+    ) {
+        (Some(m), Some(s)) if !m.is_empty() => format!("MD5 {m}, SHA-256 {s}"),
+        _ => "(none)".to_owned(),
+    };
+    format!(
+        "dcv evidence bundle
+  dcv: {}
+  command: {}
+  CSR: {csr}
+  CA profile: {}
+  resolvers: {}
+  perspective: {}
+  started: {}
+  ended: {ended_at}
+  files: manifest.json lists each with its SHA-256
+
+",
+        crate::cli::VERSION,
+        crate::text::printable(&run.command_line.join(" ")),
+        run.ca_profile,
+        if run.resolvers.is_empty() {
+            "(none)".to_owned()
+        } else {
+            run.resolvers.join(", ")
+        },
+        about.map_or("", |a| a.perspective.as_str()),
+        run.started_at,
+    )
+}
+
+/// `manifest.json`: the run and the SHA-256 of every other file.
+fn manifest(run: &Run, report: &CheckReport, ended_at: &str, files: &[(String, String)]) -> String {
+    let about = report.about.as_ref();
+    let subject = about.map(|a| &a.subject);
+    let doc = serde_json::json!({
+        "dcv_evidence_bundle": 1,
+        "dcv_version": crate::cli::VERSION,
+        "command_line": run.command_line,
+        "command": about.map(|a| a.command.clone()),
+        "csr": {
+            "md5": subject.and_then(|s| s.md5.clone()).filter(|m| !m.is_empty()),
+            "sha256": subject.and_then(|s| s.sha256.clone()).filter(|m| !m.is_empty()),
+        },
+        "ca_profile": run.ca_profile,
+        "resolvers": run.resolvers,
+        "perspective": about.map(|a| a.perspective.clone()),
+        "started_at": run.started_at,
+        "ended_at": ended_at,
+        "files": files
+            .iter()
+            .map(|(path, sha)| serde_json::json!({"path": path, "sha256": sha}))
+            .collect::<Vec<_>>(),
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
 /// A directory under DIR, created; a symbolic link there is refused, so
@@ -258,16 +498,28 @@ fn summary(report: &CheckReport, name: &str) -> String {
     out
 }
 
-/// Writes the bundle into `dir` (made by [`prepare`]); returns the files.
+/// Writes the bundle into `dir` (made by [`prepare`]), replacing an
+/// earlier bundle whole; returns the files.
 pub fn write(
     dir: &Path,
+    run: &Run,
     report: &CheckReport,
     dns: &DnsLog,
     http: &HttpLog,
 ) -> Result<Vec<PathBuf>> {
+    clear(dir)?;
+    let ended_at = crate::clock::rfc3339(crate::clock::now());
     let mut written = Vec::new();
+    // (path relative to DIR, SHA-256) of every file but the manifest.
+    let mut sums: Vec<(String, String)> = Vec::new();
     let mut put = |path: PathBuf, text: String| -> Result<()> {
         write_file(dir, &path, &text)?;
+        let relative = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
+        sums.push((relative, sha256_hex(text.as_bytes())));
         written.push(path);
         Ok(())
     };
@@ -327,7 +579,17 @@ pub fn write(
             .collect();
         put(sub.join("http.txt"), fetches)?;
     }
-    put(dir.join("summary.txt"), summaries)?;
+    put(
+        dir.join("summary.txt"),
+        header(run, report, &ended_at) + &summaries,
+    )?;
+    let manifest_path = dir.join("manifest.json");
+    write_file(
+        dir,
+        &manifest_path,
+        &manifest(run, report, &ended_at, &sums),
+    )?;
+    written.push(manifest_path);
     Ok(written)
 }
 
@@ -357,6 +619,38 @@ mod tests {
             assert!(!about(q, n), "{q}");
         }
         assert!(about("_abc.example.com", "*.example.com"));
+    }
+
+    #[test]
+    fn only_a_dcv_bundle_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert!(earlier_bundle(d).unwrap().is_empty());
+        // A bundle of a dcv from before manifests: report and summary.
+        fs::write(
+            d.join("report.json"),
+            r#"{"schema_version":1,"ok":true,"results":[]}"#,
+        )
+        .unwrap();
+        fs::write(d.join("summary.txt"), "name: x\n").unwrap();
+        fs::create_dir_all(d.join("names/x.example.com")).unwrap();
+        fs::write(d.join("names/x.example.com/dns.txt"), "").unwrap();
+        assert_eq!(earlier_bundle(d).unwrap().len(), 3);
+        clear(d).unwrap();
+        assert_eq!(fs::read_dir(d).unwrap().count(), 0);
+        // Someone else's JSON under our file name is not ours.
+        fs::write(d.join("report.json"), "{}").unwrap();
+        fs::write(d.join("summary.txt"), "").unwrap();
+        assert!(earlier_bundle(d).is_err());
+        // A manifest makes it ours; a stray file in a name folder does not.
+        fs::write(d.join("manifest.json"), r#"{"dcv_evidence_bundle":1}"#).unwrap();
+        assert!(earlier_bundle(d).is_ok());
+        fs::create_dir_all(d.join("names/y")).unwrap();
+        fs::write(d.join("names/y/photo.jpg"), "").unwrap();
+        let err = earlier_bundle(d).unwrap_err().to_string();
+        assert!(err.contains("photo.jpg"), "{err}");
+        assert!(clear(d).is_err());
+        assert!(d.join("names/y/photo.jpg").exists());
     }
 
     #[test]

@@ -31,8 +31,10 @@ pub mod preflight;
 pub mod profile;
 pub mod reason;
 pub mod report;
+pub mod reserved;
 pub mod resolver;
 pub mod runner;
+pub mod stamp;
 pub mod text;
 pub mod webroot;
 
@@ -45,6 +47,7 @@ use output::Output;
 pub fn run(mut cli: Cli) -> Result<ExitCode> {
     let mut out = Output::new(cli.json, cli.quiet, cli.color);
     out.verbose = cli.verbose;
+    out.lab = cli.lab;
     for warning in cli.normalize().map_err(error::Error::Usage)? {
         out.warn(&warning);
     }

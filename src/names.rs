@@ -124,6 +124,29 @@ impl DnsName {
     }
 }
 
+/// A `HOST=VALUE` pair from the command line (`--cname`, `--txt`): the
+/// record's owner and what it must point to or contain. The host is an
+/// A-label name (U-labels are converted when parsed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostValue {
+    pub host: String,
+    pub value: String,
+}
+
+impl std::str::FromStr for HostValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once('=') {
+            Some((host, value)) if !host.is_empty() && !value.is_empty() => Ok(HostValue {
+                host: host_to_ascii(host)?,
+                value: value.to_owned(),
+            }),
+            _ => Err(format!("{s:?} is not HOST=VALUE")),
+        }
+    }
+}
+
 /// A host typed in a flag (`--txt HOST=…`, `--resolve HOST:IP`, a `--url`
 /// host, a `--cname` target) in A-label form: U-labels become A-labels
 /// (UTS-46), ASCII is lowercased. Unlike [`DnsName`] this keeps underscores
@@ -212,6 +235,9 @@ fn validate(name: &str) -> Result<DnsName, String> {
         return Err("the top-level label is numeric (an IP address?)".into());
     }
     let base = name.strip_prefix("*.").unwrap_or(name);
+    if !base.contains('.') && crate::reserved::why_internal(base).is_some() {
+        return Err("a bare single label (an internal name): no public CA can validate it".into());
+    }
     if icann_suffix_len(base) >= base.len() {
         return Err(if labels[0] == "*" {
             format!("a wildcard over the public suffix '{base}'")

@@ -10,7 +10,6 @@ use serde::Serialize;
 use crate::cli::ColorWhen;
 use crate::error::{Error, Result};
 use crate::report::{CheckReport, Status};
-use crate::runner::Progress;
 
 /// The colour decision, made once: `always` and `never` win; `auto` colours
 /// only a terminal, only when `NO_COLOR` is unset or empty (no-color.org),
@@ -97,6 +96,9 @@ pub struct Output {
     pub quiet: bool,
     /// `-v`: every detail of every name.
     pub verbose: bool,
+    /// `--lab` (or `DCV_LAB=1`): internal names are a lab's; the commands
+    /// say so in a note instead of refusing them.
+    pub lab: bool,
     pub paint: Painter,
     stdout: io::BufWriter<io::Stdout>,
     /// Stdout's reader went away: nothing more is written.
@@ -117,6 +119,7 @@ impl Output {
             json,
             quiet,
             verbose: false,
+            lab: false,
             paint: Painter::new(enabled && !json),
             stdout: io::BufWriter::new(io::stdout()),
             closed: false,
@@ -270,8 +273,11 @@ pub struct WaitProgress {
     style: ProgressStyle,
 }
 
-/// What a round left to do, in words: `3 not passing: a.example, b.example
-/// and 1 more; next try in 8s (52s left)`.
+/// What a round left to do, in words: the names not ready yet, each with a
+/// few words of why: `2 not ready: a.example (cname: record missing),
+/// b.example (http: http not found); next try in 8s (52s left)`. With
+/// `dcv check`'s verdicts a name is ready when one method validates it,
+/// whatever its other methods say.
 pub fn progress_line(
     round: usize,
     report: &CheckReport,
@@ -279,34 +285,69 @@ pub fn progress_line(
     left: Duration,
 ) -> String {
     const SHOWN: usize = 3;
-    let mut failing: Vec<&str> = Vec::new();
-    for r in &report.results {
-        if matches!(r.status, Status::Fail | Status::Invalid)
-            && !failing.contains(&r.domain.as_str())
-        {
-            failing.push(&r.domain);
+    let mut waiting: Vec<&str> = Vec::new();
+    if report.names.is_empty() {
+        for r in &report.results {
+            if matches!(r.status, Status::Fail | Status::Invalid)
+                && !waiting.contains(&r.domain.as_str())
+            {
+                waiting.push(&r.domain);
+            }
+        }
+    } else {
+        for n in &report.names {
+            if !n.ok && !waiting.contains(&n.domain.as_str()) {
+                waiting.push(&n.domain);
+            }
         }
     }
-    for n in &report.names {
-        if !n.ok && !failing.contains(&n.domain.as_str()) {
-            failing.push(&n.domain);
-        }
-    }
-    let mut names = failing
+    let mut names = waiting
         .iter()
         .take(SHOWN)
-        .map(|d| crate::text::printable(d))
+        .map(|d| {
+            format!(
+                "{}{}",
+                crate::text::printable(d),
+                not_ready_because(report, d)
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
-    if failing.len() > SHOWN {
-        names.push_str(&format!(" and {} more", failing.len() - SHOWN));
+    if waiting.len() > SHOWN {
+        names.push_str(&format!(" and {} more", waiting.len() - SHOWN));
     }
     format!(
-        "round {round}: {} not passing: {names}; next try in {} ({} left)",
-        failing.len(),
+        "round {round}: {} not ready: {names}; next try in {} ({} left)",
+        waiting.len(),
         crate::text::duration(next_in),
         crate::text::duration(left)
     )
+}
+
+/// ` (cname: record missing, http: http not found)`: a name's failed
+/// checks by their reason codes in words (two at most).
+fn not_ready_because(report: &CheckReport, domain: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for r in report
+        .results
+        .iter()
+        .filter(|r| r.domain == domain && matches!(r.status, Status::Fail | Status::Invalid))
+    {
+        let why = match r.code {
+            Some(c) => c.as_str().replace('_', " "),
+            None => crate::text::printable_max(&r.detail, 40),
+        };
+        let w = format!("{}: {why}", r.check.label());
+        if !words.contains(&w) {
+            words.push(w);
+        }
+    }
+    words.truncate(2);
+    if words.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", words.join(", "))
+    }
 }
 
 /// The width of the terminal on stderr, when it has one.
@@ -352,6 +393,22 @@ impl Progress for WaitProgress {
     }
 }
 
+/// Where `--wait` reports how it is going (a terminal line, or nothing).
+pub trait Progress {
+    /// A round failed and the next one starts after `next_in`.
+    fn waiting(&mut self, round: usize, report: &CheckReport, next_in: Duration, left: Duration);
+    /// Polling is over (the last report is about to be printed).
+    fn done(&mut self);
+}
+
+/// No progress display.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn waiting(&mut self, _: usize, _: &CheckReport, _: Duration, _: Duration) {}
+    fn done(&mut self) {}
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,6 +442,45 @@ mod tests {
             r#"{"schema_version":1,"ok":true}"#
         );
         assert_eq!(json_document(&Empty {}).unwrap(), r#"{"schema_version":1}"#);
+    }
+
+    #[test]
+    fn progress_names_only_the_names_not_ready_and_why() {
+        use crate::reason::Code;
+        use crate::report::{CheckKind, CheckResult, NameVerdict};
+        let fail =
+            |d: &str, k: CheckKind, c: Code| CheckResult::new(d, k, Status::Fail, "x").with_code(c);
+        let pass = |d: &str, k: CheckKind| CheckResult::new(d, k, Status::Pass, "");
+        // shop and www validate by the CNAME (their HTTP fails); api by nothing.
+        let results = vec![
+            pass("shop.example", CheckKind::Cname),
+            fail("shop.example", CheckKind::Http, Code::HttpNotFound),
+            pass("www.example", CheckKind::Cname),
+            fail("www.example", CheckKind::Http, Code::HttpNotFound),
+            fail("api.example", CheckKind::Cname, Code::RecordMissing),
+            fail("api.example", CheckKind::Http, Code::HttpNotFound),
+        ];
+        let verdict = |d: &str, ok| NameVerdict {
+            domain: d.into(),
+            ok,
+            validated_by: Vec::new(),
+            detail: String::new(),
+        };
+        let report = CheckReport::with_verdicts(
+            results,
+            vec![
+                verdict("shop.example", true),
+                verdict("www.example", true),
+                verdict("api.example", false),
+            ],
+        );
+        let line = progress_line(1, &report, Duration::from_secs(2), Duration::from_secs(60));
+        assert!(
+            line.starts_with(
+                "round 1: 1 not ready: api.example (cname: record missing, http: http not found); next try in "
+            ),
+            "{line}"
+        );
     }
 
     #[test]

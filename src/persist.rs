@@ -25,6 +25,11 @@ pub struct PersistExpect {
     /// Lowercase issuer domain name (the CA's CAA identifier).
     pub issuer: String,
     pub accounturi: String,
+    /// A wildcard name's record must carry `policy=wildcard`: only where
+    /// the CA's profile says so from a source (BR 3.2.2.4.22 defines no
+    /// `policy` parameter; the ACME dns-persist-01 draft does). Otherwise
+    /// a wildcard passes without it, with [`wildcard_caveat`].
+    pub wildcard_policy_required: bool,
 }
 
 impl std::str::FromStr for PersistExpect {
@@ -38,6 +43,7 @@ impl std::str::FromStr for PersistExpect {
         Ok(PersistExpect {
             issuer: parse_issuer(issuer)?,
             accounturi: parse_accounturi(uri)?,
+            wildcard_policy_required: false,
         })
     }
 }
@@ -213,7 +219,7 @@ impl Mismatch {
                 clock::rfc3339(*at)
             ),
             Mismatch::NoWildcardPolicy => {
-                "the record lacks policy=wildcard, which a wildcard name needs".into()
+                "the record lacks policy=wildcard, which this CA's profile requires for a wildcard name".into()
             }
         }
     }
@@ -269,10 +275,36 @@ pub fn judge_one(
     if let Some(at) = v.persist_until.filter(|&at| at < now) {
         return Err(Mismatch::Expired { at });
     }
-    if wildcard_name && !v.wildcard {
+    if wildcard_name && !v.wildcard && expect.wildcard_policy_required {
         return Err(Mismatch::NoWildcardPolicy);
     }
     Ok(())
+}
+
+/// The uncertainty a wildcard name passes with when its record lacks
+/// `policy=wildcard` and the CA's profile does not require it; `None`
+/// when no caveat applies (not a wildcard, the rule is required and so
+/// already enforced, or one good record carries the policy).
+pub fn wildcard_caveat(
+    txts: &[&str],
+    expect: &PersistExpect,
+    wildcard_name: bool,
+    now: i64,
+) -> Option<String> {
+    if !wildcard_name || expect.wildcard_policy_required {
+        return None;
+    }
+    let strict = PersistExpect {
+        wildcard_policy_required: true,
+        ..expect.clone()
+    };
+    if judge(txts, &strict, true, now).is_ok() {
+        return None;
+    }
+    Some(format!(
+        "the record has no policy=wildcard: BR 3.2.2.4.22 defines no policy parameter and {}'s profile cites no rule for it, so dcv passes it; an ACME CA following the dns-persist-01 draft requires policy=wildcard for wildcard names",
+        expect.issuer
+    ))
 }
 
 /// Judges a name's TXT set: passes when one record satisfies the CA;
@@ -313,6 +345,35 @@ mod tests {
         "Sectigo.com=https://acme.sectigo.com/acct/42"
             .parse()
             .unwrap()
+    }
+
+    fn strict() -> PersistExpect {
+        PersistExpect {
+            wildcard_policy_required: true,
+            ..expect()
+        }
+    }
+
+    #[test]
+    fn policy_wildcard_is_required_only_where_the_profile_says_so() {
+        let ok = "sectigo.com; accounturi=https://acme.sectigo.com/acct/42";
+        let wild = format!("{ok}; policy=wildcard");
+        // Unsourced (the default): a pass, with the caveat.
+        assert_eq!(judge(&[ok], &expect(), true, NOW), Ok(()));
+        let caveat = wildcard_caveat(&[ok], &expect(), true, NOW).unwrap();
+        assert!(caveat.contains("policy=wildcard") && caveat.contains("dns-persist-01"));
+        // No caveat when the policy is there, for a plain name, or when
+        // another good record of the set carries it.
+        assert_eq!(wildcard_caveat(&[&wild], &expect(), true, NOW), None);
+        assert_eq!(wildcard_caveat(&[ok], &expect(), false, NOW), None);
+        assert_eq!(wildcard_caveat(&[ok, &wild], &expect(), true, NOW), None);
+        // Required by the profile: a fail, and no caveat (the rule is enforced).
+        assert_eq!(
+            judge(&[ok], &strict(), true, NOW),
+            Err(Mismatch::NoWildcardPolicy)
+        );
+        assert_eq!(judge(&[&wild], &strict(), true, NOW), Ok(()));
+        assert_eq!(wildcard_caveat(&[ok], &strict(), true, NOW), None);
     }
 
     #[test]
@@ -383,7 +444,7 @@ mod tests {
         let ok = "sectigo.com; accounturi=https://acme.sectigo.com/acct/42";
         assert_eq!(judge_one(ok, &e, false, NOW), Ok(()));
         assert_eq!(
-            judge_one(ok, &e, true, NOW),
+            judge_one(ok, &strict(), true, NOW),
             Err(Mismatch::NoWildcardPolicy)
         );
         let wild = format!("{ok}; policy=wildcard");

@@ -1,62 +1,19 @@
-//! Multi-perspective issuance corroboration (BR 3.2.2.9), pure: what a
-//! check report records about where, when and of what it was made
-//! ([`About`]), and how reports from several perspectives combine into
-//! per-name, per-method quorums ([`corroborate`]). Reading the files and
-//! printing are `commands::corroborate`'s job.
+//! Multi-perspective issuance corroboration (BR 3.2.2.9), pure: how
+//! reports from several perspectives (each stamped with
+//! [`crate::stamp::About`]) combine into per-name, per-method quorums
+//! ([`corroborate`]), and the BR's perspective minimum by date. Reading the
+//! files and printing are `commands::corroborate`'s job.
 
 use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::stamp::{About, SubjectKey, default_perspective};
+
 use crate::clock::{self, Date};
 use crate::exit_codes::ExitCode;
 use crate::output::{Render, Report};
 use crate::text;
-
-/// Where and when a check report was made, and of what: the top-level
-/// JSON fields `perspective`, `checked_at`, `command`, `method`, `subject`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct About {
-    /// `--perspective NAME`, default the host name.
-    pub perspective: String,
-    /// RFC 3339 UTC time the round started.
-    pub checked_at: String,
-    /// `check-dns`, `check-http` or `check`.
-    pub command: String,
-    /// `check`: its `--method`; `check-dns`: `dns`; `check-http`: `http`.
-    pub method: String,
-    pub subject: SubjectKey,
-}
-
-/// What a report expects, enough to tell whether two reports are about
-/// the same order: the CSR's hashes, the CA tag and token, or the
-/// portal-issued values (`--txt`, `--cname`, `--persist`, `--url`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubjectKey {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub md5: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
-    /// Other expected values, one `KIND VALUE` each (`txt HOST=VALUE`,
-    /// `cname HOST=TARGET`, `persist ISSUER=URI`, `url URL BODY`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub expect: Vec<String>,
-}
-
-/// The default `--perspective`: the host name (`/proc/sys/kernel/hostname`,
-/// else `$HOSTNAME`), else `unknown`.
-pub fn default_perspective() -> String {
-    let from_proc = std::fs::read_to_string("/proc/sys/kernel/hostname").ok();
-    from_proc
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "unknown".into())
-}
 
 /// The minimum number of remote perspectives a CA uses on a date (BR
 /// 3.2.2.9 phase-in); before 2025-03-15 one vantage point was enough.

@@ -26,12 +26,12 @@ use crate::names::{DnsName, Rejection};
 use crate::net::DEFAULT_DNS_TIMEOUT;
 use crate::output::Output;
 use crate::persist::PersistExpect;
-use crate::perspective::{About, SubjectKey, default_perspective};
 use crate::preflight::{self, Finding, Severity};
 use crate::profile::{Profile, Profiles};
 use crate::report::{CheckKind, CheckResult, Status};
 use crate::resolver::TrustAnchors;
 use crate::resolver::{Config, Mode};
+use crate::stamp::{About, SubjectKey, default_perspective};
 
 /// Everything one round of a check command does.
 #[derive(Debug, Clone)]
@@ -72,7 +72,7 @@ impl CheckPlan {
             cnames: cname_targets_to_ascii(&args.cname)?,
             txts: args.txt.clone(),
             caa_issuers: caa_issuers(&args.ca)?,
-            account: args.caa.account.clone(),
+            account: account(&args.caa, &args.ca)?,
             ..DnsRequest::default()
         };
         let rejected = match subject {
@@ -109,7 +109,7 @@ impl CheckPlan {
                     "--persist and --random-value are two methods: check one at a time".into(),
                 ));
             }
-            persist_request(&mut dns, p, &args.source)?;
+            persist_request(&mut dns, &persist_expect(p, &args.ca)?, &args.source)?;
         }
         if let Some(v) = &args.random_value {
             dns.random_txt = Some((txt_form(&args.ca)?, v.clone()));
@@ -121,7 +121,7 @@ impl CheckPlan {
             // The portal's value replaces the CSR's CNAME (the CSR only names the domains).
             dns.expectation = None;
         }
-        Ok(CheckPlan {
+        let mut plan = CheckPlan {
             rejected,
             preflight: Vec::new(),
             dns,
@@ -131,7 +131,9 @@ impl CheckPlan {
             verdicts: None,
             wait: args.network.wait,
             about: about("check-dns", "dns", key, &args.perspective),
-        })
+        };
+        refuse_internal_names(&mut plan, out);
+        Ok(plan)
     }
 
     /// `dcv check-http`.
@@ -214,7 +216,7 @@ impl CheckPlan {
             dns = http_caa_request(&subject, args)?;
             (subject.rejected, rows)
         };
-        let plan = CheckPlan {
+        let mut plan = CheckPlan {
             rejected,
             preflight: Vec::new(),
             dns,
@@ -227,16 +229,32 @@ impl CheckPlan {
             wait: args.network.wait,
             about: about("check-http", "http", key, &args.perspective),
         };
+        refuse_internal_names(&mut plan, out);
         warn_unused_overrides(&args.http, &plan.targets(), out);
         Ok(plan)
     }
 
     /// `dcv check`: input, CAA, the CNAME and the HTTP file of every name.
     pub fn all(args: &CheckArgs, out: &Output) -> Result<CheckPlan> {
-        let Some(subject) = check_subject(&args.source, &args.ca, out)? else {
-            return Err(Error::Usage(
-                "give --csr CSR, or --md5 and --sha256 with DOMAIN names".into(),
-            ));
+        let from_csr = args.source.csr.is_some() || args.source.md5.is_some();
+        let subject = match check_subject(&args.source, &args.ca, out)? {
+            Some(subject) => subject,
+            // The portal's random value needs no CSR (SPEC section 8), as
+            // with check-dns: the names are the DOMAIN arguments.
+            None if args.method == Method::Txt && args.random_value.is_some() => {
+                portal_subject(&args.source, &args.ca)?
+            }
+            None if args.method == Method::Txt => {
+                return Err(Error::Usage(
+                    "--method txt checks the CA portal's random value: give --random-value VALUE"
+                        .into(),
+                ));
+            }
+            None => {
+                return Err(Error::Usage(
+                    "give --csr CSR, or --md5 and --sha256 with DOMAIN names (or --method txt --random-value VALUE with DOMAIN names)".into(),
+                ));
+            }
         };
         // A CA without the CSR-hash methods (DigiCert) is checked by its
         // random-value methods only: --method txt, or any with --random-value.
@@ -260,7 +278,7 @@ impl CheckPlan {
             expectation: (args.method.cname() && !hashless).then(|| subject.expectation.clone()),
             domains: subject.domains.clone(),
             caa_issuers: caa_issuers(&args.ca)?,
-            account: args.caa.account.clone(),
+            account: account(&args.caa, &args.ca)?,
             deadline: deadline(&args.network),
             ..DnsRequest::default()
         };
@@ -271,7 +289,7 @@ impl CheckPlan {
             .filter(|_| args.method.txt())
             .map(|v| format!("txt random-value {v}"))
             .collect();
-        let key = subject_key(Some(&subject), expect);
+        let key = subject_key(from_csr.then_some(&subject), expect);
         let http = match (&args.random_value, args.method.http()) {
             (_, false) => Vec::new(),
             (Some(value), true) if hashless => {
@@ -283,7 +301,7 @@ impl CheckPlan {
             }
             (_, true) => file_rows(&subject, &args.http),
         };
-        let plan = CheckPlan {
+        let mut plan = CheckPlan {
             preflight: preflight_results(&subject),
             rejected: subject.rejected,
             dns,
@@ -294,6 +312,7 @@ impl CheckPlan {
             wait: args.network.wait,
             about: about("check", method_name(args.method), key, &args.perspective),
         };
+        refuse_internal_names(&mut plan, out);
         warn_unused_overrides(&args.http, &plan.targets(), out);
         Ok(plan)
     }
@@ -327,6 +346,8 @@ fn preflight_results(subject: &Subject) -> Vec<CheckResult> {
     subject
         .findings
         .iter()
+        // Internal names are reported per name (refuse_internal_names).
+        .filter(|f| f.code != "internal_name")
         .map(|f| {
             let (status, level) = match f.severity {
                 Severity::Error => (Status::Fail, "error"),
@@ -344,6 +365,72 @@ fn preflight_results(subject: &Subject) -> Vec<CheckResult> {
             }
         })
         .collect()
+}
+
+/// Internal and reserved names among the names checked (SPEC section 8): a
+/// failing `input` result each, with code `internal_name`, so the name is
+/// not ready whatever its records say; with `--lab`, one note instead.
+fn refuse_internal_names(plan: &mut CheckPlan, out: &Output) {
+    let mut names: Vec<(String, String)> = Vec::new();
+    let rows = plan.http.iter().map(|r| match r {
+        Row::Fixed(r) => r.domain.as_str(),
+        Row::Check(t) => t.domain.as_str(),
+    });
+    for name in plan.dns.domains.iter().map(DnsName::as_str).chain(rows) {
+        if names.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        if let Some(why) = crate::reserved::why_internal(name) {
+            names.push((name.to_owned(), why));
+        }
+    }
+    if out.lab {
+        let list: Vec<String> = names.into_iter().map(|(n, _)| n).collect();
+        if let Some(note) = crate::reserved::lab_note(&list) {
+            out.note(&note);
+        }
+        return;
+    }
+    for (name, why) in names {
+        plan.preflight.push(
+            CheckResult::new(
+                &name,
+                CheckKind::Input,
+                Status::Fail,
+                format!("an internal name, {why}: a public CA refuses it (BR 4.2.2, 7.1.4.2)"),
+            )
+            .with_hint("order it under a registered domain, or use a private CA; in a lab, say so with --lab or DCV_LAB=1")
+            .with_code(crate::reason::Code::InternalName),
+        );
+    }
+}
+
+/// `check --method txt --random-value VALUE DOMAIN...`: the names without
+/// a CSR, and no CSR-hash expectation.
+fn portal_subject(source: &CheckSource, ca: &CaOptions) -> Result<Subject> {
+    // An unknown --ca is bad usage, said before anything else.
+    profile(ca)?;
+    let (domains, rejected) = domain_arguments(&source.domains);
+    if domains.is_empty() && rejected.is_empty() {
+        return Err(Error::Usage(
+            "no names to check: with --random-value, name the domains (DOMAIN...) or give --csr"
+                .into(),
+        ));
+    }
+    Ok(Subject {
+        expectation: Expectation {
+            hashes: Hashes {
+                md5: String::new(),
+                sha256: String::new(),
+            },
+            tag: String::new(),
+            token: None,
+        },
+        domains,
+        rejected,
+        findings: Vec::new(),
+        csr_file: None,
+    })
 }
 
 /// DOMAIN arguments as names, deduplicated, the invalid ones set apart.
@@ -657,9 +744,38 @@ fn http_caa_request(subject: &Subject, args: &CheckHttpArgs) -> Result<DnsReques
             .cloned()
             .collect(),
         caa_issuers: caa_issuers(&args.ca)?,
-        account: args.caa.account.clone(),
+        account: account(&args.caa, &args.ca)?,
         deadline: deadline(&args.network),
         ..DnsRequest::default()
+    })
+}
+
+/// `--account` as the CAA compares it: a URI as given, or an identifier
+/// put into the `--ca` profile's `accounturi` form (ballot SC-098).
+fn account(caa: &crate::cli::CaaOptions, ca: &CaOptions) -> Result<Option<String>> {
+    match &caa.account {
+        None => Ok(None),
+        Some(a) => Ok(Some(profile(ca)?.account_uri(a))),
+    }
+}
+
+/// `--persist`: whether a wildcard's record needs `policy=wildcard` is the
+/// rule of the profile that names the record's issuer among its CAA
+/// issuers (the `--ca` profile first); no such profile, no requirement.
+fn persist_expect(p: &PersistExpect, ca: &CaOptions) -> Result<PersistExpect> {
+    let all = profiles(ca)?;
+    let issuer_of = |q: &Profile| {
+        q.caa_issuers
+            .iter()
+            .any(|i| i.eq_ignore_ascii_case(&p.issuer))
+    };
+    let chosen = all
+        .get(&ca.ca)
+        .filter(|q| issuer_of(q))
+        .or_else(|| all.list.iter().find(|q| issuer_of(q)));
+    Ok(PersistExpect {
+        wildcard_policy_required: chosen.is_some_and(|q| q.persist_requires_policy_wildcard),
+        ..p.clone()
     })
 }
 

@@ -26,6 +26,9 @@ pub struct Finding {
     pub code: &'static str,
     pub severity: Severity,
     pub message: String,
+    /// The host name an `internal_name` finding is about (`--lab`'s note).
+    #[serde(skip)]
+    pub name: Option<String>,
 }
 
 /// Every code, its severity and the rule it comes from (README's table).
@@ -115,6 +118,11 @@ pub const CODES: &[(&str, Severity, &str)] = &[
         Severity::Error,
         "RFC 5280 4.2: one instance of each extension",
     ),
+    (
+        "internal_name",
+        Severity::Error,
+        "BR 4.2.2, 7.1.4.2: no internal or reserved names (RFC 6761, 6762; ICANN)",
+    ),
 ];
 
 fn finding(code: &'static str, message: String) -> Finding {
@@ -126,6 +134,7 @@ fn finding(code: &'static str, message: String) -> Finding {
         code,
         severity,
         message,
+        name: None,
     }
 }
 
@@ -151,7 +160,54 @@ pub fn findings(csr: &Csr) -> Vec<Finding> {
     }
     name_findings(csr, &mut out);
     extension_findings(csr, &mut out);
+    internal_name_findings(csr, &mut out);
     out
+}
+
+/// The CSR's host names (CN and SAN dNSNames, as written) under a reserved
+/// TLD or a bare single label: one `internal_name` error each.
+fn internal_name_findings(csr: &Csr, out: &mut Vec<Finding>) {
+    let cn = csr
+        .common_name
+        .as_deref()
+        .filter(|c| c.parse::<IpAddr>().is_err());
+    let mut seen: Vec<String> = Vec::new();
+    for raw in cn
+        .into_iter()
+        .chain(csr.san_dns_names.iter().map(String::as_str))
+    {
+        let lower = raw.to_ascii_lowercase();
+        if seen.contains(&lower) {
+            continue;
+        }
+        if let Some(why) = crate::reserved::why_internal(&lower) {
+            let name = crate::names::printable(raw);
+            out.push(Finding {
+                name: Some(name.clone()),
+                ..finding(
+                    "internal_name",
+                    format!(
+                        "{name} is an internal name, {why}: a public CA refuses it (BR 4.2.2); use a name under a registered domain, or a private CA (a lab: --lab or DCV_LAB=1)"
+                    ),
+                )
+            });
+        }
+        seen.push(lower);
+    }
+}
+
+/// `--lab`: takes the `internal_name` findings out, returning their names
+/// (for the one-line note).
+pub fn lab_names(findings: &mut Vec<Finding>) -> Vec<String> {
+    let mut names = Vec::new();
+    findings.retain(|f| match (&f.name, f.code) {
+        (Some(name), "internal_name") => {
+            names.push(name.clone());
+            false
+        }
+        _ => true,
+    });
+    names
 }
 
 fn key_findings(csr: &Csr, out: &mut Vec<Finding>) {

@@ -54,6 +54,19 @@ pub struct Profile {
     /// The CA's re-check schedule, where it publishes one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polling: Option<String>,
+    /// The CA's account URI form for CAA `accounturi` (RFC 8657), for a
+    /// CA without ACME accounts: ballot SC-098 has each CA define it in its
+    /// CP/CPS. `{ACCOUNT}` stands for the account's identifier, so
+    /// `--account ID` becomes the URI. Needs a source whose `covers` starts
+    /// with `accounturi:`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounturi: Option<String>,
+    /// The persistent TXT (BR 3.2.2.4.22) of a wildcard name must carry
+    /// `policy=wildcard` for this CA. The BR define no `policy` parameter,
+    /// so this is a CA's own rule: it needs a source whose `covers` starts
+    /// with `persist:`. Without it a wildcard passes with a warning.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub persist_requires_policy_wildcard: bool,
     /// The CA's own documentation each rule was read from.
     pub sources: Vec<SourceRef>,
 }
@@ -286,6 +299,29 @@ impl Profile {
                 ));
             }
         }
+        // A rule beyond the BR is only as good as its source.
+        let sourced = |rule: &str| {
+            self.sources
+                .iter()
+                .any(|s| s.covers.starts_with(&format!("{rule}:")))
+        };
+        if self.persist_requires_policy_wildcard && !sourced("persist") {
+            return bad(
+                "persist_requires_policy_wildcard needs a source whose covers starts with \"persist:\"".into(),
+            );
+        }
+        if let Some(form) = &self.accounturi {
+            if !sourced("accounturi") {
+                return bad(
+                    "accounturi needs a source whose covers starts with \"accounturi:\"".into(),
+                );
+            }
+            if !form.contains("{ACCOUNT}") || crate::persist::parse_accounturi(form).is_err() {
+                return bad(format!(
+                    "accounturi {form:?}: a URI form with {{ACCOUNT}} (printable ASCII, no spaces or ';')"
+                ));
+            }
+        }
         if self.methods.is_empty() {
             return bad("no methods".into());
         }
@@ -362,6 +398,17 @@ impl Profile {
 #[derive(Debug, Clone)]
 pub struct Profiles {
     pub list: Vec<Profile>,
+}
+
+impl Profile {
+    /// `--account` as the CAA compares it: a URI as given, or an account
+    /// identifier put into this CA's `accounturi` form.
+    pub fn account_uri(&self, account: &str) -> String {
+        match &self.accounturi {
+            Some(form) if !account.contains(':') => form.replace("{ACCOUNT}", account),
+            _ => account.to_owned(),
+        }
+    }
 }
 
 impl Profiles {
@@ -449,7 +496,33 @@ mod tests {
         let t = p.get("myca").unwrap().txt_form().unwrap();
         assert_eq!(t.text("abc"), "myca-verification=abc");
         assert!(!t.walk);
-        assert_eq!(p.names().len(), 5);
+        // The built-in eight and the user's one.
+        assert_eq!(p.names().len(), 9);
+    }
+
+    #[test]
+    fn rules_beyond_the_br_need_their_source() {
+        let base = |extra: &str, covers: &str| {
+            format!(
+                r#"{{"profiles": [{{"name": "x", "ca": "X", "caa_issuers": ["x.example"], "redirects": "refuse", {extra}
+                "methods": [{{"method": "txt", "owner": "{{ADN}}", "value": "{{RANDOM}}", "match": "exact", "adn": "walk"}}],
+                "sources": [{{"url": "https://x.example/", "read": "2026-01-02", "covers": "{covers}"}}]}}]}}"#
+            )
+        };
+        let parse =
+            |extra: &str, covers: &str| Profiles::parse([("f", base(extra, covers).as_str())]);
+        let wild = r#""persist_requires_policy_wildcard": true,"#;
+        assert!(parse(wild, "txt").is_err());
+        assert!(parse(wild, "persist: CPS 3.2.2.4.22").is_ok());
+        let acct = r#""accounturi": "https://x.example/a/{ACCOUNT}","#;
+        assert!(parse(acct, "txt").is_err());
+        let p = parse(acct, "accounturi: CPS").unwrap();
+        let x = p.get("x").unwrap();
+        assert_eq!(x.account_uri("7"), "https://x.example/a/7");
+        assert_eq!(x.account_uri("https://other/1"), "https://other/1");
+        // A form must have the placeholder and be a CAA parameter value.
+        assert!(parse(r#""accounturi": "https://x.example/a","#, "accounturi: CPS").is_err());
+        assert!(parse(r#""accounturi": "a b {ACCOUNT}","#, "accounturi: CPS").is_err());
     }
 
     #[test]

@@ -74,11 +74,25 @@ pub enum Code {
     HttpWrongScheme,
     HttpTls,
     HttpProtocol,
+    // Causes people can act on (SPEC section 8).
+    HttpBotChallenge,
+    HttpGeoBlocked,
+    HttpWindowsAuth,
+    HttpRateLimited,
+    HttpCached,
+    HttpIisMimeMap,
+    HttpDoubleExtension,
+    HttpBackendsDisagree,
+    RecordNearMiss,
+    HttpTruncated,
+    CnameFlattened,
+    // Names a public CA refuses (SPEC section 8).
+    InternalName,
 }
 
 impl Code {
     /// Every code, in the order docs/json.md lists them.
-    pub const ALL: [Code; 55] = [
+    pub const ALL: [Code; 67] = [
         Code::InvalidName,
         Code::CsrRefused,
         Code::NotApplicable,
@@ -134,6 +148,18 @@ impl Code {
         Code::HttpWrongScheme,
         Code::HttpTls,
         Code::HttpProtocol,
+        Code::HttpBotChallenge,
+        Code::HttpGeoBlocked,
+        Code::HttpWindowsAuth,
+        Code::HttpRateLimited,
+        Code::HttpCached,
+        Code::HttpIisMimeMap,
+        Code::HttpDoubleExtension,
+        Code::HttpBackendsDisagree,
+        Code::RecordNearMiss,
+        Code::HttpTruncated,
+        Code::CnameFlattened,
+        Code::InternalName,
     ];
 
     /// The code as it appears in JSON.
@@ -194,6 +220,18 @@ impl Code {
             Code::HttpWrongScheme => "http_wrong_scheme",
             Code::HttpTls => "http_tls",
             Code::HttpProtocol => "http_protocol",
+            Code::HttpBotChallenge => "http_bot_challenge",
+            Code::HttpGeoBlocked => "http_geo_blocked",
+            Code::HttpWindowsAuth => "http_windows_auth",
+            Code::HttpRateLimited => "http_rate_limited",
+            Code::HttpCached => "http_cached",
+            Code::HttpIisMimeMap => "http_iis_mime_map",
+            Code::HttpDoubleExtension => "http_double_extension",
+            Code::HttpBackendsDisagree => "http_backends_disagree",
+            Code::RecordNearMiss => "record_near_miss",
+            Code::HttpTruncated => "http_truncated",
+            Code::CnameFlattened => "cname_flattened",
+            Code::InternalName => "internal_name",
         }
     }
 
@@ -299,6 +337,40 @@ impl Code {
             Code::HttpWrongScheme => "TLS spoken on the http port, or plain HTTP on the https port",
             Code::HttpTls => "the TLS handshake failed",
             Code::HttpProtocol => "the server does not speak HTTP/1.1 properly",
+            Code::HttpBotChallenge => {
+                "a bot protection or WAF answered with a challenge or block page (cf-mitigated, a challenge page)"
+            }
+            Code::HttpGeoBlocked => {
+                "a CDN refuses the request by country (a geo-block); CAs validate from several countries"
+            }
+            Code::HttpWindowsAuth => {
+                "401 asking for Windows authentication (WWW-Authenticate: Negotiate / NTLM)"
+            }
+            Code::HttpRateLimited => {
+                "429: a rate limit answered instead of the file (Retry-After says how long)"
+            }
+            Code::HttpCached => {
+                "a cache (Varnish, Squid, a CDN) answered a failing copy from its store (Age, X-Cache: HIT)"
+            }
+            Code::HttpIisMimeMap => "IIS 404.3: no MIME map for the file's extension",
+            Code::HttpDoubleExtension => {
+                "404, but the file is served with the extension twice (<MD5>.txt.txt)"
+            }
+            Code::HttpBackendsDisagree => {
+                "two fetches from one address got different answers (load-balanced backends that differ)"
+            }
+            Code::CnameFlattened => {
+                "no CNAME, but the name has A/AAAA records in its place (ALIAS / CNAME flattening, or plain address records)"
+            }
+            Code::HttpTruncated => {
+                "the server closed the connection before the body's end (shorter than its Content-Length)"
+            }
+            Code::RecordNearMiss => {
+                "no CNAME where the CA looks, but one almost right was found: without its underscore, under www for the bare name, or the hash as a TXT at the name"
+            }
+            Code::InternalName => {
+                "an internal or reserved name (.test, .local, .internal, a single label…): a public CA refuses it; --lab turns this into a note"
+            }
         }
     }
 }

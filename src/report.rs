@@ -175,7 +175,11 @@ impl CheckResult {
             format!("not a valid host name: {}", rejection.reason),
         )
         .with_hint("the CA refuses an order with an invalid name: leave it out of the CSR and make a new one")
-        .with_code(Code::InvalidName)
+        // A bare single label is an internal name (SPEC section 8).
+        .with_code(match crate::reserved::why_internal(&rejection.name) {
+            Some(_) => Code::InternalName,
+            None => Code::InvalidName,
+        })
     }
 
     pub fn with_code(mut self, code: Code) -> Self {
@@ -304,7 +308,7 @@ pub struct CheckReport {
     /// Where, when and of what the round was made (top-level `perspective`,
     /// `checked_at`, `command`, `method`, `subject`; `dcv corroborate` reads them).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub about: Option<crate::perspective::About>,
+    pub about: Option<crate::stamp::About>,
     /// Every resolver dcv was given, when none of them could be used: the
     /// check was not carried out (exit 3, SPEC section 7).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -414,6 +418,11 @@ impl CheckReport {
 /// Up to this many names, a report shows every result in full; beyond,
 /// one line per name and each shared cause once (`-v` shows everything).
 pub const FULL_FORM_MAX_NAMES: usize = 5;
+
+/// Above this many names, the grouped form leaves out the names that pass
+/// (their count is printed instead): a CI log of 10,000 names gets the
+/// failures, the causes and the summary. `-v` prints every line.
+pub const LARGE_REPORT_NAMES: usize = 40;
 
 impl Report for CheckReport {
     fn human(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
@@ -648,8 +657,14 @@ impl CheckReport {
             .max()
             .unwrap_or(0)
             .min(40);
+        let large = domains.len() > LARGE_REPORT_NAMES;
+        let mut not_listed = 0;
         for d in &domains {
-            let (_, tag) = self.name_status(d, cx);
+            let (ok, tag) = self.name_status(d, cx);
+            if large && ok {
+                not_listed += 1;
+                continue;
+            }
             let parts: Vec<String> = self
                 .results
                 .iter()
@@ -672,6 +687,16 @@ impl CheckReport {
                 .collect();
             let name = format!("{:<width$}", safe(d));
             writeln!(out, "{tag} {}  {}", p.bold(&name), parts.join(", "))?;
+        }
+        if not_listed > 0 {
+            writeln!(
+                out,
+                "{}",
+                p.dim(&format!(
+                    "({not_listed} of {} names pass and are not listed; -v lists every name)",
+                    domains.len()
+                ))
+            )?;
         }
         for (i, c) in causes.iter().enumerate() {
             let status = match c.first.status {
@@ -728,6 +753,11 @@ impl CheckReport {
                 ))
             } else if self.ok {
                 p.good(&format!("passed in round {} ({waited})", w.rounds))
+            } else if !self.unusable_resolvers.is_empty() {
+                p.bad(&format!(
+                    "stopped after {} {rounds} ({waited}): the resolvers cannot be used, and waiting would not change that",
+                    w.rounds
+                ))
             } else {
                 format!("stopped after {} {rounds} ({waited})", w.rounds)
             };
@@ -932,6 +962,41 @@ mod tests {
         };
         report.human(&mut out, &cx).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn large_reports_list_failures_causes_and_the_summary_only() {
+        let mut results = Vec::new();
+        for i in 0..100 {
+            let d = format!("n{i}.example");
+            results.push(if i % 50 == 7 {
+                CheckResult::new(&d, CheckKind::Cname, Status::Fail, "no record")
+                    .with_code(Code::RecordMissing)
+            } else {
+                CheckResult::new(&d, CheckKind::Cname, Status::Pass, "ok")
+            });
+        }
+        let report = CheckReport::new(results);
+        let text = human(&report, false, false);
+        assert!(!text.contains("n0.example"), "{text}");
+        assert!(
+            text.contains("n7.example") && text.contains("n57.example"),
+            "{text}"
+        );
+        assert!(
+            text.contains("(98 of 100 names pass and are not listed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("[1] cname FAIL, 2 names: no record"),
+            "{text}"
+        );
+        assert!(text.lines().count() < 10, "{text}");
+        let all = human(&report, false, true);
+        assert!(
+            all.lines().filter(|l| l.starts_with("PASS")).count() == 98,
+            "{all}"
+        );
     }
 
     #[test]

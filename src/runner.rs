@@ -12,6 +12,7 @@ use crate::cli::Method;
 use crate::http::{Checker, EngineLookup, Fetcher};
 use crate::names::DnsName;
 use crate::net::Net;
+pub use crate::output::{Progress, Silent};
 use crate::plan::{CheckPlan, Row};
 use crate::report::{CheckKind, CheckReport, CheckResult, NameVerdict, Status, WaitSummary};
 use crate::resolver::Engine;
@@ -21,7 +22,7 @@ use crate::resolver::recording::Tally;
 /// question through one fresh engine.
 pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
     // Where and of what the report is, stamped with the round's start.
-    let about = crate::perspective::About {
+    let about = crate::stamp::About {
         checked_at: crate::clock::rfc3339(crate::clock::now()),
         ..plan.about.clone()
     };
@@ -89,22 +90,6 @@ pub async fn run<F: Fetcher>(
     poll(plan.wait, progress, last, || round(plan, net)).await
 }
 
-/// Where `--wait` reports how it is going (a terminal line, or nothing).
-pub trait Progress {
-    /// A round failed and the next one starts after `next_in`.
-    fn waiting(&mut self, round: usize, report: &CheckReport, next_in: Duration, left: Duration);
-    /// Polling is over (the last report is about to be printed).
-    fn done(&mut self);
-}
-
-/// No progress display.
-pub struct Silent;
-
-impl Progress for Silent {
-    fn waiting(&mut self, _: usize, _: &CheckReport, _: Duration, _: Duration) {}
-    fn done(&mut self) {}
-}
-
 /// When `--wait` rounds start, in seconds after the first. The first
 /// minutes are for a person watching a record appear; from 10 minutes on
 /// the rounds fall on the CAs' own re-check times: Sectigo re-checks a
@@ -159,7 +144,10 @@ where
             interrupted: false,
         });
         *last = Some(report.clone());
-        if report.ok || over {
+        // Resolvers that cannot be used at all in the first round will not
+        // heal by waiting: exit 3 now rather than poll for the whole --wait.
+        let hopeless = n == 1 && !report.unusable_resolvers.is_empty();
+        if report.ok || over || hopeless {
             progress.done();
             return report;
         }
@@ -221,7 +209,13 @@ fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec
                 validated_by.push("http");
             }
             let caa_blocks = caa.iter().find(|r| r.status != Status::Pass);
+            // A failed `input` of the name itself (an internal name) blocks
+            // it whatever its records say: the CA refuses the name.
+            let refused = of(&[CheckKind::Input])
+                .into_iter()
+                .find(|r| r.status != Status::Pass);
             let detail = match (caa_blocks, validated_by.as_slice()) {
+                _ if refused.is_some() => refused.map_or_else(String::new, |r| r.detail.clone()),
                 (Some(c), _) => format!("CAA: {}", c.detail),
                 (None, []) => {
                     let why: Vec<String> = cname
@@ -247,7 +241,7 @@ fn verdicts(domains: &[DnsName], results: &[CheckResult], method: Method) -> Vec
             };
             NameVerdict {
                 domain: d.to_string(),
-                ok: caa_blocks.is_none() && !validated_by.is_empty(),
+                ok: refused.is_none() && caa_blocks.is_none() && !validated_by.is_empty(),
                 validated_by,
                 detail,
             }
@@ -310,6 +304,41 @@ mod tests {
         assert_eq!((w.rounds, w.gave_up, w.interrupted), (3, false, false));
         assert_eq!(w.waited_s, 6.0);
         assert_eq!(last.unwrap().wait.unwrap().rounds, 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unusable_resolvers_in_the_first_round_stop_the_wait() {
+        let mut rounds = 0;
+        let started = tokio::time::Instant::now();
+        let report = poll(
+            Some(Duration::from_secs(1800)),
+            &mut Silent,
+            &mut None,
+            || {
+                rounds += 1;
+                async {
+                    let mut r = CheckReport::new(vec![CheckResult::new(
+                        "x.example",
+                        CheckKind::Cname,
+                        Status::Fail,
+                        "",
+                    )]);
+                    r.resolvers_unusable(&[(
+                        "192.0.2.53:53".parse().unwrap(),
+                        crate::resolver::recording::Health::default(),
+                    )]);
+                    r
+                }
+            },
+        )
+        .await;
+        assert_eq!(rounds, 1);
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        assert_eq!(
+            report.exit_code(),
+            crate::exit_codes::ExitCode::ResolversUnusable
+        );
+        assert_eq!(report.wait.unwrap().rounds, 1);
     }
 
     #[tokio::test(start_paused = true)]

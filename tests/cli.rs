@@ -3,6 +3,8 @@
 
 mod support;
 
+#[path = "cli/causes.rs"]
+mod causes;
 #[path = "cli/check.rs"]
 mod check;
 #[path = "cli/check_dns.rs"]
@@ -33,5 +35,7 @@ mod render;
 mod resolution;
 #[path = "cli/rulebook.rs"]
 mod rulebook;
+#[path = "cli/rulebook_2027.rs"]
+mod rulebook_2027;
 #[path = "cli/schema.rs"]
 mod schema;

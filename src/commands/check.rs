@@ -18,22 +18,24 @@ use crate::resolver::recording::{DnsLog, Transcript};
 
 pub fn run_dns(args: &CheckDnsArgs, out: &mut Output) -> Result<ExitCode> {
     let plan = CheckPlan::dns(args, out)?;
-    run(&plan, args.network.evidence.as_deref(), out)
+    run(&plan, args.network.evidence.as_deref(), &args.ca.ca, out)
 }
 
 pub fn run_http(args: &CheckHttpArgs, out: &mut Output) -> Result<ExitCode> {
     let plan = CheckPlan::http(args, out)?;
-    run(&plan, args.network.evidence.as_deref(), out)
+    run(&plan, args.network.evidence.as_deref(), &args.ca.ca, out)
 }
 
 pub fn run_all(args: &CheckArgs, out: &mut Output) -> Result<ExitCode> {
     let plan = CheckPlan::all(args, out)?;
-    run(&plan, args.network.evidence.as_deref(), out)
+    run(&plan, args.network.evidence.as_deref(), &args.ca.ca, out)
 }
 
 /// The transcripts `--evidence` keeps while the checks run.
 struct Logs {
     dir: PathBuf,
+    /// The manifest's facts about the run.
+    run: crate::evidence::Run,
     dns: Arc<Mutex<DnsLog>>,
     http: Arc<Mutex<HttpLog>>,
 }
@@ -49,7 +51,7 @@ impl Logs {
             .http
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let files = crate::evidence::write(&self.dir, report, &dns, &http)?;
+        let files = crate::evidence::write(&self.dir, &self.run, report, &dns, &http)?;
         out.note(&format!(
             "evidence: {} files in {}",
             files.len(),
@@ -61,12 +63,31 @@ impl Logs {
 
 /// plan → run → emit. With `--wait`, Ctrl-C stops the polling: the last
 /// complete round's report is printed and the exit code is 130.
-fn run(plan: &CheckPlan, evidence: Option<&Path>, out: &mut Output) -> Result<ExitCode> {
+fn run(
+    plan: &CheckPlan,
+    evidence: Option<&Path>,
+    ca_profile: &str,
+    out: &mut Output,
+) -> Result<ExitCode> {
     let logs = match evidence {
         Some(dir) => {
             crate::evidence::prepare(dir)?;
+            let args: Vec<String> = std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
             Some(Logs {
                 dir: dir.to_path_buf(),
+                run: crate::evidence::Run {
+                    command_line: crate::evidence::redacted_args(&args),
+                    ca_profile: ca_profile.to_owned(),
+                    resolvers: plan
+                        .engine
+                        .resolvers
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
+                    started_at: crate::clock::rfc3339(crate::clock::now()),
+                },
                 dns: Arc::default(),
                 http: Arc::default(),
             })

@@ -230,7 +230,12 @@ pub fn run(args: &HashArgs, out: &mut Output) -> Result<ExitCode> {
             Err(e) => return Err(e),
         };
         let csr = loaded.csr;
-        let findings = preflight::findings(&csr);
+        let mut findings = preflight::findings(&csr);
+        if out.lab
+            && let Some(note) = crate::reserved::lab_note(&preflight::lab_names(&mut findings))
+        {
+            out.note(&note);
+        }
         let ok = csr.rejected.is_empty() && !preflight::has_error(&findings);
         if !ok {
             code = code.worst(ExitCode::CheckFailed);

@@ -60,6 +60,15 @@ impl Report for ProfilesReport {
             if let Some(poll) = &prof.polling {
                 writeln!(out, "  polling:     {poll}")?;
             }
+            if let Some(form) = &prof.accounturi {
+                writeln!(out, "  accounturi:  {form}")?;
+            }
+            if prof.persist_requires_policy_wildcard {
+                writeln!(
+                    out,
+                    "  persist:     a wildcard's record must carry policy=wildcard"
+                )?;
+            }
             writeln!(out, "  sources:")?;
             for s in &prof.sources {
                 writeln!(out, "    {} (read {})", s.url, s.read)?;

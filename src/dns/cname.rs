@@ -9,8 +9,8 @@ use futures::future::join_all;
 use super::diagnose::{self, Diagnosis};
 use super::ladder::{Rung, Walk};
 use super::observe::{
-    Seen, classify, classify_walk, cname_picker, cname_step_target, first_negative, lookups_security, relied_on,
-    servers_line,
+    Seen, classify, classify_walk, cname_picker, cname_step_target, first_negative,
+    lookups_security, relied_on, servers_line,
 };
 use crate::artifacts::Expectation;
 use crate::names::DnsName;
@@ -92,6 +92,13 @@ async fn cname_result(
         look_for_mistakes(engine, exp, candidates, qnames, lookups, &seen).await
     {
         return fail(reason, hint, code).with_adn(adn);
+    }
+    // 5. A record published almost right (near_miss.rs asks, diagnose words).
+    if let Some((miss, adn)) = super::near_miss::cname_near_miss(engine, exp, candidates).await {
+        let want = exp.cname_name(&adn);
+        let Diagnosis { reason, hint } =
+            diagnose::near_miss(exp, &miss, want.trim_end_matches('.'));
+        return fail(reason, hint, Code::RecordNearMiss).with_adn(&adn);
     }
     let parts: Vec<String> = lookups
         .iter()

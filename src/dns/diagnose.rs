@@ -198,6 +198,120 @@ pub fn zone_appended_twice(found_at: &str, should_be: &str, zone: &str) -> Diagn
     }
 }
 
+/// A validation record published almost right (found by `near_miss`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NearMiss {
+    /// `<MD5>.name` without the leading underscore.
+    NoUnderscore { owner: String, found: String },
+    /// `_<MD5>.www.name` for the bare name: under the www name instead.
+    UnderWww { owner: String, found: String },
+    /// The target's hash as a TXT value at the bare name.
+    TxtAtBareName { owner: String, found: String },
+}
+
+/// What a near-miss record is, and how to move it where the CA looks.
+pub fn near_miss(exp: &Expectation, miss: &NearMiss, want_owner: &str) -> Diagnosis {
+    let record = format!("{want_owner}. CNAME {}", exp.cname_target());
+    match miss {
+        NearMiss::NoUnderscore { owner, found } => Diagnosis {
+            reason: format!(
+                "no CNAME at {want_owner}., but {owner}. (without the leading underscore) has {found}"
+            ),
+            hint: format!(
+                "the record name starts with an underscore: create {record} (and delete the record at {owner}.)"
+            ),
+        },
+        NearMiss::UnderWww { owner, found } => Diagnosis {
+            reason: format!(
+                "no CNAME at {want_owner}., but {owner}. (under the www name) has {found}"
+            ),
+            hint: format!(
+                "the record for the bare name sits at the bare name, not under www (a www record validates www only): create {record}"
+            ),
+        },
+        NearMiss::TxtAtBareName { owner, found } => {
+            let lower = found.contains(&exp.hashes.sha256.to_ascii_lowercase()[..32]);
+            Diagnosis {
+                reason: format!(
+                    "no CNAME at {want_owner}., but {owner}. has a TXT record holding this CSR's hash ({}){}",
+                    crate::text::printable_max(found, 80),
+                    if lower { ", in lower case" } else { "" }
+                ),
+                hint: format!(
+                    "the CNAME method needs a CNAME record at the underscore name, not a TXT at the name itself: create {record} (the TXT at {owner}. can go)"
+                ),
+            }
+        }
+    }
+}
+
+/// Where a `--txt HOST=VALUE` value was found instead of HOST.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxtNearMiss {
+    AtBareName { owner: String },
+    NoUnderscore { owner: String },
+    AtBaseDomain { owner: String },
+}
+
+impl TxtNearMiss {
+    pub fn owner(&self) -> &str {
+        match self {
+            TxtNearMiss::AtBareName { owner }
+            | TxtNearMiss::NoUnderscore { owner }
+            | TxtNearMiss::AtBaseDomain { owner } => owner,
+        }
+    }
+}
+
+/// A `--txt` value published at another owner than HOST.
+pub fn txt_near_miss(host: &str, value: &str, miss: &TxtNearMiss) -> Diagnosis {
+    let (owner, how) = match miss {
+        TxtNearMiss::AtBareName { owner } => {
+            (owner, "at the bare name, without the record's own label")
+        }
+        TxtNearMiss::NoUnderscore { owner } => (owner, "without the leading underscore"),
+        TxtNearMiss::AtBaseDomain { owner } => (owner, "at the base domain instead of the name"),
+    };
+    Diagnosis {
+        reason: format!("no TXT with {value:?} at {host}., but {owner}. ({how}) has it"),
+        hint: format!(
+            "the CA asks {host}. exactly: publish the TXT record there (the record name includes its leading _label; a DNS panel usually wants only the part before the zone), and delete the one at {owner}."
+        ),
+    }
+}
+
+/// Addresses at a name where a CNAME was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flattened {
+    pub addresses: Vec<String>,
+    /// They are the CNAME target's own addresses: synthesized from it.
+    pub the_targets: bool,
+}
+
+/// A `--cname HOST=TARGET` missing where HOST has addresses.
+pub fn flattened(host: &str, target: &str, f: &Flattened) -> Diagnosis {
+    let list = f.addresses.join(", ");
+    if f.the_targets {
+        Diagnosis {
+            reason: format!(
+                "no CNAME at {host}., but it answers with {target}'s own addresses ({list}): the DNS provider synthesizes them from the CNAME (ALIAS / ANAME / CNAME flattening), so the CA sees A/AAAA records, not the CNAME"
+            ),
+            hint: format!(
+                "turn off CNAME flattening (or the ALIAS record) for {host} so that it answers with the CNAME itself (Cloudflare: flatten only at the apex, and a CNAME at the apex is always flattened: validate a name below it or use the TXT method)"
+            ),
+        }
+    } else {
+        Diagnosis {
+            reason: format!(
+                "no CNAME at {host}., which has address records ({list}) instead (an A/AAAA record, or an ALIAS the provider resolves)"
+            ),
+            hint: format!(
+                "a name with A/AAAA records cannot also have a CNAME: replace them with {host}. CNAME {target} (or, at a zone apex, use the TXT method)"
+            ),
+        }
+    }
+}
+
 /// How long a resolver that cached a miss keeps it (RFC 2308), in words.
 pub fn negative_caching(zone: &str, ttl: u32) -> String {
     let span = if ttl >= 3600 && ttl.is_multiple_of(3600) {

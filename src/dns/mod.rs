@@ -8,20 +8,22 @@
 //!   words of the rungs they share.
 //! - [`findings`]: typed failures and the one place they become hints.
 //! - [`diagnose`]: pure reading of a wrong CNAME/TXT into reasons.
-//! - [`cname`], [`generic`], [`caa`], [`persist`]: the checks, each producing
+//! - [`cname`], [`host_value`] (`--cname`/`--txt`), [`random_txt`], [`caa`],
+//!   [`persist`]: the checks, each producing
 //!   [`crate::report::CheckResult`]s; [`run`] runs a [`DnsRequest`].
 
 pub mod caa;
 pub mod cname;
 pub mod diagnose;
 pub mod findings;
-pub mod generic;
+pub mod host_value;
 pub mod ladder;
+pub mod near_miss;
 pub mod observe;
 pub mod persist;
 pub mod random_txt;
 
-pub use generic::HostValue;
+pub use host_value::HostValue;
 
 use std::future::Future;
 
@@ -112,12 +114,12 @@ pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
         .collect::<Vec<_>>();
     let generic_c = join_all(req.cnames.iter().map(|hv| {
         within(deadline, &hv.host, CheckKind::Cname, "CNAME", async {
-            generic::generic_cname(engine, hv).await
+            host_value::generic_cname(engine, hv).await
         })
     }));
     let generic_t = join_all(req.txts.iter().map(|hv| {
         within(deadline, &hv.host, CheckKind::Txt, "TXT", async {
-            generic::txt(engine, hv).await
+            host_value::txt(engine, hv).await
         })
     }));
     let now = crate::clock::now();

@@ -6,7 +6,7 @@ use futures::future::join_all;
 
 use super::findings::{ServerFailure, Trouble, resolver_trouble};
 use crate::report::{Attempt, CheckResult, Status};
-use crate::resolver::{Answer, Data, Rcode, normalize};
+use crate::resolver::{Answer, Data, Rcode, chain, normalize};
 use crate::resolver::{Bogus, Security};
 use crate::resolver::{Engine, Lookup, Mode, Observation, Resolution};
 
@@ -350,6 +350,70 @@ pub fn relied_on<'a, T>(
     }
 }
 
+/// A picker for the TXT checks: the TXT records of the question name (or
+/// its alias chain) match when `accepts` takes them, else they are shown.
+pub fn txt_picker(accepts: impl Fn(&[&String]) -> bool) -> impl Fn(&Answer, &str) -> Option<Found> {
+    move |a: &Answer, qname: &str| {
+        let txts = txts_of(a, qname);
+        if txts.is_empty() {
+            return None;
+        }
+        Some(if accepts(&txts) {
+            Ok(())
+        } else {
+            Err(shown_txts(&txts))
+        })
+    }
+}
+
+/// The TXT records of the question name or of its alias chain only.
+pub fn txts_of<'a>(a: &'a Answer, qname: &str) -> Vec<&'a String> {
+    let owners = chain(a, qname);
+    a.answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            Data::Txt(t) if owners.contains(&r.owner) => Some(t),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The TXT set a server returned when it was judged wrong (the first such
+/// server's: the servers usually agree).
+pub fn wrong_txts(l: &Lookup, seen: &[Seen]) -> Option<Vec<String>> {
+    l.observations.iter().zip(seen).find_map(|(o, s)| match s {
+        Seen::Wrong(_) => o
+            .result
+            .as_ref()
+            .ok()
+            .map(|a| txts_of(a, &l.name).into_iter().cloned().collect()),
+        _ => None,
+    })
+}
+
+/// TXT records shown in a mismatch: a hostile or busy name can hold
+/// hundreds, so at most [`SHOWN_TXTS`] of at most 100 characters each.
+pub fn shown_txts(txts: &[&String]) -> String {
+    let mut shown: Vec<String> = txts
+        .iter()
+        .take(SHOWN_TXTS)
+        .map(|t| {
+            let short: String = t.chars().take(100).collect();
+            if short.len() < t.len() {
+                format!("{short:?}…")
+            } else {
+                format!("{short:?}")
+            }
+        })
+        .collect();
+    if txts.len() > SHOWN_TXTS {
+        shown.push(format!("and {} more", txts.len() - SHOWN_TXTS));
+    }
+    shown.join(", ")
+}
+
+const SHOWN_TXTS: usize = 5;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,5 +486,18 @@ mod tests {
             classify(Mode::Recursive, &bare, "_x.example.com", &never),
             Seen::NxDomain(None)
         );
+    }
+
+    #[test]
+    fn a_large_txt_set_is_cut_short() {
+        let many: Vec<String> = (0..40)
+            .map(|i| format!("v{i}-{}", "x".repeat(300)))
+            .collect();
+        let refs: Vec<&String> = many.iter().collect();
+        let shown = shown_txts(&refs);
+        assert!(shown.ends_with("and 35 more"), "{shown}");
+        assert!(shown.len() < 800, "{}", shown.len());
+        let one = ["a".to_owned()];
+        assert_eq!(shown_txts(&[&one[0]]), "\"a\"");
     }
 }

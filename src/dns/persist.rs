@@ -9,11 +9,11 @@
 use futures::future::join_all;
 
 use super::diagnose;
-use super::generic::{txt_picker, wrong_txts};
 use super::ladder::{Rung, Walk};
 use super::observe::{
     classify_resolutions, first_negative, lookups_security, misses, relied_on, servers_line,
 };
+use super::observe::{txt_picker, txts_of, wrong_txts};
 use crate::names::DnsName;
 use crate::persist::{self, PersistExpect};
 use crate::reason::Code;
@@ -82,16 +82,24 @@ fn persist_result(
         return failed;
     }
     match rung {
-        Rung::Pass(i) => walk.pass(
-            i,
-            format!(
+        Rung::Pass(i) => {
+            let mut detail = format!(
                 "{}. TXT authorizes {} for {} on {}",
                 lookups[i].name,
                 expect.issuer,
                 expect.accounturi,
                 servers_line(&lookups[i])
-            ),
-        ),
+            );
+            let caveat = wildcard_caveat(&lookups[i], &candidates[i], expect, wildcard, now);
+            if let Some((warning, _)) = &caveat {
+                detail.push_str(warning);
+            }
+            let result = walk.pass(i, detail);
+            match caveat {
+                Some((_, hint)) => result.with_hint(hint),
+                None => result,
+            }
+        }
         // Records that do not satisfy the CA: the closest one explained,
         // and fixed where it is.
         Rung::Wrong(i) => {
@@ -128,4 +136,33 @@ fn persist_result(
             )
         }
     }
+}
+
+/// A wildcard that passes without `policy=wildcard` where the profile does
+/// not require it (the pure judge decides, on the TXT set the passing
+/// lookup holds): the warning to append to the detail, and the hint.
+fn wildcard_caveat(
+    lookup: &Lookup,
+    adn: &str,
+    expect: &PersistExpect,
+    wildcard: bool,
+    now: i64,
+) -> Option<(String, String)> {
+    let held: Vec<String> = lookup
+        .observations
+        .iter()
+        .find_map(|o| o.result.as_ref().ok())
+        .map(|a| txts_of(a, &lookup.name).into_iter().cloned().collect())
+        .unwrap_or_default();
+    let held: Vec<&str> = held.iter().map(String::as_str).collect();
+    let caveat = persist::wildcard_caveat(&held, expect, wildcard, now)?;
+    let with_policy = persist::render(&expect.issuer, &expect.accounturi, true, None);
+    Some((
+        format!("; warning: {caveat}"),
+        format!(
+            "if the CA may be an ACME CA, add policy=wildcard: {} TXT {}",
+            persist::record_name(adn),
+            persist::zone_txt(&with_policy)
+        ),
+    ))
 }

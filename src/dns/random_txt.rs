@@ -9,11 +9,12 @@
 use futures::future::join_all;
 
 use super::diagnose::{self, Diagnosis};
-use super::generic::{shown_txts, txt_picker, txts_of, wrong_txts};
 use super::ladder::{Rung, Walk};
 use super::observe::{
-    classify_resolutions, cname_step_target, first_negative, lookups_security, misses, relied_on, servers_line,
+    classify_resolutions, cname_step_target, first_negative, lookups_security, misses, relied_on,
+    servers_line,
 };
+use super::observe::{shown_txts, txt_picker, txts_of, wrong_txts};
 use crate::names::DnsName;
 use crate::profile::{Match, TxtForm};
 use crate::reason::Code;
@@ -265,11 +266,15 @@ async fn look_for_mistakes(
     if let Some(target) = cname_step_target(engine, &candidates[0]).await {
         let q = form.owner(&target);
         let l = engine.resolve(&q, RType::Txt).await;
-        if !l.last().observations.is_empty() && l.last().observations.iter().all(|o| {
-            o.result
-                .as_ref()
-                .is_ok_and(|a| txts_of(a, &l.last().name).iter().any(|t| holds_value(form, value, t)))
-        }) {
+        if !l.last().observations.is_empty()
+            && l.last().observations.iter().all(|o| {
+                o.result.as_ref().is_ok_and(|a| {
+                    txts_of(a, &l.last().name)
+                        .iter()
+                        .any(|t| holds_value(form, value, t))
+                })
+            })
+        {
             return Some((
                 diagnose::cname_step_only(&q, &target, &candidates[0], &record(&candidates[0])),
                 Code::AdnCnameStepOnly,

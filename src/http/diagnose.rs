@@ -109,6 +109,8 @@ pub enum BodyProblem {
     MissingTag {
         expected: String,
     },
+    /// Blank lines between the hash and the tag (or the tag and the token).
+    BlankLine,
     OtherTag {
         found: String,
         expected: String,
@@ -155,6 +157,9 @@ impl BodyProblem {
             BodyProblem::MissingTag { expected } => {
                 format!("the CA tag line is missing (expected {expected:?})")
             }
+            BodyProblem::BlankLine => {
+                "a blank line separates the lines of the file (the hash, then the CA tag on the very next line)".into()
+            }
             BodyProblem::OtherTag { found, expected } => {
                 format!("the CA tag is {found:?}, expected {expected:?}")
             }
@@ -197,6 +202,9 @@ impl BodyProblem {
                 "the file was made for a different CSR (re-generated key or CSR?); {rewrite} for the CSR you order with"
             ),
             BodyProblem::Md5AsBody => format!("the body starts with the SHA-256, not the MD5; {rewrite}"),
+            BodyProblem::BlankLine => format!(
+                "remove the empty line: CAs compare the bytes exactly, one line break between the lines; {rewrite}"
+            ),
             BodyProblem::MissingTag { .. } | BodyProblem::OtherTag { .. } => format!(
                 "the second line names the CA (--ca / --ca-tag must match what the order uses); {rewrite}"
             ),
@@ -301,6 +309,13 @@ fn file_problem(lines: &[&str], want: &FileParts) -> Option<BodyProblem> {
         }
     } else {
         return None;
+    }
+    // The same lines with the blank ones dropped are the file: a blank line.
+    if lines.iter().any(|l| l.is_empty()) {
+        let packed: Vec<&str> = lines.iter().copied().filter(|l| !l.is_empty()).collect();
+        if file_problem(&packed, want).is_none() {
+            return Some(BodyProblem::BlankLine);
+        }
     }
     match lines.get(1) {
         None => {
@@ -538,6 +553,24 @@ mod tests {
             "the body differs from the expected one only by CRLF line ends and a trailing newline"
         );
         assert!(p.hint(true).contains("dcv file --write"));
+    }
+
+    #[test]
+    fn a_blank_line_between_hash_and_tag_is_named() {
+        assert_eq!(
+            check(&format!("{SHA}\n\nsectigo.com")),
+            Some(BodyProblem::BlankLine)
+        );
+        assert_eq!(
+            check(&format!("{SHA}\r\n\r\nsectigo.com\r\n")),
+            Some(BodyProblem::BlankLine)
+        );
+        // A blank line before another tag is still the other tag.
+        assert!(matches!(
+            check(&format!("{SHA}\n\ncomodoca.com")),
+            Some(BodyProblem::OtherTag { .. })
+        ));
+        assert!(BodyProblem::BlankLine.detail().contains("blank line"));
     }
 
     #[test]

@@ -140,6 +140,13 @@ pub enum FetchError {
     TlsNoCommon(String),
     #[error("invalid HTTP response: {0}")]
     Protocol(String),
+    /// The head arrived, then the server closed before the body's end
+    /// (a body shorter than its Content-Length, or a chunked body cut off).
+    #[error("the server closed the connection after {received} bytes of the body{}", announced.map(|n| format!(" (its Content-Length announced {n})")).unwrap_or_default())]
+    Truncated {
+        received: u64,
+        announced: Option<u64>,
+    },
     #[error("{0}")]
     Io(String),
 }
@@ -371,6 +378,14 @@ where
         let frame = match timeout_at(deadline, body.frame()).await {
             Err(_) => return Err(sniff.timeout(req.timeout)),
             Ok(None) => break,
+            // A status line came, so this is no TLS port: fail at the close
+            // (no probing, no waiting for the deadline).
+            Ok(Some(Err(e))) if e.is_incomplete_message() || io_source(&e).is_some() => {
+                return Err(FetchError::Truncated {
+                    received: out.body.len() as u64,
+                    announced: out.content_length,
+                });
+            }
             Ok(Some(Err(e))) => {
                 return Err(FetchError::Protocol(format!(
                     "the body was cut off after {} bytes: {e}",

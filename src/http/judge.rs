@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::cause::{CacheSeen, Obstacle, cache_hit, obstacle};
 use super::cert::{certificate_problems, chain_problem};
 use super::diagnose::{BodyProblem, Expected, diagnose};
 use super::fetch::{FetchError, FetchRequest, MAX_BODY, Response};
@@ -98,6 +99,14 @@ pub enum Failure {
     Encoded {
         encoding: String,
     },
+    /// The response names what is in the way (a WAF, Windows
+    /// authentication, a rate limit, IIS's MIME map).
+    Obstacle(Obstacle),
+    /// A failure served by a cache from its store: the origin may be right.
+    Cached {
+        failure: Box<Failure>,
+        cache: CacheSeen,
+    },
 }
 
 /// The web server software, from the `Server` header: its fixes differ.
@@ -105,6 +114,9 @@ pub enum Failure {
 pub enum ServerKind {
     Nginx,
     Apache,
+    Iis,
+    Caddy,
+    Lighttpd,
     Other,
 }
 
@@ -120,6 +132,12 @@ impl ServerKind {
             ServerKind::Nginx
         } else if server.contains("apache") {
             ServerKind::Apache
+        } else if server.contains("microsoft-iis") {
+            ServerKind::Iis
+        } else if server.contains("caddy") {
+            ServerKind::Caddy
+        } else if server.contains("lighttpd") {
+            ServerKind::Lighttpd
         } else {
             ServerKind::Other
         }
@@ -172,6 +190,8 @@ impl Failure {
             Failure::Encoded { encoding } => format!(
                 "the file is sent with Content-Encoding: {encoding}, which was not asked for (no Accept-Encoding, as CAs send none)"
             ),
+            Failure::Obstacle(o) => o.detail(),
+            Failure::Cached { failure, cache } => format!("{}{}", failure.detail(), cache.detail()),
         }
     }
 
@@ -191,6 +211,7 @@ impl Failure {
                 | FetchError::Stalled { .. } => Code::HttpTimeout,
                 FetchError::Unreachable(_) => Code::HttpUnreachable,
                 FetchError::Closed | FetchError::Reset => Code::HttpClosed,
+                FetchError::Truncated { .. } => Code::HttpTruncated,
                 FetchError::TlsOnHttpPort | FetchError::HttpOnHttpsPort => Code::HttpWrongScheme,
                 FetchError::Tls(_) | FetchError::TlsNoCommon(_) => Code::HttpTls,
                 FetchError::Protocol(_) | FetchError::Io(_) | FetchError::Http2Only => {
@@ -199,10 +220,12 @@ impl Failure {
             },
             Failure::Body(p) => match p {
                 BodyProblem::Html { .. } => Code::HttpHtmlPage,
-                BodyProblem::Cosmetic(_) => Code::HttpBodyFormatting,
+                BodyProblem::Cosmetic(_) | BodyProblem::BlankLine => Code::HttpBodyFormatting,
                 _ => Code::HttpWrongBody,
             },
             Failure::Encoded { .. } => Code::HttpContentEncoding,
+            Failure::Obstacle(o) => o.code(),
+            Failure::Cached { .. } => Code::HttpCached,
         }
     }
 
@@ -218,6 +241,20 @@ impl Failure {
                      /.well-known/pki-validation/ from the redirect (Apache: `RewriteCond %{REQUEST_URI} \
                      !^/\\.well-known/pki-validation/` before the RewriteRule, or `RedirectMatch` with a \
                      `^/(?!\\.well-known/pki-validation/)` pattern)"
+                    .into(),
+                ServerKind::Iis => "CAs do not follow redirects: serve the file at this very URL; exempt \
+                     /.well-known/pki-validation/ from the redirect (IIS: in the web.config rewrite rule add \
+                     `<add input=\"{REQUEST_URI}\" pattern=\"^/\\.well-known/pki-validation/\" negate=\"true\" />` \
+                     to its <conditions>, or turn off HTTP Redirect for that folder)"
+                    .into(),
+                ServerKind::Caddy => "CAs do not follow redirects: serve the file at this very URL; Caddy redirects \
+                     http:// to https:// by itself: add an `http://NAME` site block with \
+                     `handle /.well-known/pki-validation/* { root * WEBROOT; file_server }` (or exempt the path \
+                     from your `redir`)"
+                    .into(),
+                ServerKind::Lighttpd => "CAs do not follow redirects: serve the file at this very URL; exempt \
+                     /.well-known/pki-validation/ from the redirect (lighttpd: wrap `url.redirect` in \
+                     `$HTTP[\"url\"] !~ \"^/\\.well-known/pki-validation/\" { ... }`)"
                     .into(),
                 _ => "CAs do not follow redirects: serve the file at this very URL; exempt \
                      /.well-known/pki-validation/ from redirects to HTTPS or to another host \
@@ -243,6 +280,16 @@ impl Failure {
                      except it, e.g. `<DirectoryMatch \"/\\.(?!well-known)\">` or `RedirectMatch 403 /\\.(?!well-known)`; \
                      else an auth wall or file permissions"
                     .into(),
+                ServerKind::Iis => "IIS refuses this path: give the site's identity (IIS_IUSRS / the application pool) read access to \
+                     the folder, check Request Filtering (hiddenSegments, denied URL sequences or file extensions) and that \
+                     Anonymous Authentication is enabled for /.well-known/pki-validation"
+                    .into(),
+                ServerKind::Caddy => "Caddy refuses this path: a matcher in the Caddyfile catches it (e.g. `respond /.* 403` or \
+                     `@hidden path /.*`): put `handle /.well-known/pki-validation/* { file_server }` before it; else file permissions"
+                    .into(),
+                ServerKind::Lighttpd => "lighttpd refuses this path: a `url.access-deny` or a `$HTTP[\"url\"] =~ \"/\\.\"` rule catches \
+                     .well-known: exempt `^/\\.well-known/pki-validation/`; else file permissions (the server's user must read the file)"
+                    .into(),
                 ServerKind::Other => "the server refuses this path: allow it (a rule denying dot-directories such as \
                      .well-known — nginx `location ~ /\\.(?!well-known)`, Apache `/\\.(?!well-known)` — an \
                      authentication wall, or file permissions)"
@@ -255,7 +302,12 @@ impl Failure {
             Failure::Status(_) => "only a 200 response with the exact body passes".into(),
             Failure::TooLarge { .. } => "this URL serves something else than the small text file (a download or a catch-all route)".into(),
             Failure::Fetch(e) => return fetch_hint(req, e),
+            Failure::Body(BodyProblem::Html { .. }) if server != ServerKind::Nginx && server != ServerKind::Other => {
+                html_page_hint(server)
+            }
             Failure::Body(p) => p.hint(is_file),
+            Failure::Obstacle(o) => o.hint(),
+            Failure::Cached { cache, .. } => cache.hint(),
             Failure::Encoded { encoding } => format!(
                 "serve the file uncompressed: the CA compares the bytes it receives ({encoding} here: nginx \
                  `gzip_static always` or a precompressed .gz beside it; Apache mod_deflate without a \
@@ -273,6 +325,66 @@ pub struct Judged {
     /// What went wrong, what to do, and its code; `None` when it passed.
     failure: Option<(String, Option<String>, Code)>,
     certificate: Vec<String>,
+}
+
+impl Judged {
+    pub fn passed(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    /// Whether a second fetch could come from another backend with another
+    /// answer: a pass (a backend without the file may answer the CA), or a
+    /// 404 or a wrong body.
+    pub fn worth_a_second_fetch(&self) -> bool {
+        self.attempt.status.is_some()
+            && self.failure.as_ref().is_none_or(|f| {
+                matches!(
+                    f.2,
+                    Code::HttpNotFound
+                        | Code::HttpWrongBody
+                        | Code::HttpHtmlPage
+                        | Code::HttpBodyFormatting
+                )
+            })
+    }
+}
+
+/// Two fetches from one address that got different answers: the result
+/// names the disagreement (a load balancer over backends that differ).
+pub fn mark_disagreement(r: &mut CheckResult, second: &Judged) {
+    if r.status == Status::Pass {
+        // One fetch passed: a CA fetching from several places may not.
+        r.status = Status::Fail;
+        r.detail = format!(
+            "the first fetch from {address} passed, a second got: {}: the answers depend on which backend serves the request",
+            second.attempt.outcome,
+            address = second.attempt.address
+        );
+    } else {
+        r.detail.push_str(&format!(
+            "; a second fetch from {} got another answer ({}): the answers depend on which backend serves the request",
+            second.attempt.address, second.attempt.outcome
+        ));
+    }
+    let advice = "this address is load-balanced over backends that do not serve the same thing (e.g. HAProxy round-robin, one backend without the file), and the CA may reach any of them: publish the file on every backend (or on storage they share), then check again";
+    r.hint = Some(match r.hint.take() {
+        Some(h) => format!("{advice}. Also: {h}"),
+        None => advice.to_owned(),
+    });
+    r.code = Some(Code::HttpBackendsDisagree);
+    r.attempts.push(second.attempt.clone());
+}
+
+/// A 404 for `<MD5>.txt` while `<MD5>.txt.txt` serves the file.
+pub fn mark_double_extension(r: &mut CheckResult, path: &str) {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    r.detail.push_str(&format!(
+        "; {path}.txt serves the expected file: it was saved as {file}.txt"
+    ));
+    r.hint = Some(format!(
+        "rename the file to {file} (Windows hides known extensions, so a file named \"{file}\" in Explorer or Notepad is really {file}.txt; `dir /b` or `ls` shows the real name), or write it with `dcv file --write WEBROOT`"
+    ));
+    r.code = Some(Code::HttpDoubleExtension);
 }
 
 pub fn judge(
@@ -318,8 +430,27 @@ pub fn judge(
     }
 }
 
-/// The CA's rules for a response that arrived.
+/// The CA's rules for a response that arrived, with what the response
+/// shows of the thing in the way.
 fn judge_response(resp: &Response, expected: &Expected) -> Option<Failure> {
+    let failure = judge_status_and_body(resp, expected)?;
+    if let Some(o) = obstacle(resp) {
+        return Some(Failure::Obstacle(o));
+    }
+    // A cache's stored 404 or old file: the origin may already be right.
+    // (A cached redirect keeps its own hint: the origin's rule must change too.)
+    let stale_kind = matches!(failure, Failure::NotFound(_) | Failure::Body(_));
+    if stale_kind && let Some(cache) = cache_hit(resp) {
+        return Some(Failure::Cached {
+            failure: Box::new(failure),
+            cache,
+        });
+    }
+    Some(failure)
+}
+
+/// The CA's rules for a response that arrived.
+fn judge_status_and_body(resp: &Response, expected: &Expected) -> Option<Failure> {
     let status = resp.status;
     if (300..400).contains(&status) {
         return Some(Failure::Redirect {
@@ -355,6 +486,31 @@ fn judge_response(resp: &Response, expected: &Expected) -> Option<Failure> {
         });
     }
     diagnose(&resp.body, resp.content_type.as_deref(), expected).map(Failure::Body)
+}
+
+/// A web page where the file belongs, for a server other than nginx: the
+/// rule that catches every path, in that server's terms.
+fn html_page_hint(server: ServerKind) -> String {
+    let fix = match server {
+        ServerKind::Apache => {
+            "Apache: a CMS's rewrite (WordPress's .htaccess) sends every path to index.php: put `RewriteRule ^\\.well-known/pki-validation/ - [L]` before it, or check the file exists where DocumentRoot points"
+        }
+        ServerKind::Iis => {
+            "IIS: a URL Rewrite rule (a CMS or SPA catch-all) or custom error pages (httpErrors) answer this path: add `<add input=\"{REQUEST_URI}\" pattern=\"^/\\.well-known/pki-validation/\" negate=\"true\" />` to the rule's conditions, and check the file is in the site's physical path"
+        }
+        ServerKind::Caddy => {
+            "Caddy: put `handle /.well-known/pki-validation/* { root * WEBROOT; file_server }` before the `reverse_proxy` or `try_files` that catches every path"
+        }
+        ServerKind::Lighttpd => {
+            "lighttpd: `url.rewrite-if-not-file` or `server.error-handler-404` sends missing files to a script: publish the file in server.document-root, or exempt `^/\\.well-known/pki-validation/`"
+        }
+        ServerKind::Nginx | ServerKind::Other => {
+            "nginx: `location ^~ /.well-known/pki-validation/ { root WEBROOT; }`"
+        }
+    };
+    format!(
+        "the server answers this path with a web page (a soft 404, a login, maintenance or parking page, or a CMS that catches every path): serve the file itself ({fix})"
+    )
 }
 
 fn fetch_hint(req: &FetchRequest, e: &FetchError) -> Option<String> {
@@ -393,6 +549,9 @@ fn fetch_hint(req: &FetchRequest, e: &FetchError) -> Option<String> {
         FetchError::Http2Only => format!(
             "CAs fetch the file over HTTP/1.1: serve HTTP/1.1 on port {port} too (a server or proxy set to h2c only, e.g. a gRPC-style listener, cannot validate)"
         ),
+        FetchError::Truncated { .. } => {
+            "the server (or a proxy in front of it) sends less than it announces and hangs up: a file changed while being sent, a crashed backend, or a proxy's buffer limit; see the server's error log".into()
+        }
         FetchError::Io(_) => return None,
     };
     Some(hint)

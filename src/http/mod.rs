@@ -5,6 +5,7 @@
 //! orchestration in [`round`] is tested with doubles; [`judge`],
 //! [`diagnose`] and [`cert`] are pure.
 
+pub mod cause;
 pub mod cert;
 pub mod diagnose;
 pub mod fetch;

@@ -13,8 +13,7 @@ use tokio::sync::Semaphore;
 
 use super::LookupFailure;
 use super::chain;
-use super::dnssec::chain::Validation;
-use super::dnssec::{Bogus, Security, TrustAnchors};
+use super::dnssec::{Bogus, ChainSource, Security, TrustAnchors, Validation, Validator};
 use super::{Answer, Data, DnsTransport, QueryError, RType, Rcode, in_zone, normalize, parent};
 use crate::net::MAX_IN_FLIGHT;
 /// Referral depth limit: a delegation chain deeper than this is a loop.
@@ -748,6 +747,42 @@ impl Engine {
             out
         }
         .boxed()
+    }
+}
+
+impl ChainSource for Engine {
+    fn ask_resolvers<'a>(
+        &'a self,
+        name: &'a str,
+        rtype: RType,
+    ) -> BoxFuture<'a, Result<Answer, QueryError>> {
+        Engine::ask_resolvers(self, name, rtype).boxed()
+    }
+
+    fn find_zone<'a>(&'a self, start: &'a str) -> BoxFuture<'a, Result<String, LookupFailure>> {
+        Engine::find_zone(self, start).boxed()
+    }
+}
+
+impl Engine {
+    /// The DNSSEC verdict on one server's answer to `qname`/`qtype`, or
+    /// `None` when validation is off.
+    pub async fn security(&self, qname: &str, qtype: RType, answer: &Answer) -> Option<Security> {
+        let v = self.validation.as_ref()?;
+        Validator::new(self, v).security(qname, qtype, answer).await
+    }
+
+    /// The DNSSEC verdict on each server's answer of a lookup, in the
+    /// order of its observations (`None`: validation is off, or the server
+    /// gave no answer to judge).
+    pub async fn verdicts(&self, lookup: &Lookup) -> Vec<Option<Security>> {
+        join_all(lookup.observations.iter().map(|o| async {
+            match &o.result {
+                Ok(answer) => self.security(&lookup.name, lookup.rtype, answer).await,
+                Err(_) => None,
+            }
+        }))
+        .await
     }
 }
 

@@ -39,6 +39,7 @@ fn precheck(
         .arg(fixture(CSR))
         .current_dir(dir)
         .env("DCV", assert_cmd::cargo::cargo_bin("dcv"))
+        .env("DCV_LAB", "1")
         .env("NO_COLOR", "1")
         .env_remove("DCV_TOKEN")
         .env("WEBROOT", dir.join("www"))
@@ -71,7 +72,7 @@ fn the_ci_precheck_script_gates_on_the_published_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("dcv: round 1: 1 not passing: cnonly.example.com"),
+        stderr.contains("dcv: round 1: 1 not ready: cnonly.example.com ("),
         "{stderr}"
     );
     assert!(stderr.contains("not ready"), "{stderr}");
@@ -126,6 +127,7 @@ fn the_ci_precheck_script_gates_on_the_published_file() {
         .arg("/nonexistent.csr")
         .current_dir(dir.path())
         .env("DCV", assert_cmd::cargo::cargo_bin("dcv"))
+        .env("DCV_LAB", "1")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

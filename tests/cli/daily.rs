@@ -245,7 +245,7 @@ fn error_messages_are_one_plain_line() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
-        "dcv: error: --ca letsencrypt: unknown CA profile (known: sectigo, comodo, sslcom, digicert)\n"
+        "dcv: error: --ca letsencrypt: unknown CA profile (known: sectigo, comodo, sslcom, digicert, godaddy, starfield, globalsign, certum)\n"
     );
     // Port 0 is not a port: the range says 1..=65535, not 0..=65535.
     let out = dcv()
@@ -297,7 +297,9 @@ fn wait_prints_a_line_per_round_and_reports_giving_up() {
     let lines: Vec<&str> = progress.lines().collect();
     assert_eq!(lines.len(), 2, "{progress}");
     assert!(
-        lines[0].starts_with("dcv: round 1: 1 not passing: www.example.com; next try in "),
+        lines[0].starts_with(
+            "dcv: round 1: 1 not ready: www.example.com (cname: record missing); next try in "
+        ),
         "{progress}"
     );
     // -q: no progress; human output says how the wait ended.
@@ -334,6 +336,7 @@ fn ctrl_c_prints_the_last_round_and_exits_130() {
     let bin = assert_cmd::cargo::cargo_bin("dcv");
     let mut child = std::process::Command::new(bin)
         .env("NO_COLOR", "1")
+        .env("DCV_LAB", "1")
         .env_remove("DCV_TOKEN")
         .args([
             "--json",

@@ -478,6 +478,7 @@ fn a_failed_check_keeps_exit_1_when_stdout_is_closed_and_stderr_never_panics() {
             NAME,
         ])
         .env("NO_COLOR", "1")
+        .env("DCV_LAB", "1")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -172,11 +172,8 @@ fn each_wrong_record_fails_with_its_reason() {
             "sectigo.com; accounturi=https://acme.sectigo.com/acct/43",
             vec!["acct/43", "not https://acme.sectigo.com/acct/42"],
         ),
-        (
-            "*.example.com",
-            GOOD,
-            vec!["policy=wildcard", "wildcard name"],
-        ),
+        // A wildcard without policy=wildcard passes with a warning unless
+        // the CA's profile requires it: tests/cli/rulebook_2027.rs.
         (
             "www.example.com",
             "sectigo.com; accounturi=https://acme.sectigo.com/acct/42; persistUntil=1700000000",

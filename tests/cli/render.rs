@@ -364,7 +364,9 @@ fn dcv_with_umask_077(args: &[&std::ffi::OsStr]) -> std::process::Output {
 
 fn dcv_under_sh() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new("sh");
-    cmd.env_remove("DCV_TOKEN").env("NO_COLOR", "1");
+    cmd.env_remove("DCV_TOKEN")
+        .env("NO_COLOR", "1")
+        .env("DCV_LAB", "1");
     cmd
 }
 

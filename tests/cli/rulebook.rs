@@ -216,7 +216,19 @@ fn profiles_list_sources_and_a_profile_file_adds_a_ca() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["sectigo", "comodo", "sslcom", "digicert"]);
+    assert_eq!(
+        names,
+        [
+            "sectigo",
+            "comodo",
+            "sslcom",
+            "digicert",
+            "godaddy",
+            "starfield",
+            "globalsign",
+            "certum"
+        ]
+    );
     for p in doc["profiles"].as_array().unwrap() {
         let sources = p["sources"].as_array().unwrap();
         assert!(!sources.is_empty(), "{p:#}");

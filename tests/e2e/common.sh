@@ -4,6 +4,9 @@
 # Source it after setting `here` (the repository root).
 
 name=$(basename "$0")
+# The labs' names (.test) are lab names: without this dcv refuses them as a
+# public CA does (internal_name).
+export DCV_LAB=1
 fail() { echo "$name: FAIL: $*" >&2; exit 1; }
 say() { echo "$name: $*" >&2; }
 

@@ -89,6 +89,34 @@ say "ok: summary.txt names method, BR label, ADN and DNSSEC verdict; nothing out
 grep -q '^DNSSEC: 2 secure' "$tmp/human.txt" || { cat "$tmp/human.txt" >&2; fail "the text does not say secure"; }
 say "ok: the text report says: $(grep '^DNSSEC:' "$tmp/human.txt")"
 
+# The bundle is sealed (issue 22): manifest.json lists every other file
+# with the SHA-256 sha256sum computes, and names the run.
+[ "$(jq -r .ca_profile "$b/manifest.json")" = sectigo ] || fail "manifest: no CA profile"
+[ "$(jq -r '.resolvers[0]' "$b/manifest.json")" = "127.0.0.1:$port" ] || fail "manifest: resolvers"
+[ "$(jq -r .csr.md5 "$b/manifest.json")" = "$md5" ] || fail "manifest: the MD5"
+(cd "$b" && jq -r '.files[] | "\(.sha256)  \(.path)"' manifest.json | sha256sum --check --quiet) \
+    || fail "sha256sum disagrees with manifest.json"
+listed=$(jq -r '.files[].path' "$b/manifest.json" | sort)
+present=$(cd "$b" && find . -type f ! -name manifest.json | sed 's|^\./||' | sort)
+[ "$listed" = "$present" ] || fail "manifest.json does not list every file: $listed / $present"
+head -1 "$b/summary.txt" | grep -q '^dcv evidence bundle' || fail "summary.txt has no header"
+say "ok: manifest.json names the run and sha256sum agrees with every file's hash"
+# A second run replaces it whole; a directory holding anything else is refused.
+# (An earlier run's folder of another name, as the issue found it.)
+mkdir "$b/names/old.example.com" && printf 'name: old.example.com\n  verdict: ready\n' >"$b/names/old.example.com/summary.txt"
+"$DCV" --json check-dns --recursive --resolver "127.0.0.1:$port" --trust-anchor "$tmp/anchor.txt" \
+    --md5 "$md5" --sha256 "$sha" example.com --evidence "$b" >/dev/null || fail "second run failed"
+[ ! -e "$b/names/old.example.com" ] || fail "the second run kept the earlier run's old.example.com"
+(cd "$b" && jq -r '.files[] | "\(.sha256)  \(.path)"' manifest.json | sha256sum --check --quiet) \
+    || fail "the second bundle's hashes"
+mkdir "$tmp/mine" && echo keep >"$tmp/mine/notes.txt"
+code=0
+"$DCV" check-dns --recursive --resolver "127.0.0.1:$port" --trust-anchor "$tmp/anchor.txt" \
+    --md5 "$md5" --sha256 "$sha" example.com --evidence "$tmp/mine" 2>"$tmp/err" >/dev/null || code=$?
+[ "$code" = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && [ "$(cat "$tmp/mine/notes.txt")" = keep ] \
+    || fail "a foreign directory was not refused in one line (exit $code): $(cat "$tmp/err")"
+say "ok: a second run replaces the bundle whole; a foreign directory is refused: $(cat "$tmp/err")"
+
 # EVIDENCE_KEEP=DIR keeps a copy of the bundle (docs/evidence.md shows one).
 if [ -n "${EVIDENCE_KEEP:-}" ]; then rm -rf "$EVIDENCE_KEEP"; cp -r "$b" "$EVIDENCE_KEEP"; fi
 echo "$name: passed"

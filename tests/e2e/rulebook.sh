@@ -133,6 +133,9 @@ tcheck 1 "$txt.status == \"fail\"" "$txt.detail | contains(\"ca-tbr-7\")"
 printf '%s\n' "$line" | write_zone
 run 0 '([.names[].validated_by] | all(. == ["txt"]))' \
     -- check --csr "$csr" --method txt --random-value "$value" www.example.com example.com
+# The portal's value needs no CSR (issue 22): the names are the arguments.
+run 0 '([.names[].validated_by] | all(. == ["txt"]))' '(.subject.md5 == null)' \
+    -- check --method txt --random-value "$value" www.example.com example.com
 
 # 5. DigiCert's TXT form (the value in a TXT record at the domain), as dcv txt renders it.
 extra=(--ca digicert)
@@ -142,5 +145,34 @@ printf '%s\n' "$dline" | write_zone
 tcheck 0 "$txt.status == \"pass\""
 printf '@ TXT "2024 other"\n' | write_zone
 tcheck 1 "$txt.status == \"fail\""
+
+# 6. The persistent TXT of a wildcard (issue 22): BR 3.2.2.4.22 defines no
+#    policy parameter, so without it the name passes with a warning; the line
+#    `dcv persist` prints (with policy=wildcard) passes without one.
+extra=()
+persist='(.results[] | select(.check == "persist" and .domain == "*.example.com"))'
+acct=https://acme.sectigo.com/acct/42
+printf '_validation-persist TXT "sectigo.com; accounturi=%s"\n' "$acct" | write_zone
+run 0 "$persist.status == \"pass\"" "$persist.detail | contains(\"warning\")" \
+    "$persist.detail | contains(\"dns-persist-01\")" \
+    -- check-dns --persist "sectigo.com=$acct" '*.example.com'
+pline=$("$DCV" persist '*.example.com' --issuer sectigo.com --accounturi "$acct" --format zone | grep -v '^;')
+grep -Fq 'policy=wildcard' <<<"$pline" || fail "dcv persist printed: $pline"
+printf '%s\n' "$pline" | write_zone
+run 0 "$persist.status == \"pass\"" "($persist.detail | contains(\"warning\")) | not" \
+    -- check-dns --persist "sectigo.com=$acct" '*.example.com'
+
+# 7. Internal names (issue 22): without DCV_LAB a .test name is refused
+#    as a public CA refuses it, with its record in place.
+printf '%s\n' "$line" | write_zone
+code=0
+out=$(env -u DCV_LAB "$DCV" --json check-dns --random-value "$value" www.example.com printer.test \
+    --recursive --resolver "127.0.0.1:$port" --timeout 2 --no-dnssec) || code=$?
+[ "$code" = 1 ] || fail "internal name: exit $code: $out"
+[ "$(jq -r '[.results[] | select(.domain == "printer.test" and .check == "input")][0].code' <<<"$out")" = internal_name ] \
+    || fail "printer.test is not internal_name: $out"
+[ "$(jq -r '[.results[] | select(.domain == "www.example.com")] | all(.status == "pass")' <<<"$out")" = true ] \
+    || fail "www.example.com does not pass beside it: $out"
+say "ok: printer.test refused as internal_name without DCV_LAB; www.example.com passes"
 
 say "all passed"

@@ -12,6 +12,13 @@
 #     home page: "the file is probably missing"
 #   - nginx `listen ... http2` without TLS (h2c only): named as HTTP/2 only
 #   - an Apache RewriteRule to https: a redirect, with the Apache exemption
+# and those of issue 23 (installs varnish, haproxy and curl when missing):
+#   - Varnish serving the 404 it cached before the file was published:
+#     http_cached with its purge (and that purge making the check pass)
+#   - HAProxy round-robin over a backend with the file and one without:
+#     http_backends_disagree, whichever backend answers first
+#   - nginx limit_req: 429 with Retry-After, named with the wait
+#   - a blank line between hash and tag; a file saved as <MD5>.txt.txt
 # Servers run from configurations in a temp dir on loopback ports; the
 # system configurations are never used. Runs as root on a fresh Debian
 # (CI): installs nginx-light, apache2 and jq when missing.
@@ -179,4 +186,98 @@ expect "$n4" example.com http_protocol 'HTTP/2 only (h2c)'
 expect "$a1" example.com http_forbidden '<DirectoryMatch "/\.(?!well-known)">'
 expect "$a2" example.com http_redirect 'the file is probably missing'
 expect "$a3" example.com http_redirect 'RewriteCond %{REQUEST_URI} !^/\.well-known/pki-validation/'
+
+# Issue 23 (causes people can act on), from real servers: Varnish serving
+# the 404 it cached before the file was published, HAProxy round-robin over
+# two nginx backends of which one lacks the file, an nginx rate limit with
+# Retry-After, a blank line between the two lines, a file saved as .txt.txt.
+export DCV_LAB=1
+need varnishd:varnish haproxy:haproxy varnishadm:varnish curl:curl
+(systemctl stop varnish haproxy || { service varnish stop; service haproxy stop; }) >/dev/null 2>&1 || true
+c1=$((base + 21)) c2=$((base + 22)) c3=$((base + 23)) c4=$((base + 24)) c5=$((base + 25)) v1=$((base + 26)) h1=$((base + 27))
+mkdir -p "$tmp/late" "$tmp/empty" "$tmp/blank/.well-known/pki-validation" "$tmp/twice/.well-known/pki-validation"
+printf '%s\n\n%s' "$(head -1 "$tmp/good/$FILE")" "$(tail -1 "$tmp/good/$FILE")" >"$tmp/blank/$FILE"
+cp "$tmp/good/$FILE" "$tmp/twice/$FILE.txt"
+chmod -R a+rX "$tmp"
+cat >"$tmp/nginx2.conf" <<CONF
+daemon on;
+pid $tmp/nginx2.pid;
+error_log $tmp/nginx2-error.log;
+events {}
+http {
+    access_log off;
+    limit_req_zone \$server_port zone=one:1m rate=1r/m;
+    # Varnish's backend, and HAProxy's first: the file appears here later.
+    server { listen 127.0.0.1:$c1; root $tmp/late; }
+    # HAProxy's second backend: no file.
+    server { listen 127.0.0.1:$c2; root $tmp/empty; }
+    # One request a minute, then 429 with Retry-After.
+    server { listen 127.0.0.1:$c3; root $tmp/good; limit_req zone=one; limit_req_status 429;
+             add_header Retry-After 60 always; }
+    server { listen 127.0.0.1:$c4; root $tmp/blank; }
+    server { listen 127.0.0.1:$c5; root $tmp/twice; }
+}
+CONF
+cat >"$tmp/varnish.vcl" <<CONF
+vcl 4.1;
+backend default { .host = "127.0.0.1"; .port = "$c1"; }
+CONF
+cat >"$tmp/haproxy.cfg" <<CONF
+global
+    pidfile $tmp/haproxy.pid
+    daemon
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+frontend web
+    bind 127.0.0.1:$h1
+    default_backend pool
+backend pool
+    balance roundrobin
+    server with_file 127.0.0.1:$c1
+    server without 127.0.0.1:$c2
+CONF
+"$NGINX" -c "$tmp/nginx2.conf" || fail "the second nginx did not start"
+varnishd -a "127.0.0.1:$v1" -f "$tmp/varnish.vcl" -n "$tmp/varnish" -P "$tmp/varnish.pid" -s malloc,16m \
+    >/dev/null 2>"$tmp/varnishd.err" || { cat "$tmp/varnishd.err" >&2; fail "varnishd did not start"; }
+haproxy -f "$tmp/haproxy.cfg" || fail "haproxy did not start"
+stop_more() {
+    local f
+    for f in nginx2 varnish haproxy; do
+        [ -s "$tmp/$f.pid" ] && kill "$(cat "$tmp/$f.pid")" 2>/dev/null
+    done
+    sleep 0.3
+    true
+}
+trap 'stop_more; stop_servers; cleanup' EXIT
+for _ in $(seq 50); do
+    [ -s "$tmp/nginx2.pid" ] && [ -s "$tmp/varnish.pid" ] && [ -s "$tmp/haproxy.pid" ] && break
+    sleep 0.1
+done
+sleep 0.5
+
+# Varnish: the 404 of a first check is cached; the file is published; the
+# next check gets Varnish's stored 404 (Age > 0), named with its purge.
+"$DCV" --json check-http --csr "$CSR" --resolve "*:127.0.0.1" --http-port "$v1" example.com >/dev/null || true
+"$DCV" -q file "$CSR" --write "$tmp/late" >/dev/null
+chmod -R a+rX "$tmp/late"
+sleep 1.2
+expect "$v1" example.com http_cached 'served from a cache (Varnish)'
+expect "$v1" example.com http_cached "varnishadm 'ban req.url ~ ^/.well-known/pki-validation/'"
+# The hint's purge works: the next check passes.
+varnishadm -n "$tmp/varnish" 'ban req.url ~ ^/.well-known/pki-validation/' >/dev/null || fail "varnishadm ban"
+"$DCV" -q check-http --csr "$CSR" --resolve "*:127.0.0.1" --http-port "$v1" example.com >/dev/null \
+    || fail "after the hint's ban, the check through Varnish does not pass"
+say "ok: port $v1: after the hint's varnishadm ban the check passes"
+# HAProxy round-robin: whichever backend answers first, the two fetches differ.
+expect "$h1" example.com http_backends_disagree 'publish the file on every backend'
+curl -s -o /dev/null "http://127.0.0.1:$h1/" # the other backend first now
+expect "$h1" example.com http_backends_disagree 'publish the file on every backend'
+# nginx limit_req: the first request passes, the next gets 429 + Retry-After.
+curl -s -o /dev/null "http://127.0.0.1:$c3/"
+expect "$c3" example.com http_rate_limited 'retry after 60 s'
+expect "$c4" example.com http_body_formatting 'a blank line separates'
+expect "$c5" example.com http_double_extension 'rename the file'
 echo "$name: passed"

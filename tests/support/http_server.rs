@@ -39,6 +39,9 @@ pub enum Reply {
     Trickle { every: Duration },
     /// Read the request, then never answer (hold the connection).
     Silent,
+    /// These bytes as they are, then close the sending side and hold the
+    /// connection open (a server that hung up half-way).
+    HalfClose(Vec<u8>),
 }
 
 impl Reply {
@@ -381,6 +384,12 @@ async fn respond<S: AsyncWrite + Unpin>(stream: &mut S, reply: Reply) -> io::Res
             }
         }
         Reply::Silent => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        Reply::HalfClose(bytes) => {
+            stream.write_all(&bytes).await?;
+            stream.flush().await?;
+            stream.shutdown().await?;
             tokio::time::sleep(Duration::from_secs(3600)).await;
         }
     }

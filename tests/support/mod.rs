@@ -11,10 +11,21 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 
-/// The `dcv` binary, with colour off and no token from the environment.
+/// The `dcv` binary, with colour off, no token from the environment, and
+/// `DCV_LAB=1`: the tests' names (`.test`, `.example`) are lab names, which
+/// dcv otherwise refuses as a public CA does ([`dcv_public`] checks that).
 pub fn dcv() -> Command {
+    let mut cmd = dcv_public();
+    cmd.env("DCV_LAB", "1");
+    cmd
+}
+
+/// The `dcv` binary without `DCV_LAB`: internal names are refused.
+pub fn dcv_public() -> Command {
     let mut cmd = Command::cargo_bin("dcv").expect("dcv binary");
-    cmd.env_remove("DCV_TOKEN").env("NO_COLOR", "1");
+    cmd.env_remove("DCV_TOKEN")
+        .env_remove("DCV_LAB")
+        .env("NO_COLOR", "1");
     cmd
 }
 

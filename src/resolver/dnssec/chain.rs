@@ -18,13 +18,13 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::BinDecodable;
 use tokio::sync::OnceCell;
 
+use super::ChainSource;
 use super::verify::{
     self, Denied, describe, digest_supported, dnskeys, ds_records, keys_named_by, nsec_proves,
     nsec_proves_expansion, nsec3_proves, nsec3_proves_expansion, rrset, rrsigs, supported,
     verify_rrset,
 };
 use super::{Bogus, Security, TrustAnchors};
-use crate::resolver::engine::Engine;
 use crate::resolver::wire::record_type;
 use crate::resolver::{Answer, Data, QueryError, RType, Rcode, Signed, normalize};
 
@@ -82,7 +82,21 @@ fn signed_records(answer: &Answer, what: &str) -> Result<Arc<Signed>, String> {
         .ok_or_else(|| format!("the {what} answer carried no DNSSEC records"))
 }
 
-impl Engine {
+/// The validator: the chain of trust walked over a [`ChainSource`] for
+/// one round's [`Validation`] state, as hickory's `DnssecDnsHandle` wraps
+/// a handle. The engine is the one real source; tests may give another.
+pub struct Validator<'a> {
+    source: &'a dyn ChainSource,
+    v: &'a Validation,
+}
+
+impl<'a> Validator<'a> {
+    pub fn new(source: &'a dyn ChainSource, v: &'a Validation) -> Validator<'a> {
+        Validator { source, v }
+    }
+}
+
+impl Validator<'_> {
     /// The validated keys of `zone`, worked out once per round.
     pub fn zone_keys<'a>(&'a self, v: &'a Validation, zone: &'a Name) -> BoxFuture<'a, ZoneKeys> {
         async move {
@@ -105,7 +119,7 @@ impl Engine {
                     .into(),
             );
         }
-        let parent = match self.find_zone(&zone.base_name().to_string()).await {
+        let parent = match self.source.find_zone(&zone.base_name().to_string()).await {
             Ok(p) => p,
             Err(e) => {
                 return ZoneKeys::Indeterminate(format!(
@@ -118,8 +132,8 @@ impl Engine {
         };
         let (parent_keys, ds, dnskey) = futures::join!(
             self.zone_keys(v, &parent),
-            self.ask_resolvers(&zone_text, RType::Ds),
-            self.ask_resolvers(&zone_text, RType::Dnskey)
+            self.source.ask_resolvers(&zone_text, RType::Ds),
+            self.source.ask_resolvers(&zone_text, RType::Dnskey)
         );
         let parent_keys = match parent_keys {
             ZoneKeys::Secure(k) => k,
@@ -202,7 +216,10 @@ impl Engine {
     /// A zone a trust anchor names: its DNSKEY RRset must be signed by an
     /// anchored key.
     async fn anchored_keys(&self, v: &Validation, zone: &Name) -> ZoneKeys {
-        let dnskey = self.ask_resolvers(&zone.to_string(), RType::Dnskey).await;
+        let dnskey = self
+            .source
+            .ask_resolvers(&zone.to_string(), RType::Dnskey)
+            .await;
         // An anchored zone that serves no DNSKEY at all is not signed by
         // anyone: the resolvers do not reach the zone the anchor is for
         // (a lab root in place of the real one), so the chain cannot start.
@@ -234,6 +251,7 @@ impl Engine {
     /// The zone that holds `owner` as far as the resolvers say.
     async fn zone_of(&self, owner: &Name) -> Result<Name, String> {
         let zone = self
+            .source
             .find_zone(&owner.to_string())
             .await
             .map_err(|e| e.to_string())?;
@@ -290,7 +308,7 @@ impl Engine {
     /// chain and the records) must validate; a negative one needs a
     /// validated NSEC/NSEC3 proof when its zone is signed.
     pub async fn security(&self, qname: &str, qtype: RType, answer: &Answer) -> Option<Security> {
-        let v = self.validation()?;
+        let v = self.v;
         match answer.rcode {
             Rcode::NoError | Rcode::NxDomain => {}
             // No data to judge: the failure itself is reported.
@@ -360,19 +378,6 @@ impl Engine {
             }
         }
         Some(verdict)
-    }
-
-    /// The DNSSEC verdict on each server's answer of a lookup, in the
-    /// order of its observations (`None`: validation is off, or the server
-    /// gave no answer to judge).
-    pub async fn verdicts(&self, lookup: &crate::resolver::Lookup) -> Vec<Option<Security>> {
-        futures::future::join_all(lookup.observations.iter().map(|o| async {
-            match &o.result {
-                Ok(answer) => self.security(&lookup.name, lookup.rtype, answer).await,
-                Err(_) => None,
-            }
-        }))
-        .await
     }
 
     async fn negative_security(

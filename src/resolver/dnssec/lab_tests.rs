@@ -789,7 +789,7 @@ fn a_txt_check_relies_on_the_alias_it_followed() {
     );
     let e = engine(lab, anchor("example.com.", &k));
     let hv: HostValue = "_dnsauth.example.com=token-1".parse().unwrap();
-    let r = block_on(crate::dns::generic::txt(&e, &hv));
+    let r = block_on(crate::dns::host_value::txt(&e, &hv));
     assert_eq!(r.status, Status::Fail, "{r:#?}");
     assert_eq!(r.dnssec, Some("bogus"));
     assert!(

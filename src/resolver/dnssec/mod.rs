@@ -18,6 +18,26 @@ pub mod verify;
 use std::fmt;
 
 pub use anchors::TrustAnchors;
+pub use chain::{Validation, Validator};
+
+use futures::future::BoxFuture;
+
+use super::{Answer, LookupFailure, QueryError, RType};
+
+/// Where the validator gets the chain of trust from: DNSKEY and DS asked of
+/// the resolvers (DO and CD), and zone cuts. The round's engine is the one
+/// real source, so every question it asks is deduplicated and bounded with
+/// the checks' own.
+pub trait ChainSource: Send + Sync {
+    fn ask_resolvers<'a>(
+        &'a self,
+        name: &'a str,
+        rtype: RType,
+    ) -> BoxFuture<'a, Result<Answer, QueryError>>;
+
+    /// The apex of the zone holding `start`.
+    fn find_zone<'a>(&'a self, start: &'a str) -> BoxFuture<'a, Result<String, LookupFailure>>;
+}
 
 /// The DNSSEC status of an answer (SPEC section 6 `dnssec`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,39 +1,17 @@
-//! The generic record checks of the random-value methods: `--cname
+//! The portal-value record checks of the random-value methods: `--cname
 //! HOST=TARGET` (the CNAME at HOST points to TARGET) and `--txt HOST=VALUE`
-//! (a TXT record at HOST, or behind its alias, contains VALUE).
+//! (a TXT record at HOST, or behind its aliases, contains VALUE).
 
 use super::diagnose::{self, Diagnosis};
 use super::ladder::{Rung, Walk};
 use super::observe::{
-    Found, Picker, Seen, classify, cname_picker, lookup_security, mark_broken, servers_line,
+    Picker, Seen, classify, cname_picker, lookup_security, mark_broken, servers_line, txt_picker,
 };
+pub use crate::names::HostValue;
 use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult};
-use crate::resolver::{Answer, Data, RType, chain, normalize};
 use crate::resolver::{Engine, Lookup, Mode, Resolution};
-
-/// A `HOST=VALUE` pair from the command line (`--cname`, `--txt`): the
-/// record's owner and what it must point to or contain. The host is an
-/// A-label name (U-labels are converted when parsed).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostValue {
-    pub host: String,
-    pub value: String,
-}
-
-impl std::str::FromStr for HostValue {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.split_once('=') {
-            Some((host, value)) if !host.is_empty() && !value.is_empty() => Ok(HostValue {
-                host: crate::names::host_to_ascii(host)?,
-                value: value.to_owned(),
-            }),
-            _ => Err(format!("{s:?} is not HOST=VALUE")),
-        }
-    }
-}
+use crate::resolver::{RType, normalize};
 
 /// `--cname HOST=TARGET`.
 pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
@@ -42,7 +20,7 @@ pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
     let l = engine.lookup(&host, RType::Cname).await;
     let picker = cname_picker(hv.value.clone());
     let pass = format!("{host}. CNAME {}.", normalize(&hv.value));
-    let result = generic_result(
+    let mut result = generic_result(
         mode,
         &l,
         None,
@@ -52,6 +30,14 @@ pub async fn generic_cname(engine: &Engine, hv: &HostValue) -> CheckResult {
         pass,
         |found| diagnose::generic_cname(&hv.value, found),
     );
+    // Addresses in the CNAME's place: an ALIAS or flattening (near_miss.rs).
+    if result.code == Some(Code::RecordMissing)
+        && let Some(f) = super::near_miss::flattened(engine, &host, &normalize(&hv.value)).await
+    {
+        let d = diagnose::flattened(&host, &normalize(&hv.value), &f);
+        (result.detail, result.hint) = (d.reason, Some(d.hint));
+        result.code = Some(Code::CnameFlattened);
+    }
     result.with_dnssec(lookup_security(engine, &l).await)
 }
 
@@ -145,12 +131,13 @@ fn missing(l: &Lookup, seen: &[Seen], host: &str) -> (String, String, Code) {
 pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
     let mode = engine.config().mode;
     let host = normalize(&hv.host);
-    let (resolution, l) = txt_resolution(engine, &host).await;
+    let resolution = engine.resolve(&host, RType::Txt).await;
+    let l = resolution.last().clone();
     let value = hv.value.clone();
     let picker = txt_picker(move |txts| txts.iter().any(|t| t.contains(value.as_str())));
     let pass = format!("{}. TXT contains {:?}", l.name, hv.value);
     let chain = Some(&resolution);
-    let result = generic_result(
+    let mut result = generic_result(
         mode,
         &l,
         chain,
@@ -163,98 +150,13 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
             hint: format!("put {:?} into the TXT record at {host}.", hv.value),
         },
     );
+    // The value at an owner people mix HOST up with (near_miss.rs).
+    if result.code == Some(Code::RecordMissing)
+        && let Some(m) = super::near_miss::txt_near_miss(engine, &host, &hv.value).await
+    {
+        let d = diagnose::txt_near_miss(&host, &hv.value, &m);
+        (result.detail, result.hint) = (d.reason, Some(d.hint));
+        result.code = Some(Code::RecordNearMiss);
+    }
     result.with_dnssec(engine.resolution_security(&resolution).await)
-}
-
-/// The TXT resolution of `name` (its aliases followed by the resolver's
-/// one resolution function): every link is relied on, the last is judged,
-/// and a chain that never ends is every server's failure.
-pub(super) async fn txt_resolution(engine: &Engine, name: &str) -> (Resolution, Lookup) {
-    let r = engine.resolve(name, RType::Txt).await;
-    let last = r.last().clone();
-    (r, last)
-}
-
-/// A picker for the TXT checks: the TXT records of the question name (or
-/// its alias chain) match when `accepts` takes them, else they are shown.
-pub(super) fn txt_picker(
-    accepts: impl Fn(&[&String]) -> bool,
-) -> impl Fn(&Answer, &str) -> Option<Found> {
-    move |a: &Answer, qname: &str| {
-        let txts = txts_of(a, qname);
-        if txts.is_empty() {
-            return None;
-        }
-        Some(if accepts(&txts) {
-            Ok(())
-        } else {
-            Err(shown_txts(&txts))
-        })
-    }
-}
-
-/// The TXT records of the question name or of its alias chain only.
-pub(super) fn txts_of<'a>(a: &'a Answer, qname: &str) -> Vec<&'a String> {
-    let owners = chain(a, qname);
-    a.answers
-        .iter()
-        .filter_map(|r| match &r.data {
-            Data::Txt(t) if owners.contains(&r.owner) => Some(t),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The TXT set a server returned when it was judged wrong (the first such
-/// server's: the servers usually agree).
-pub(super) fn wrong_txts(l: &Lookup, seen: &[Seen]) -> Option<Vec<String>> {
-    l.observations.iter().zip(seen).find_map(|(o, s)| match s {
-        Seen::Wrong(_) => o
-            .result
-            .as_ref()
-            .ok()
-            .map(|a| txts_of(a, &l.name).into_iter().cloned().collect()),
-        _ => None,
-    })
-}
-
-/// TXT records shown in a mismatch: a hostile or busy name can hold
-/// hundreds, so at most [`SHOWN_TXTS`] of at most 100 characters each.
-pub(super) fn shown_txts(txts: &[&String]) -> String {
-    let mut shown: Vec<String> = txts
-        .iter()
-        .take(SHOWN_TXTS)
-        .map(|t| {
-            let short: String = t.chars().take(100).collect();
-            if short.len() < t.len() {
-                format!("{short:?}…")
-            } else {
-                format!("{short:?}")
-            }
-        })
-        .collect();
-    if txts.len() > SHOWN_TXTS {
-        shown.push(format!("and {} more", txts.len() - SHOWN_TXTS));
-    }
-    shown.join(", ")
-}
-
-const SHOWN_TXTS: usize = 5;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_large_txt_set_is_cut_short() {
-        let many: Vec<String> = (0..40)
-            .map(|i| format!("v{i}-{}", "x".repeat(300)))
-            .collect();
-        let refs: Vec<&String> = many.iter().collect();
-        let shown = shown_txts(&refs);
-        assert!(shown.ends_with("and 35 more"), "{shown}");
-        assert!(shown.len() < 800, "{}", shown.len());
-        let one = ["a".to_owned()];
-        assert_eq!(shown_txts(&[&one[0]]), "\"a\"");
-    }
 }
