@@ -464,7 +464,7 @@ pub struct CheckDnsArgs {
     /// Check the persistent TXT _validation-persist.<ADN> (BR 3.2.2.4.22) instead of the
     /// CNAME; with --csr the CSR only names the domains; CAA must allow ISSUER
     #[arg(long, value_name = "ISSUER=ACCOUNTURI")]
-    pub persist: Option<crate::persist::PersistExpect>,
+    pub persist: Option<crate::persistent_txt::PersistExpect>,
 
     #[command(flatten)]
     pub perspective: PerspectiveOptions,
@@ -769,6 +769,36 @@ pub struct PerspectiveOptions {
     /// report [default: the host name]
     #[arg(long, value_name = "NAME", value_parser = parse_perspective)]
     pub perspective: Option<String>,
+
+    /// The Regional Internet Registry this perspective is in (ARIN, RIPE NCC,
+    /// APNIC, LACNIC, AFRINIC), recorded as `rir` for dcv corroborate's 2-RIR rule
+    #[arg(long, value_name = "RIR", value_parser = parse_rir)]
+    pub rir: Option<String>,
+
+    /// Also ask the CA's own engine, Open MPIC (API v3 at URL/mpic), to
+    /// corroborate each name's method and CAA from its remote perspectives;
+    /// a key in DCV_MPIC_API_KEY is sent as x-api-key
+    #[arg(long, value_name = "URL", env = "DCV_MPIC_URL", hide_env_values = true)]
+    pub mpic: Option<String>,
+
+    /// Perspectives Open MPIC uses per check [default: the BR minimum for today]
+    #[arg(long, value_name = "N", requires = "mpic", value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub mpic_perspectives: Option<u32>,
+}
+
+/// `--rir`: one of the five registries, any case; `RIPE`/`RIPE-NCC` too.
+fn parse_rir(s: &str) -> Result<String, String> {
+    let norm = s.trim().to_ascii_uppercase().replace(['-', '_'], " ");
+    let norm = if norm == "RIPE" {
+        "RIPE NCC".to_owned()
+    } else {
+        norm
+    };
+    crate::perspective::RIRS
+        .iter()
+        .find(|r| **r == norm)
+        .map(|r| (*r).to_owned())
+        .ok_or_else(|| format!("{s:?} is not a Regional Internet Registry: one of ARIN, RIPE NCC, APNIC, LACNIC, AFRINIC"))
 }
 
 fn parse_perspective(s: &str) -> Result<String, String> {
@@ -788,11 +818,11 @@ pub struct PersistArgs {
     pub domains: Vec<String>,
 
     /// The CA's issuer domain name, as in its CAA records (e.g. sectigo.com)
-    #[arg(long, value_name = "ISSUER", value_parser = crate::persist::parse_issuer)]
+    #[arg(long, value_name = "ISSUER", value_parser = crate::persistent_txt::parse_issuer)]
     pub issuer: String,
 
     /// The URI of your account at the CA (exactly as the CA gives it)
-    #[arg(long, value_name = "URI", value_parser = crate::persist::parse_accounturi)]
+    #[arg(long, value_name = "URI", value_parser = crate::persistent_txt::parse_accounturi)]
     pub accounturi: String,
 
     /// Add policy=wildcard to every record (wildcard names and subdomains)
@@ -800,7 +830,7 @@ pub struct PersistArgs {
     pub wildcard: bool,
 
     /// Expiry: YYYY-MM-DD (midnight UTC) or a unix time; adds persistUntil
-    #[arg(long, value_name = "DATE", value_parser = crate::persist::parse_until)]
+    #[arg(long, value_name = "DATE", value_parser = crate::persistent_txt::parse_until)]
     pub until: Option<i64>,
 
     /// text: readable; zone: lines to paste into a zone file

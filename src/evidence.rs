@@ -578,6 +578,10 @@ pub fn write(
             .map(|f| format!("== {} {} @ {}\n{}\n", f.at, f.url, f.address, f.text))
             .collect();
         put(sub.join("http.txt"), fetches)?;
+        // --mpic: what Open MPIC was asked about the name and answered.
+        if let Some(text) = crate::mpic::evidence_text(report, &name) {
+            put(sub.join("mpic.txt"), text)?;
+        }
     }
     put(
         dir.join("summary.txt"),

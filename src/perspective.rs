@@ -15,16 +15,22 @@ use crate::exit_codes::ExitCode;
 use crate::output::{Render, Report};
 use crate::text;
 
+/// The BR 3.2.2.9 phase-in: from each date, the minimum number of remote
+/// perspectives (the one table; `--mpic-perspectives` defaults to it too).
+const PHASE_IN: [((i64, u32, u32), usize); 4] = [
+    ((2026, 12, 15), 5),
+    ((2026, 6, 15), 4),
+    ((2026, 3, 15), 3),
+    ((2025, 3, 15), 2),
+];
+
+/// The Regional Internet Registries (`--rir`), as Open MPIC spells them.
+pub const RIRS: [&str; 5] = ["ARIN", "RIPE NCC", "APNIC", "LACNIC", "AFRINIC"];
+
 /// The minimum number of remote perspectives a CA uses on a date (BR
 /// 3.2.2.9 phase-in); before 2025-03-15 one vantage point was enough.
 pub fn required_perspectives(date: Date) -> usize {
-    const TABLE: [((i64, u32, u32), usize); 4] = [
-        ((2026, 12, 15), 5),
-        ((2026, 6, 15), 4),
-        ((2026, 3, 15), 3),
-        ((2025, 3, 15), 2),
-    ];
-    TABLE
+    PHASE_IN
         .iter()
         .find(|((y, m, d), _)| {
             date >= Date {
@@ -50,6 +56,9 @@ pub struct ReadResult {
     pub status: String,
     #[serde(default)]
     pub detail: String,
+    /// The reason code (`dnssec_bogus` alone: failed only on DNSSEC).
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// One report as read back: its provenance and its results.
@@ -73,6 +82,8 @@ pub struct Seen {
     pub perspective: String,
     pub file: String,
     pub checked_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rir: Option<String>,
 }
 
 /// A perspective that did not corroborate a method for a name.
@@ -234,6 +245,7 @@ pub fn corroborate(reports: &[ReadReport], date: Date) -> Result<Corroboration, 
             let methods: Vec<MethodQuorum> = methods
                 .iter()
                 .map(|m| method_quorum(reports, domain, m, allowed, too_few.as_deref()))
+                .map(|m| two_rirs(m, reports))
                 .collect();
             name_quorum(domain, methods, too_few.as_deref())
         })
@@ -245,6 +257,18 @@ pub fn corroborate(reports: &[ReadReport], date: Date) -> Result<Corroboration, 
             if n == 1 { "" } else { "s" },
             date_in_force(date),
             required - n
+        ));
+    }
+    let without_rir: Vec<&str> = reports
+        .iter()
+        .filter(|r| r.about.rir.is_none())
+        .map(|r| r.file.as_str())
+        .collect();
+    if !without_rir.is_empty() {
+        notes.push(format!(
+            "the 2-RIR rule (BR 3.2.2.9: the corroborating perspectives span at least two Regional Internet Registries) was not checked: {} of {n} reports carry no RIR ({}); make each with --perspective NAME --rir RIR",
+            without_rir.len(),
+            without_rir.join(", ")
         ));
     }
     let times: Vec<i64> = reports
@@ -273,6 +297,7 @@ pub fn corroborate(reports: &[ReadReport], date: Date) -> Result<Corroboration, 
                 perspective: r.about.perspective.clone(),
                 file: r.file.clone(),
                 checked_at: r.about.checked_at.clone(),
+                rir: r.about.rir.clone(),
             })
             .collect(),
         command: first.about.command.clone(),
@@ -285,11 +310,15 @@ pub fn corroborate(reports: &[ReadReport], date: Date) -> Result<Corroboration, 
 
 /// The phase-in date whose minimum applies on `date`.
 fn date_in_force(date: Date) -> String {
-    ["2026-12-15", "2026-06-15", "2026-03-15", "2025-03-15"]
-        .into_iter()
-        .find(|d| d.parse::<Date>().is_ok_and(|x| date >= x))
-        .unwrap_or("before 2025-03-15")
-        .to_owned()
+    PHASE_IN
+        .iter()
+        .map(|((year, month, day), _)| Date {
+            year: *year,
+            month: *month,
+            day: *day,
+        })
+        .find(|d| date >= *d)
+        .map_or_else(|| "before 2025-03-15".to_owned(), |d| d.to_string())
 }
 
 fn method_quorum(
@@ -301,6 +330,7 @@ fn method_quorum(
 ) -> MethodQuorum {
     let mut passed = Vec::new();
     let mut failed = Vec::new();
+    let mut dnssec_notes: Vec<String> = Vec::new();
     for r in reports {
         let mine: Vec<&ReadResult> = r
             .results
@@ -308,6 +338,16 @@ fn method_quorum(
             .filter(|x| x.domain == domain && x.check == method)
             .collect();
         let perspective = r.about.perspective.clone();
+        // Ballot SC-100: DNSSEC binds the primary perspective only; a remote
+        // one that failed on DNSSEC alone still corroborates.
+        let dnssec_only = |x: &&&ReadResult| x.code.as_deref() == Some("dnssec_bogus");
+        if !mine.is_empty() && mine.iter().all(|x| x.status == "pass" || dnssec_only(&x)) {
+            if mine.iter().any(|x| x.status != "pass") {
+                dnssec_notes.push(perspective.clone());
+            }
+            passed.push(perspective);
+            continue;
+        }
         match mine.iter().find(|x| x.status != "pass") {
             _ if mine.is_empty() => failed.push(Disagreement {
                 perspective,
@@ -334,6 +374,12 @@ fn method_quorum(
             who.join(", ")
         )
     };
+    if !dnssec_notes.is_empty() {
+        detail = format!(
+            "{detail} ({} failed only on DNSSEC: counted, as DNSSEC binds the CA's primary perspective only, ballot SC-100)",
+            dnssec_notes.join(", ")
+        );
+    }
     if let Some(why) = too_few {
         detail = format!("{detail}; {why}");
     }
@@ -344,6 +390,31 @@ fn method_quorum(
         quorum,
         detail,
     }
+}
+
+/// BR 3.2.2.9's 2-RIR rule, when every report carries its RIR: the
+/// perspectives that corroborate must span at least two registries.
+fn two_rirs(mut m: MethodQuorum, reports: &[ReadReport]) -> MethodQuorum {
+    if !m.quorum || reports.iter().any(|r| r.about.rir.is_none()) {
+        return m;
+    }
+    let mut rirs: Vec<&str> = m
+        .passed
+        .iter()
+        .filter_map(|p| reports.iter().find(|r| r.about.perspective == *p))
+        .filter_map(|r| r.about.rir.as_deref())
+        .collect();
+    rirs.sort_unstable();
+    rirs.dedup();
+    if rirs.len() < 2 {
+        m.quorum = false;
+        m.detail = format!(
+            "{}; but the perspectives that pass span one RIR ({}): a CA needs two (BR 3.2.2.9)",
+            m.detail,
+            rirs.join(", ")
+        );
+    }
+    m
 }
 
 fn name_quorum(domain: &str, methods: Vec<MethodQuorum>, too_few: Option<&str>) -> NameQuorum {
@@ -471,6 +542,7 @@ mod tests {
                 tag: Some("sectigo.com".into()),
                 ..SubjectKey::default()
             },
+            rir: None,
         }
     }
 
@@ -485,9 +557,71 @@ mod tests {
                     check: (*c).into(),
                     status: (*s).into(),
                     detail: format!("{c} {s}"),
+                    code: None,
                 })
                 .collect(),
         }
+    }
+
+    fn with_rir(mut r: ReadReport, rir: &str) -> ReadReport {
+        r.about.rir = Some(rir.into());
+        r
+    }
+
+    #[test]
+    fn the_corroborating_perspectives_must_span_two_rirs_when_reports_say() {
+        let pass = [
+            ("example.com", "cname", "pass"),
+            ("example.com", "caa", "pass"),
+        ];
+        let one_rir: Vec<ReadReport> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|p| with_rir(report(p, &pass), "ARIN"))
+            .collect();
+        let c = corroborate(&one_rir, date("2026-12-20")).unwrap();
+        assert!(!c.ok, "{c:#?}");
+        assert!(
+            c.names[0].methods[0].detail.contains("span one RIR (ARIN)"),
+            "{c:#?}"
+        );
+        let mut two = one_rir.clone();
+        two[4] = with_rir(report("e", &pass), "APNIC");
+        assert!(corroborate(&two, date("2026-12-20")).unwrap().ok);
+        // Without RIRs the rule cannot be applied: said in a note.
+        let none: Vec<ReadReport> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|p| report(p, &pass))
+            .collect();
+        let c = corroborate(&none, date("2026-12-20")).unwrap();
+        assert!(c.ok);
+        assert!(
+            c.notes
+                .iter()
+                .any(|n| n.contains("2-RIR rule") && n.contains("5 of 5")),
+            "{:?}",
+            c.notes
+        );
+    }
+
+    #[test]
+    fn a_remote_failure_on_dnssec_alone_still_corroborates() {
+        let pass = [("example.com", "cname", "pass")];
+        let mut bogus = report("d", &[("example.com", "cname", "fail")]);
+        bogus.results[0].code = Some("dnssec_bogus".into());
+        let mut wrong = report("e", &[("example.com", "cname", "fail")]);
+        wrong.results[0].code = Some("wrong_target".into());
+        let reports = [
+            report("a", &pass),
+            report("b", &pass),
+            report("c", &pass),
+            bogus,
+            wrong,
+        ];
+        let c = corroborate(&reports, date("2026-12-20")).unwrap();
+        let m = &c.names[0].methods[0];
+        assert_eq!(m.passed, ["a", "b", "c", "d"]);
+        assert!(m.quorum, "{m:#?}");
+        assert!(m.detail.contains("d failed only on DNSSEC"), "{}", m.detail);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::input::{self, LoadedCsr};
 use crate::names::{DnsName, Rejection};
 use crate::net::DEFAULT_DNS_TIMEOUT;
 use crate::output::Output;
-use crate::persist::PersistExpect;
+use crate::persistent_txt::PersistExpect;
 use crate::preflight::{self, Finding, Severity};
 use crate::profile::{Profile, Profiles};
 use crate::report::{CheckKind, CheckResult, Status};
@@ -54,6 +54,8 @@ pub struct CheckPlan {
     pub wait: Option<Duration>,
     /// Where the check runs from and what it is of (`checked_at` is set per round).
     pub about: About,
+    /// `--mpic URL`: Open MPIC corroborates each name's method and CAA.
+    pub mpic: Option<crate::mpic::model::Config>,
 }
 
 /// A row of an HTTP report: decided before any fetch, or a target to fetch.
@@ -131,6 +133,7 @@ impl CheckPlan {
             verdicts: None,
             wait: args.network.wait,
             about: about("check-dns", "dns", key, &args.perspective),
+            mpic: mpic_config(&args.perspective, &args.network, out)?,
         };
         refuse_internal_names(&mut plan, out);
         Ok(plan)
@@ -228,6 +231,7 @@ impl CheckPlan {
             verdicts: None,
             wait: args.network.wait,
             about: about("check-http", "http", key, &args.perspective),
+            mpic: mpic_config(&args.perspective, &args.network, out)?,
         };
         refuse_internal_names(&mut plan, out);
         warn_unused_overrides(&args.http, &plan.targets(), out);
@@ -311,6 +315,7 @@ impl CheckPlan {
             verdicts: Some(args.method),
             wait: args.network.wait,
             about: about("check", method_name(args.method), key, &args.perspective),
+            mpic: mpic_config(&args.perspective, &args.network, out)?,
         };
         refuse_internal_names(&mut plan, out);
         warn_unused_overrides(&args.http, &plan.targets(), out);
@@ -1150,7 +1155,51 @@ fn about(command: &str, method: &str, subject: SubjectKey, p: &PerspectiveOption
         command: command.to_owned(),
         method: method.to_owned(),
         subject,
+        rir: p.rir.clone(),
     }
+}
+
+/// `--mpic URL` (or `DCV_MPIC_URL`), the key from `DCV_MPIC_API_KEY`,
+/// `--mpic-perspectives N` (default: the BR minimum for today), and the
+/// check's deadline as the most one request may take.
+fn mpic_config(
+    p: &PerspectiveOptions,
+    network: &NetworkOptions,
+    out: &Output,
+) -> Result<Option<crate::mpic::model::Config>> {
+    let Some(raw) = &p.mpic else {
+        return Ok(None);
+    };
+    let endpoint = crate::mpic::client::Endpoint::parse(raw).map_err(|problem| Error::Flag {
+        flag: "--mpic",
+        value: raw.clone(),
+        problem,
+    })?;
+    let key = std::env::var("DCV_MPIC_API_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty());
+    let loopback = endpoint
+        .host
+        .parse::<IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+        || endpoint.host.eq_ignore_ascii_case("localhost");
+    if key.is_some() && !endpoint.https && !loopback {
+        out.warn(&format!(
+            "DCV_MPIC_API_KEY travels in clear to {} (http://): use the API's https:// URL",
+            endpoint.host
+        ));
+    }
+    let today = crate::clock::Date::today();
+    let perspectives = p.mpic_perspectives.map_or_else(
+        || crate::perspective::required_perspectives(today).max(2),
+        |n| n as usize,
+    );
+    Ok(Some(crate::mpic::model::Config {
+        endpoint,
+        key,
+        perspectives,
+        timeout: deadline(network),
+    }))
 }
 
 #[cfg(test)]

@@ -316,7 +316,8 @@ impl Profile {
                     "accounturi needs a source whose covers starts with \"accounturi:\"".into(),
                 );
             }
-            if !form.contains("{ACCOUNT}") || crate::persist::parse_accounturi(form).is_err() {
+            if !form.contains("{ACCOUNT}") || crate::persistent_txt::parse_accounturi(form).is_err()
+            {
                 return bad(format!(
                     "accounturi {form:?}: a URI form with {{ACCOUNT}} (printable ASCII, no spaces or ';')"
                 ));

@@ -88,11 +88,14 @@ pub enum Code {
     CnameFlattened,
     // Names a public CA refuses (SPEC section 8).
     InternalName,
+    // Open MPIC (--mpic).
+    MpicNotCorroborated,
+    MpicUnavailable,
 }
 
 impl Code {
     /// Every code, in the order docs/json.md lists them.
-    pub const ALL: [Code; 67] = [
+    pub const ALL: [Code; 69] = [
         Code::InvalidName,
         Code::CsrRefused,
         Code::NotApplicable,
@@ -160,6 +163,8 @@ impl Code {
         Code::HttpTruncated,
         Code::CnameFlattened,
         Code::InternalName,
+        Code::MpicNotCorroborated,
+        Code::MpicUnavailable,
     ];
 
     /// The code as it appears in JSON.
@@ -232,6 +237,8 @@ impl Code {
             Code::HttpTruncated => "http_truncated",
             Code::CnameFlattened => "cname_flattened",
             Code::InternalName => "internal_name",
+            Code::MpicNotCorroborated => "mpic_not_corroborated",
+            Code::MpicUnavailable => "mpic_unavailable",
         }
     }
 
@@ -370,6 +377,12 @@ impl Code {
             }
             Code::InternalName => {
                 "an internal or reserved name (.test, .local, .internal, a single label…): a public CA refuses it; --lab turns this into a note"
+            }
+            Code::MpicNotCorroborated => {
+                "the method or CAA passes here, but Open MPIC's remote perspectives do not corroborate it (--mpic)"
+            }
+            Code::MpicUnavailable => {
+                "the Open MPIC API could not be used (refused, timeout, an HTTP error, not its JSON): not checked, exit 3"
             }
         }
     }

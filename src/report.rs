@@ -133,6 +133,9 @@ pub struct CheckResult {
     /// section 7), chosen by the typed failure that also chose the hint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<Code>,
+    /// `--mpic`: what Open MPIC's perspectives said (SPEC section 8).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mpic: Option<Box<crate::mpic::model::MpicReport>>,
 }
 
 impl CheckResult {
@@ -156,6 +159,7 @@ impl CheckResult {
             authorizes: None,
             caa_restricted_by: Vec::new(),
             code: None,
+            mpic: None,
         }
     }
 
@@ -313,6 +317,10 @@ pub struct CheckReport {
     /// check was not carried out (exit 3, SPEC section 7).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unusable_resolvers: Vec<UnusableResolver>,
+    /// `--mpic`: the Open MPIC API could not be used (`URL: what happened`);
+    /// the results it should have corroborated are NOT CHECKED (exit 3).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mpic_errors: Vec<String>,
 }
 
 impl CheckReport {
@@ -333,6 +341,7 @@ impl CheckReport {
             dnssec_off: false,
             about: None,
             unusable_resolvers: Vec::new(),
+            mpic_errors: Vec::new(),
         }
     }
 
@@ -355,6 +364,7 @@ impl CheckReport {
             dnssec_off: false,
             about: None,
             unusable_resolvers: Vec::new(),
+            mpic_errors: Vec::new(),
         }
     }
 
@@ -371,7 +381,7 @@ impl CheckReport {
     pub fn exit_code(&self) -> ExitCode {
         if self.ok {
             ExitCode::Success
-        } else if !self.unusable_resolvers.is_empty() {
+        } else if !self.unusable_resolvers.is_empty() || !self.mpic_errors.is_empty() {
             ExitCode::ResolversUnusable
         } else {
             ExitCode::CheckFailed
@@ -770,6 +780,16 @@ impl CheckReport {
         }
         if self.dnssec_off && !cx.quiet {
             writeln!(out, "{}", p.warn("DNSSEC not validated (--no-dnssec)"))?;
+        }
+        for e in &self.mpic_errors {
+            writeln!(
+                out,
+                "{}",
+                p.bad(&format!(
+                    "NOT CHECKED: the Open MPIC API could not be used: {}",
+                    text::printable(e)
+                ))
+            )?;
         }
         if self.nothing_validated() {
             writeln!(

@@ -62,6 +62,14 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
         dns.into_iter().chain(http).collect()
     };
     crate::authorize::apply(&mut checked);
+    // --mpic: the CA's own engine corroborates (or not) what passed here.
+    let mpic_errors = match &plan.mpic {
+        Some(config) => {
+            let api = crate::mpic::client::HyperApi::new(config.key.clone());
+            crate::mpic::corroborate(config, &api, plan, &mut checked).await
+        }
+        None => Vec::new(),
+    };
     let mut report = match plan.verdicts {
         None => CheckReport::new(inputs.into_iter().chain(checked).collect()),
         Some(method) => {
@@ -74,6 +82,7 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
         report.resolvers_unusable(&dead);
     }
     report.rejected = plan.rejected.clone();
+    report.mpic_errors = mpic_errors;
     report.dnssec_off = plan.engine.trust_anchors.is_none();
     report.about = Some(about);
     report

@@ -19,6 +19,11 @@ pub struct About {
     /// `check`: its `--method`; `check-dns`: `dns`; `check-http`: `http`.
     pub method: String,
     pub subject: SubjectKey,
+    /// `--rir RIR`: the Regional Internet Registry whose service region the
+    /// perspective is in (ARIN, RIPE NCC, APNIC, LACNIC, AFRINIC), for the
+    /// 2-RIR rule of BR 3.2.2.9.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rir: Option<String>,
 }
 
 /// What a report expects, enough to tell whether two reports are about

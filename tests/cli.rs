@@ -23,6 +23,8 @@ mod hash;
 mod hostile;
 #[path = "cli/input.rs"]
 mod input;
+#[path = "cli/mpic.rs"]
+mod mpic;
 #[path = "cli/persist.rs"]
 mod persist;
 #[path = "cli/props.rs"]

@@ -29,6 +29,7 @@ struct Document {
     command: Option<String>,
     method: Option<String>,
     subject: Option<SubjectKey>,
+    rir: Option<String>,
 }
 
 fn bad(file: &str, problem: impl Into<String>) -> Error {
@@ -91,6 +92,7 @@ pub fn read_report(path: &Path) -> Result<ReadReport> {
         command: doc.command.ok_or_else(|| missing("command"))?,
         method: doc.method.ok_or_else(|| missing("method"))?,
         subject: doc.subject.ok_or_else(|| missing("subject"))?,
+        rir: doc.rir,
     };
     Ok(ReadReport {
         file,

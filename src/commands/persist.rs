@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::exit_codes::ExitCode;
 use crate::names::{DnsName, Rejection};
 use crate::output::{Output, Render, Report};
-use crate::persist;
+use crate::persistent_txt as persist;
 
 /// TTL written in zone format, as `dcv cname` does.
 const ZONE_TTL: u32 = 300;

@@ -20,7 +20,7 @@ pub mod host_value;
 pub mod ladder;
 pub mod near_miss;
 pub mod observe;
-pub mod persist;
+pub mod persist_check;
 pub mod random_txt;
 
 pub use host_value::HostValue;
@@ -52,7 +52,7 @@ pub struct DnsRequest {
     /// The most time one check (a name's CNAME, its CAA, a `--txt`) takes.
     pub deadline: Duration,
     /// `--persist ISSUER=ACCOUNTURI`: the persistent TXT check per domain.
-    pub persist: Option<crate::persist::PersistExpect>,
+    pub persist: Option<crate::persistent_txt::PersistExpect>,
     /// `--account URI`: the CA account CAA `accounturi` is compared with.
     pub account: Option<String>,
     /// `--random-value VALUE`: the CA profile's random-value TXT per domain.
@@ -128,7 +128,7 @@ pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
             let expect = req.persist.as_ref()?;
             Some(
                 within(deadline, d.as_str(), CheckKind::Persist, "TXT", async {
-                    persist::persist_check(engine, expect, d, now).await
+                    persist_check::persist_check(engine, expect, d, now).await
                 })
                 .await,
             )

@@ -18,7 +18,7 @@ const ROOT_BUNDLES: [&str; 3] = [
 
 /// The public roots, read once; `None` when no bundle is found (then no
 /// chain is judged: nothing is said rather than something wrong).
-fn public_roots() -> Option<&'static std::sync::Arc<rustls::RootCertStore>> {
+pub fn public_roots() -> Option<&'static std::sync::Arc<rustls::RootCertStore>> {
     static ROOTS: std::sync::OnceLock<Option<std::sync::Arc<rustls::RootCertStore>>> =
         std::sync::OnceLock::new();
     ROOTS

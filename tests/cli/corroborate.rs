@@ -353,3 +353,52 @@ fn reports_that_do_not_match_exit_2_naming_the_file() {
     let (code, _, _) = corroborate(&["--date", "2026-02-30"], &[a]);
     assert_eq!(code, 2);
 }
+
+/// `--rir` is recorded in each report; with every report carrying one, the
+/// corroborating perspectives must span two registries (BR 3.2.2.9).
+#[test]
+fn perspectives_of_one_rir_do_not_corroborate_two_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = DnsServer::start(vec![zone(true)]);
+    let arin: Vec<PathBuf> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|p| report(dir.path(), p, &good, &["--no-dnssec", "--rir", "arin"]))
+        .collect();
+    let first: Value = serde_json::from_slice(&std::fs::read(&arin[0]).unwrap()).unwrap();
+    assert_eq!(first["rir"], "ARIN");
+    let (code, doc, _) = corroborate(&["--date", "2026-12-20"], &arin);
+    assert_eq!(code, 1, "{doc}");
+    assert!(doc.to_string().contains("span one RIR (ARIN)"), "{doc}");
+    let mut mixed = arin.clone();
+    mixed[4] = report(
+        dir.path(),
+        "e",
+        &good,
+        &["--no-dnssec", "--rir", "RIPE NCC"],
+    );
+    let (code, doc, _) = corroborate(&["--date", "2026-12-20"], &mixed);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["perspectives"][4]["rir"], "RIPE NCC");
+    // Reports without --rir: the rule is not applied, and a note says so.
+    let plain: Vec<PathBuf> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|p| report(dir.path(), p, &good, &["--no-dnssec"]))
+        .collect();
+    let (code, doc, _) = corroborate(&["--date", "2026-12-20"], &plain);
+    assert_eq!(code, 0, "{doc}");
+    assert!(doc["notes"].to_string().contains("2-RIR rule"), "{doc}");
+    let out = dcv()
+        .args([
+            "check-dns",
+            "--md5",
+            "00000000000000000000000000000000",
+            "--sha256",
+            &"0".repeat(64),
+            "example.com",
+            "--rir",
+            "ICANN",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -25,6 +25,8 @@ pub fn dcv_public() -> Command {
     let mut cmd = Command::cargo_bin("dcv").expect("dcv binary");
     cmd.env_remove("DCV_TOKEN")
         .env_remove("DCV_LAB")
+        .env_remove("DCV_MPIC_URL")
+        .env_remove("DCV_MPIC_API_KEY")
         .env("NO_COLOR", "1");
     cmd
 }

@@ -2,7 +2,7 @@
 //! `_validation-persist.<ADN>` TXT at every ADN candidate (the FQDN first,
 //! up to the registrable domain), aliases followed, asked of every server;
 //! the name passes at the first candidate where every server holds a
-//! record the pure [`crate::persist`] judge accepts. Otherwise: a stale
+//! record the pure [`crate::persistent_txt`] judge accepts. Otherwise: a stale
 //! server, the closest wrong record explained, server failures, or a miss
 //! with its negative-caching TTL.
 
@@ -15,7 +15,7 @@ use super::observe::{
 };
 use super::observe::{txt_picker, txts_of, wrong_txts};
 use crate::names::DnsName;
-use crate::persist::{self, PersistExpect};
+use crate::persistent_txt::{self as persist, PersistExpect};
 use crate::reason::Code;
 use crate::report::{CheckKind, CheckResult};
 use crate::resolver::{Engine, Lookup, RType, Resolution};
