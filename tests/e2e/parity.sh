@@ -26,16 +26,23 @@
 # `dcv check-dns --txt` (authoritative mode) says, and checks dcv against SPEC
 # section 7 (ask the union of parent and child NS sets and glue; name where a
 # failing server came from; a glue-only nameserver is reachable).
+# Part 2b (issue 20, SPEC section 8; tests/e2e/parity-resolution.sh): a test.
+# TLD in the same lab with Knot, NSD and PowerDNS servers: CAA at every
+# server (stale secondaries), CAA at an alias, alias chains and a loop across
+# zones, judged by delv and Unbound. Part 1 also climbs CAA through an empty
+# non-terminal in an NSEC3 opt-out span.
 #
 # Environment:
 #   DCV=path                 dcv binary (default: release build of this checkout)
-#   PARITY_ONLY=REGEX        run only the scenarios whose id matches (Part 2 ids: deleg-*)
+#   PARITY_ONLY=REGEX        run only the scenarios whose id matches (Part 2 ids: deleg-*;
+#                            Part 2b: caa-split-*, caa-sync-*, caa-forbid-*, caa-alias-*, chain-*)
 #   PARITY_KEEP_GOING=1      go on after a disagreement (the default stops at the first)
 #   PARITY_PART=1|2          run only Part 1 or Part 2
 #   PARITY_STATUS=FILE       also write the scoreboard as Markdown to FILE
 #   PARITY_PORT, PARITY_UNBOUND_PORT   loopback ports (5356, 5357)
 #   PARITY_HOLD=1            build and serve the Part 1 lab, print how to query it, and wait
 #                            (until killed) instead of running the scenarios
+#   PARITY_HOLD=2            (with PARITY_PART=2) the same for the Part 2 lab, Part 2b's servers included
 # Needs root to install packages and (Part 2) to listen on port 53.
 set -euo pipefail
 
@@ -53,6 +60,9 @@ table="$here/tests/e2e/parity-differences.tsv"
 need knotd:knot kdig:knot-dnsutils keymgr:knot dnssec-signzone:bind9-utils delv:bind9-dnsutils \
     unbound-host:unbound-host unbound:unbound jq:jq ss:iproute2
 find_dcv
+export DCV_LAB=1   # the lab's names are under .test (issue 22: refused without it)
+# shellcheck source=tests/e2e/parity-resolution.sh
+. "$here/tests/e2e/parity-resolution.sh"   # Part 2b (issue 20)
 
 p2_pids=()   # Part 2's knotds and Unbound
 stop_extra() {
@@ -232,8 +242,12 @@ extra=$deleg_line std n3-strip.test 13 -3 -
 strip_nsec n3-strip.test
 std it150.test 13 -3 - -H 150
 # Opt-out with an unsigned delegation inside the opt-out span.
+# sub.ent2 (issue 20): an unsigned delegation below an empty non-terminal
+# (ent2), so that neither has an NSEC3 (RFC 5155 7.1): a CAA climb from
+# www.ent2 or www.sub.ent2 passes through ent2 inside the opt-out span.
 src optout.test <<'EOF'
 deleg NS ns.test.
+sub.ent2 NS ns.test.
 EOF
 keys optout.test 13
 bsign optout.test -3 - -A
@@ -242,6 +256,8 @@ for z in nsec n3 nsec-strip n3-strip optout; do
     { soa "deleg.$z.test"; echo "_x TXT \"$value\""; } >"$tmp/zones/deleg.$z.test"
     unsigned_grandchildren+=("deleg.$z.test")
 done
+{ soa sub.ent2.optout.test; echo "www A 127.0.0.1"; } >"$tmp/zones/sub.ent2.optout.test"
+unsigned_grandchildren+=(sub.ent2.optout.test)
 std n3salt.test 13 -3 AABBCCDD -H 10
 # The DS names algorithm 8 (which validators implement) while the zone has
 # only algorithm 13 keys.
@@ -651,6 +667,25 @@ caa() {
     judge "$id" "$intent" "$(worst "${d[@]}")" "$(worst "${u[@]}")" "$c" "$detail (delv per step: ${d[*]}; unbound: ${u[*]})"
 }
 
+# caa_climb ID INTENT NAME STEP...: the CAA check of NAME, the references asked
+# at NAME and at each further STEP of its climb (the weakest verdict counts, as
+# in caa). The lab's CAA (sectigo.com at the apex) permits dcv's default CA,
+# so where no reference says bogus dcv must also pass: a status other than
+# pass is appended to dcv's verdict (and so disagrees).
+caa_climb() {
+    local id=$1 intent=$2 name=$3 d=() u=() n c detail st
+    selected "$id" || return 0
+    for n in "${@:3}"; do
+        d+=("$(delv_verdict "$n" CAA)")
+        u+=("$(unbound_verdict "$n" CAA)")
+    done
+    dcv_run --md5 "$md5" --sha256 "$sha" "$name"
+    IFS=$'\t' read -r c detail <<<"$(dcv_verdict caa)"
+    st=${detail%%:*}
+    if [ "$(worst "${d[@]}")" != bogus ] && [ "$st" != pass ]; then c="$c/$st"; fi
+    judge "$id" "$intent" "$(worst "${d[@]}")" "$(worst "${u[@]}")" "$c" "$detail (delv per step: ${d[*]}; unbound: ${u[*]})"
+}
+
 if [ "${PARITY_HOLD:-0}" = 1 ]; then
     say "lab held: $tmp (Ctrl-C ends it)"
     say "  dcv:     $DCV --json check-dns --recursive --resolver 127.0.0.1:$port --trust-anchor $anchors --txt NAME=$value"
@@ -757,6 +792,9 @@ if [ "$part" != 2 ]; then
     caa caa-expired bogus expired.test
     caa caa-ds-unknown-digest insecure dsunk.test
     caa caa-dnskey-over-1232-bytes secure bigkey.test
+    # issue 20: the climb passes through an empty non-terminal in an NSEC3 opt-out span
+    caa_climb caa-nsec3-optout-ent insecure www.ent2.optout.test ent2.optout.test optout.test
+    caa_climb caa-nsec3-optout-ent-deleg insecure www.sub.ent2.optout.test sub.ent2.optout.test ent2.optout.test optout.test
 fi
 
 if [ "$part" != 1 ] && [ "$part" != 2 ] || [ "$part" = 1 ]; then :; fi
@@ -778,7 +816,7 @@ if [ "$part" != 1 ] && [ "$part" != 2 ] || [ "$part" = 1 ]; then :; fi
 p2_total=0 p2_ok=0 p2_lines=()
 if [ "$part" != 1 ]; then
     say "part 2: delegation cases against an Unbound resolver iterating from a lab root"
-    for a in 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.7 127.0.0.8 127.0.0.20 127.0.0.21; do
+    for a in 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.7 127.0.0.8 127.0.0.9 127.0.0.10 127.0.0.11 127.0.0.20 127.0.0.21; do
         if ss -Hlun | awk '{print $4}' | grep -Eqx "(0\.0\.0\.0|\*|\[::\]|$a):53"; then
             fail "port 53 on $a is taken: part 2 needs it (PARITY_PART=1 skips part 2)"
         fi
@@ -793,7 +831,9 @@ if [ "$part" != 1 ]; then
         for n in "$@"; do echo "@ NS $n"; done
     }
     mkdir -p "$d2/root" "$d2/tld" "$d2/child" "$d2/old"
-    { p2soa . 1 ns.root.; echo "ns.root. A 127.0.0.2"; echo "lab. NS ns.nic.lab."; echo "ns.nic.lab. A 127.0.0.3"; } >"$d2/root/root.zone"
+    { p2soa . 1 ns.root.; echo "ns.root. A 127.0.0.2"; echo "lab. NS ns.nic.lab."; echo "ns.nic.lab. A 127.0.0.3"
+        echo "test. NS ns.nic.test."; echo "ns.nic.test. A 127.0.0.3"; } >"$d2/root/root.zone"
+    i20_zones "$d2"
     {
         p2soa lab 1 ns.nic.lab.
         echo "ns.nic A 127.0.0.3"
@@ -827,7 +867,8 @@ if [ "$part" != 1 ]; then
         p2_pids+=($!)
     }
     start_knot root "127.0.0.2@53" .
-    start_knot tld "127.0.0.3@53" lab.
+    start_knot tld "127.0.0.3@53" lab. test.
+    i20_servers "$d2"
     start_knot child "127.0.0.4@53, 127.0.0.5@53, 127.0.0.6@53, 127.0.0.7@53, 127.0.0.8@53" ok.lab. stale.lab. split.lab. glue.lab.
     start_knot old "127.0.0.20@53, 127.0.0.21@53" stale.lab. split.lab.
     cat >"$d2/root.hints" <<'HINTS'
@@ -851,6 +892,8 @@ server:
     verbosity: 1
     access-control: 127.0.0.0/8 allow
     # no trust anchor: the lab root is unsigned (Part 1 covers DNSSEC)
+    # test. is one of Unbound's default (RFC 6761) local zones
+    local-zone: "test." nodefault
 remote-control:
     control-enable: no
 CONF
@@ -930,11 +973,13 @@ CONF
     deleg deleg-stale-glue stale.lab 127.0.0.20 none
     deleg deleg-parent-only-stale-ns split.lab 127.0.0.21 any
     deleg deleg-glue-only-address glue.lab "" all 'glue'
+    i20_cases
 fi
 
 [ "$part" = 2 ] || scoreboard
-[ "$part" = 1 ] || p2_board
-((total + p2_total > 0)) || fail "no scenario matches PARITY_ONLY='$only'"
+[ "$part" = 1 ] || { p2_board; i20_board; }
+((total + p2_total + i20_total > 0)) || fail "no scenario matches PARITY_ONLY='$only'"
 ((disagreed == 0)) || fail "$disagreed disagreement(s) with the references"
 ((p2_total == p2_ok)) || fail "$((p2_total - p2_ok)) delegation case(s) not as SPEC section 7 says"
+((i20_total == i20_ok + i20_documented)) || fail "$((i20_total - i20_ok - i20_documented)) issue-20 case(s) not as SPEC section 8 says"
 say "all passed"
