@@ -229,6 +229,17 @@ impl Engine {
         last
     }
 
+    /// Whether the resolvers say `name` is an alias (a CNAME question is
+    /// never chased, so it is answered where the SOA question fails).
+    async fn is_alias(&self, name: &str) -> bool {
+        self.ask_resolvers(name, RType::Cname).await.is_ok_and(|a| {
+            a.rcode == Rcode::NoError
+                && a.answers
+                    .iter()
+                    .any(|r| r.owner == name && matches!(r.data, Data::Cname(_)))
+        })
+    }
+
     /// The apex of the zone holding `start`: the owner of the SOA a resolver
     /// returns, passing over names that are CNAMEs.
     pub async fn find_zone(&self, start: &str) -> Result<String, LookupFailure> {
@@ -242,6 +253,17 @@ impl Engine {
                     cause,
                 })?;
             if answer.rcode != Rcode::NoError && answer.rcode != Rcode::NxDomain {
+                // A resolver chases an alias for the SOA question too, and
+                // fails (SERVFAIL) at a chain longer than it follows or a
+                // loop; the name's own zone is fine. A name that is an alias
+                // is no apex: its zone is its parent's, as below.
+                if answer.rcode == Rcode::ServFail
+                    && self.is_alias(&name).await
+                    && let Some(p) = parent(&name)
+                {
+                    name = p.to_owned();
+                    continue;
+                }
                 return Err(LookupFailure::ZoneRcode {
                     name,
                     rcode: answer.rcode,

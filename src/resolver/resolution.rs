@@ -197,7 +197,17 @@ impl Engine {
                 _ if targets.iter().any(Option::is_some) => {
                     return self.ended(name, rtype, links, ChainEnd::Diverged);
                 }
-                _ => return self.ended(name, rtype, links, ChainEnd::Answered),
+                _ => {
+                    // A resolver that gives up on a chain answers SERVFAIL
+                    // without it: ask for the aliases themselves (CNAME
+                    // questions are not chased) to name a loop or an
+                    // endless chain, as the CA's resolver met it.
+                    let end = match self.chain_behind_failure(links.last(), via).await {
+                        Some(end) => end,
+                        None => ChainEnd::Answered,
+                    };
+                    return self.ended(name, rtype, links, end);
+                }
             };
             // The names this link passed through (its own chain without the
             // target), then the target: a repeat is a loop.
@@ -217,6 +227,39 @@ impl Engine {
                 return self.ended(name, rtype, links, ChainEnd::TooLong(passed));
             }
             qname = next;
+        }
+    }
+
+    /// When every resolver answered a link SERVFAIL, the loop or the chain
+    /// too long behind it, read one CNAME question at a time; `None` when
+    /// the SERVFAIL has another cause (or servers, not resolvers, said it).
+    async fn chain_behind_failure(&self, link: Option<&Lookup>, via: Via) -> Option<ChainEnd> {
+        let link = link?;
+        let recursive = via == Via::FirstResolver || self.config().mode == Mode::Recursive;
+        let all_servfail = !link.observations.is_empty()
+            && link
+                .observations
+                .iter()
+                .all(|o| matches!(&o.result, Ok(a) if a.rcode == Rcode::ServFail));
+        if !recursive || !all_servfail || link.rtype == RType::Cname {
+            return None;
+        }
+        let mut names = vec![normalize(&link.name)];
+        loop {
+            let current = names[names.len() - 1].clone();
+            let answer = self.ask_resolvers(&current, RType::Cname).await.ok()?;
+            let next = answer.answers.iter().find_map(|r| match &r.data {
+                Data::Cname(t) if r.owner == current => Some(normalize(t)),
+                _ => None,
+            })?;
+            let repeated = names.contains(&next);
+            names.push(next);
+            if repeated {
+                return Some(ChainEnd::Loop(names));
+            }
+            if names.len() > MAX_CHAIN + 1 {
+                return Some(ChainEnd::TooLong(names));
+            }
         }
     }
 
@@ -411,5 +454,89 @@ mod tests {
         let r = engine(5, false).resolve("hop0.test", RType::Cname).await;
         assert_eq!(r.end, ChainEnd::Answered);
         assert_eq!(r.links.len(), 1);
+    }
+
+    /// A resolver that gives up on aliases the way Unbound does: every
+    /// question but CNAME at `hopN.test` (a loop of four) is SERVFAIL; the
+    /// CNAME questions are answered; `test` is a zone.
+    struct GivesUp;
+
+    impl DnsTransport for GivesUp {
+        fn query(
+            &self,
+            _: SocketAddr,
+            name: &str,
+            rtype: RType,
+            _: bool,
+        ) -> BoxFuture<'static, Result<Answer, QueryError>> {
+            let n: Option<usize> = name
+                .trim_start_matches("hop")
+                .trim_end_matches(".test")
+                .parse()
+                .ok();
+            let a = match (n, rtype) {
+                (Some(n), RType::Cname) => answer(
+                    Rcode::NoError,
+                    vec![Record {
+                        owner: name.to_owned(),
+                        ttl: 60,
+                        data: Data::Cname(format!("hop{}.test.", (n + 1) % 4)),
+                    }],
+                ),
+                (Some(_), _) => answer(Rcode::ServFail, vec![]),
+                (None, RType::Soa) if name == "test" => answer(
+                    Rcode::NoError,
+                    vec![Record {
+                        owner: "test".into(),
+                        ttl: 60,
+                        data: Data::Soa {
+                            mname: "ns.test".into(),
+                            minimum: 60,
+                            serial: 1,
+                        },
+                    }],
+                ),
+                _ => answer(Rcode::NxDomain, vec![]),
+            };
+            async move { Ok(a) }.boxed()
+        }
+    }
+
+    fn giving_up(mode: Mode) -> Engine {
+        let cfg = Config::new(
+            vec!["127.0.0.1:53".parse().unwrap()],
+            mode,
+            Duration::from_secs(1),
+        );
+        Engine::new(Arc::new(GivesUp), cfg)
+    }
+
+    #[tokio::test]
+    async fn a_loop_a_resolver_answers_servfail_is_named_from_the_cname_questions() {
+        let r = giving_up(Mode::Recursive)
+            .resolve("hop0.test", RType::Txt)
+            .await;
+        assert_eq!(
+            r.end,
+            ChainEnd::Loop(
+                [
+                    "hop0.test",
+                    "hop1.test",
+                    "hop2.test",
+                    "hop3.test",
+                    "hop0.test"
+                ]
+                .map(String::from)
+                .to_vec()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn the_zone_of_an_alias_whose_soa_question_fails_is_its_parents() {
+        // The resolver chases the alias for the SOA question and gives up;
+        // the name is an alias, so no apex, and the search goes on above it.
+        let zone = giving_up(Mode::Authoritative).find_zone("hop2.test").await;
+        assert_eq!(zone, Ok("test".to_owned()));
     }
 }
