@@ -208,13 +208,16 @@ async fn look_for_mistakes(
     let record = |adn: &str| format!("{}. TXT {:?}", form.owner(adn), form.text(value));
     // A CNAME at the owner whose target holds no TXT.
     for (i, w) in walks.iter().enumerate() {
-        if w.followed() {
+        // The aliases as the answers spell them: followed link by link, or
+        // within one answer (a dangling alias comes back NXDOMAIN with it).
+        let aliases = w.aliases();
+        if aliases.len() > 1 {
             return Some((
                 Diagnosis {
                     reason: format!(
                         "{}. is a CNAME to {}., where the TXT record belongs; the name it points to holds no TXT with the value",
-                        w.links[0].name,
-                        w.last().name
+                        aliases[0],
+                        aliases[aliases.len() - 1]
                     ),
                     hint: format!(
                         "delete the CNAME and create the TXT record: {}",
