@@ -476,6 +476,16 @@ fn respond(st: &Mutex<State>, bytes: &[u8], tcp: bool) -> Option<Vec<u8>> {
                     resp.add_answer(Record::from_rdata(name(&t), 300, d));
                 }
             }
+            // An alias to a name of this zone that does not exist: the
+            // answer's code speaks of the chain's end (RFC 6604), as Knot,
+            // BIND and NSD answer it.
+            let target_exists = t == zone.apex
+                || zone.records.iter().any(|r| in_zone(&r.name, &t))
+                || zone.ns.iter().any(|h| in_zone(h, &t));
+            if in_zone(&t, &zone.apex) && !target_exists {
+                resp.set_response_code(ResponseCode::NXDomain);
+                resp.add_name_server(soa(zone));
+            }
         }
         answered = true;
     } else {
