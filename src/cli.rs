@@ -404,6 +404,11 @@ pub struct NetworkOptions {
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
     pub deadline: Option<Duration>,
 
+    /// Most DNS questions and HTTP fetches in flight at once, for networks
+    /// and servers that must be asked gently [default: 128]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub max_in_flight: Option<u16>,
+
     /// DNSSEC trust anchors (DS or DNSKEY records in zone-file syntax, any
     /// zone; repeatable) instead of the IANA root keys, e.g. for a lab
     #[arg(long, value_name = "FILE", conflicts_with = "no_dnssec")]

@@ -50,6 +50,9 @@ pub(super) fn engine_config(
     cfg.ipv4 = !network.ipv6;
     cfg.ipv6 = !network.ipv4;
     cfg.ns_port = network.ns_port;
+    if let Some(n) = network.max_in_flight {
+        cfg.max_in_flight = usize::from(n);
+    }
     cfg.trust_anchors = trust_anchors(network)?.map(Arc::new);
     Ok(cfg)
 }

@@ -978,6 +978,44 @@ fn identical_questions_are_asked_once_with_bounded_concurrency() {
     assert!(peak > 1, "not concurrent");
 }
 
+#[test]
+fn max_in_flight_bounds_the_questions_in_flight() {
+    // --max-in-flight N, for networks and servers that must be asked gently.
+    let c = csr("many_sans.pem");
+    let a = args(&[
+        "--recursive",
+        "--resolver",
+        "127.0.0.1:9",
+        "--max-in-flight",
+        "4",
+        "--csr",
+        &c.path(),
+    ]);
+    let out = Output::new(true, true, ColorWhen::Never);
+    let plan = CheckPlan::dns(&a, &out).unwrap();
+    assert_eq!(plan.engine.max_in_flight, 4);
+    let double = Arc::new(Counting {
+        asked: AtomicUsize::new(0),
+        in_flight: Arc::new(AtomicUsize::new(0)),
+        peak: Arc::new(AtomicUsize::new(0)),
+    });
+    let report = one_round(&plan, double.clone());
+    assert!(!report.ok);
+    let peak = double.peak.load(Ordering::SeqCst);
+    assert!(peak <= 4 && peak > 1, "peak {peak}");
+    // 0 and more than 1024 are refused as usage errors.
+    for bad in ["0", "1025", "x"] {
+        let out = dcv()
+            .args(["check-dns", "--max-in-flight", bad, "--md5"])
+            .args(["24D70B5796C322160073BBE3C29CB19F", "--sha256"])
+            .arg("BC870A155ABCFD66FE3193E653E3E28F54F1FD34090414185B0891BE88078E2C")
+            .arg("www.example.com")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+}
+
 #[allow(dead_code)]
 fn unused() {
     let _ = support::recorded_hashes;
