@@ -278,20 +278,16 @@ fn decide<'a>(
                 return (Decision { check, split }, Some(i));
             }
         }
-        let sets: Vec<&(View, Vec<&Observation>)> = sides
+        let mut results: Vec<CheckResult> = sides
             .iter()
-            .filter(|(v, _)| matches!(v, View::Set(_)))
-            .collect();
-        if sets.is_empty() {
-            continue;
-        }
-        let mut results: Vec<CheckResult> = sets
-            .iter()
-            .map(|(v, _)| match v {
-                View::Set(set) => judge_set(domain, name, set, issuers, account),
-                _ => unreachable_unrestricted(&d),
+            .filter_map(|(v, _)| match v {
+                View::Set(set) => Some(judge_set(domain, name, set, issuers, account)),
+                _ => None,
             })
             .collect();
+        if results.is_empty() {
+            continue;
+        }
         let climbing = sides.iter().any(|(v, _)| *v == View::Empty);
         if climbing {
             // The servers without CAA here send the CA's lookup further up.

@@ -68,12 +68,7 @@ impl Resolution {
     pub fn aliases(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
         for link in &self.links {
-            let within = link
-                .observations
-                .iter()
-                .find_map(|o| o.result.as_ref().ok().map(|a| chain(a, &link.name)))
-                .unwrap_or_else(|| vec![normalize(&link.name)]);
-            for n in within {
+            for n in chain_within(link) {
                 if names.last() != Some(&n) {
                     names.push(n);
                 }
@@ -84,11 +79,7 @@ impl Resolution {
 
     /// The chain in words, for reports: `a. → b. → c.`.
     pub fn path(&self) -> String {
-        self.aliases()
-            .iter()
-            .map(|n| format!("{n}."))
-            .collect::<Vec<_>>()
-            .join(" → ")
+        arrows(&self.aliases())
     }
 
     /// The chain's failure in words, when it is a loop or too long.
@@ -116,6 +107,15 @@ fn arrows(names: &[String]) -> String {
         .map(|n| format!("{n}."))
         .collect::<Vec<_>>()
         .join(" → ")
+}
+
+/// The alias chain a link's first answer spells out, its name first (the
+/// name alone when no server answered).
+fn chain_within(link: &Lookup) -> Vec<String> {
+    link.observations
+        .iter()
+        .find_map(|o| o.result.as_ref().ok().map(|a| chain(a, &link.name)))
+        .unwrap_or_else(|| vec![normalize(&link.name)])
 }
 
 /// Where one server's answer leads: nowhere (it answers for the name, or
@@ -186,11 +186,7 @@ impl Engine {
                     .map(|o| continuation(o, &qname, rtype))
                     .collect()
             };
-            let within = link
-                .observations
-                .iter()
-                .find_map(|o| o.result.as_ref().ok().map(|a| chain(a, &qname)))
-                .unwrap_or_else(|| vec![normalize(&qname)]);
+            let within = chain_within(&link);
             links.push(link);
             let next = match targets.first() {
                 Some(Some(t)) if targets.iter().all(|x| x.as_ref() == Some(t)) => t.clone(),
@@ -202,10 +198,11 @@ impl Engine {
                     // without it: ask for the aliases themselves (CNAME
                     // questions are not chased) to name a loop or an
                     // endless chain, as the CA's resolver met it.
-                    let end = match self.chain_behind_failure(links.last(), via).await {
-                        Some(end) => end,
-                        None => ChainEnd::Answered,
-                    };
+                    let last = &links[links.len() - 1];
+                    let end = self
+                        .chain_behind_failure(last, via)
+                        .await
+                        .unwrap_or(ChainEnd::Answered);
                     return self.ended(name, rtype, links, end);
                 }
             };
@@ -233,8 +230,7 @@ impl Engine {
     /// When every resolver answered a link SERVFAIL, the loop or the chain
     /// too long behind it, read one CNAME question at a time; `None` when
     /// the SERVFAIL has another cause (or servers, not resolvers, said it).
-    async fn chain_behind_failure(&self, link: Option<&Lookup>, via: Via) -> Option<ChainEnd> {
-        let link = link?;
+    async fn chain_behind_failure(&self, link: &Lookup, via: Via) -> Option<ChainEnd> {
         let recursive = via == Via::FirstResolver || self.config().mode == Mode::Recursive;
         let all_servfail = !link.observations.is_empty()
             && link
