@@ -5,7 +5,8 @@
 use super::diagnose::{self, Diagnosis};
 use super::ladder::{Rung, Walk};
 use super::observe::{
-    Picker, Seen, classify, cname_picker, lookup_security, mark_broken, servers_line, txt_picker,
+    Picker, Seen, classify, cname_picker, lookup_security, mark_broken, resolutions_security,
+    servers_line, txt_picker,
 };
 pub use crate::names::HostValue;
 use crate::reason::Code;
@@ -158,5 +159,5 @@ pub async fn txt(engine: &Engine, hv: &HostValue) -> CheckResult {
         (result.detail, result.hint) = (d.reason, Some(d.hint));
         result.code = Some(Code::RecordNearMiss);
     }
-    result.with_dnssec(engine.resolution_security(&resolution).await)
+    result.with_dnssec(resolutions_security(engine, std::slice::from_ref(&resolution)).await)
 }

@@ -285,7 +285,21 @@ pub async fn lookup_security(engine: &Engine, lookup: &Lookup) -> Option<Securit
 
 /// The worst verdict over several lookups.
 pub async fn lookups_security(engine: &Engine, lookups: &[Lookup]) -> Option<Security> {
-    let verdicts = join_all(lookups.iter().map(|l| lookup_security(engine, l))).await;
+    worst_of(engine, lookups.iter()).await
+}
+
+/// The worst verdict over every link of several resolutions: a chain is as
+/// secure as its weakest link, and bogus answers from some servers only
+/// are named as such.
+pub async fn resolutions_security(engine: &Engine, walks: &[Resolution]) -> Option<Security> {
+    worst_of(engine, walks.iter().flat_map(|w| &w.links)).await
+}
+
+async fn worst_of<'a>(
+    engine: &Engine,
+    lookups: impl Iterator<Item = &'a Lookup>,
+) -> Option<Security> {
+    let verdicts = join_all(lookups.map(|l| lookup_security(engine, l))).await;
     verdicts.into_iter().flatten().reduce(Security::worst)
 }
 

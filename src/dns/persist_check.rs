@@ -11,7 +11,7 @@ use futures::future::join_all;
 use super::diagnose;
 use super::ladder::{Rung, Walk};
 use super::observe::{
-    classify_resolutions, first_negative, lookups_security, misses, relied_on, servers_line,
+    classify_resolutions, first_negative, misses, relied_on, resolutions_security, servers_line,
 };
 use super::observe::{txt_picker, txts_of, wrong_txts};
 use crate::names::DnsName;
@@ -41,11 +41,8 @@ pub async fn persist_check(
     }))
     .await;
     let result = persist_result(engine, expect, domain, now, &candidates, &walks);
-    let relied: Vec<Lookup> = relied_on(&result, &candidates, &walks)
-        .iter()
-        .flat_map(|w| w.links.iter().cloned())
-        .collect();
-    result.with_dnssec(lookups_security(engine, &relied).await)
+    let relied = relied_on(&result, &candidates, &walks);
+    result.with_dnssec(resolutions_security(engine, relied).await)
 }
 
 fn persist_result(

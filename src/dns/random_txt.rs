@@ -11,8 +11,8 @@ use futures::future::join_all;
 use super::diagnose::{self, Diagnosis};
 use super::ladder::{Rung, Walk};
 use super::observe::{
-    classify_resolutions, cname_step_target, first_negative, lookups_security, misses, relied_on,
-    servers_line,
+    classify_resolutions, cname_step_target, first_negative, misses, relied_on,
+    resolutions_security, servers_line,
 };
 use super::observe::{shown_txts, txt_picker, txts_of, wrong_txts};
 use crate::names::DnsName;
@@ -73,11 +73,8 @@ pub async fn random_txt_check(
         result.code = Some(code);
         result.adn = Some(adn);
     }
-    let relied: Vec<Lookup> = relied_on(&result, &candidates, &walks)
-        .iter()
-        .flat_map(|w| w.links.iter().cloned())
-        .collect();
-    result.with_dnssec(lookups_security(engine, &relied).await)
+    let relied = relied_on(&result, &candidates, &walks);
+    result.with_dnssec(resolutions_security(engine, relied).await)
 }
 
 fn txt_result(
