@@ -943,19 +943,17 @@ impl DnsTransport for Counting {
     }
 }
 
-#[test]
-fn identical_questions_are_asked_once_with_bounded_concurrency() {
+/// One round of check-dns over the 120-name CSR (`--recursive` plus
+/// `extra`) on the counting double: the plan, and what the double counted.
+fn counted_round(extra: &[&str]) -> (CheckPlan, Arc<Counting>) {
     let c = csr("many_sans.pem");
-    let a = args(&[
-        "--recursive",
-        "--resolver",
-        "127.0.0.1:9",
-        "--csr",
-        &c.path(),
-    ]);
+    let path = c.path();
+    let mut list = vec!["--recursive", "--resolver", "127.0.0.1:9"];
+    list.extend_from_slice(extra);
+    list.extend(["--csr", path.as_str()]);
+    let a = args(&list);
     let out = Output::new(true, true, ColorWhen::Never);
     let plan = CheckPlan::dns(&a, &out).unwrap();
-    assert_eq!(plan.dns.domains.len(), 120);
     let double = Arc::new(Counting {
         asked: AtomicUsize::new(0),
         in_flight: Arc::new(AtomicUsize::new(0)),
@@ -963,6 +961,13 @@ fn identical_questions_are_asked_once_with_bounded_concurrency() {
     });
     let report = one_round(&plan, double.clone());
     assert!(!report.ok);
+    (plan, double)
+}
+
+#[test]
+fn identical_questions_are_asked_once_with_bounded_concurrency() {
+    let (plan, double) = counted_round(&[]);
+    assert_eq!(plan.dns.domains.len(), 120);
     // CNAME: 120 FQDN names + the shared example.com; CAA: 120 names +
     // example.com + com; zone-appended-twice look-ups: 120 + 1; the
     // FQDN's CNAME (is the record under its target? the CNAME step): 120;
@@ -981,26 +986,8 @@ fn identical_questions_are_asked_once_with_bounded_concurrency() {
 #[test]
 fn max_in_flight_bounds_the_questions_in_flight() {
     // --max-in-flight N, for networks and servers that must be asked gently.
-    let c = csr("many_sans.pem");
-    let a = args(&[
-        "--recursive",
-        "--resolver",
-        "127.0.0.1:9",
-        "--max-in-flight",
-        "4",
-        "--csr",
-        &c.path(),
-    ]);
-    let out = Output::new(true, true, ColorWhen::Never);
-    let plan = CheckPlan::dns(&a, &out).unwrap();
+    let (plan, double) = counted_round(&["--max-in-flight", "4"]);
     assert_eq!(plan.engine.max_in_flight, 4);
-    let double = Arc::new(Counting {
-        asked: AtomicUsize::new(0),
-        in_flight: Arc::new(AtomicUsize::new(0)),
-        peak: Arc::new(AtomicUsize::new(0)),
-    });
-    let report = one_round(&plan, double.clone());
-    assert!(!report.ok);
     let peak = double.peak.load(Ordering::SeqCst);
     assert!(peak <= 4 && peak > 1, "peak {peak}");
     // 0 and more than 1024 are refused as usage errors.

@@ -34,6 +34,16 @@ fn caa_of(ns1: &DnsServer, ns2: &DnsServer) -> dcv::report::CheckResult {
     find(&report, "www.example.com", "caa").clone()
 }
 
+/// check-dns in authoritative mode against one server holding both
+/// example.com and example.net (each zone's ns1 is that server).
+fn both_zones(server: &DnsServer, args: &[&str]) -> dcv::report::CheckReport {
+    let map = [
+        ("ns1.example.com", server.addr),
+        ("ns1.example.net", server.addr),
+    ];
+    authoritative(args, server, &map)
+}
+
 #[test]
 fn caa_that_a_stale_secondary_still_serves_fails_and_names_both_sides() {
     // The primary has moved to sectigo.com; the secondary missed the NOTIFY.
@@ -119,14 +129,9 @@ fn caa_at_an_alias_is_the_targets_in_authoritative_mode() {
         ),
     ]);
     let r = recorded("rsa2048_multi.pem");
-    let map = [
-        ("ns1.example.com", server.addr),
-        ("ns1.example.net", server.addr),
-    ];
-    let report = authoritative(
-        &["--md5", &r.md5, "--sha256", &r.sha256, "www.example.com"],
+    let report = both_zones(
         &server,
-        &map,
+        &["--md5", &r.md5, "--sha256", &r.sha256, "www.example.com"],
     );
     let caa = find(&report, "www.example.com", "caa");
     assert_eq!(caa.status, Status::Fail, "{caa:#?}");
@@ -168,11 +173,7 @@ fn chain_zones(links: usize, loop_back: bool) -> Vec<Zone> {
 
 fn txt_through_chain(links: usize, loop_back: bool) -> dcv::report::CheckResult {
     let server = DnsServer::start(chain_zones(links, loop_back));
-    let map = [
-        ("ns1.example.com", server.addr),
-        ("ns1.example.net", server.addr),
-    ];
-    let report = authoritative(&["--txt", "hop0.example.com=the value"], &server, &map);
+    let report = both_zones(&server, &["--txt", "hop0.example.com=the value"]);
     find(&report, "hop0.example.com", "txt").clone()
 }
 
@@ -216,14 +217,9 @@ fn a_record_only_under_the_fqdns_cname_target_is_not_a_pass() {
                 &format!("{a}.{b}.sectigo.com."),
             ),
     ]);
-    let map = [
-        ("ns1.example.com", server.addr),
-        ("ns1.example.net", server.addr),
-    ];
-    let report = authoritative(
-        &["--md5", &r.md5, "--sha256", &r.sha256, "www.example.com"],
+    let report = both_zones(
         &server,
-        &map,
+        &["--md5", &r.md5, "--sha256", &r.sha256, "www.example.com"],
     );
     let cname = find(&report, "www.example.com", "cname");
     assert_eq!(cname.status, Status::Fail, "{cname:#?}");
