@@ -321,11 +321,6 @@ impl Engine {
             .flatten()
             .reduce(Security::worst)
     }
-
-    /// Whether this engine asks authoritative servers.
-    pub fn authoritative(&self) -> bool {
-        self.config().mode == Mode::Authoritative
-    }
 }
 
 #[cfg(test)]
