@@ -11,30 +11,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::check_http::{good_body, path, serving};
 use crate::support::http_server::{Reply, Request, TestServer};
 use crate::support::{dcv, fixture, json, recorded};
 
 const CSR: &str = "rsa2048_multi.pem";
 const NAME: &str = "www.example.com";
-
-fn path() -> String {
-    format!("/.well-known/pki-validation/{}.txt", recorded(CSR).md5)
-}
-
-fn good_body() -> String {
-    format!("{}\nsectigo.com", recorded(CSR).sha256)
-}
-
-fn serving(reply: Reply) -> TestServer {
-    let path = path();
-    TestServer::http("127.0.0.1", move |r: &Request| {
-        if r.path == path {
-            reply.clone()
-        } else {
-            Reply::status(404)
-        }
-    })
-}
 
 fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
     Reply::Full {

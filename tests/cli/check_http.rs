@@ -16,16 +16,16 @@ use crate::support::{dcv, fixture, json, recorded};
 const CSR: &str = "rsa2048_multi.pem";
 const NAME: &str = "www.example.com";
 
-fn path() -> String {
+pub(crate) fn path() -> String {
     format!("/.well-known/pki-validation/{}.txt", recorded(CSR).md5)
 }
 
-fn good_body() -> String {
+pub(crate) fn good_body() -> String {
     format!("{}\nsectigo.com", recorded(CSR).sha256)
 }
 
 /// A server that answers the validation path with `reply` and 404 elsewhere.
-fn serving(reply: Reply) -> TestServer {
+pub(crate) fn serving(reply: Reply) -> TestServer {
     let path = path();
     TestServer::http("127.0.0.1", move |r: &Request| {
         if r.path == path {
