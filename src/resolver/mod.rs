@@ -22,6 +22,7 @@ mod dnssec;
 mod engine;
 pub mod recording;
 mod resolution;
+mod udp;
 mod wire;
 
 pub use dnssec::{Bogus, Security, TrustAnchors};

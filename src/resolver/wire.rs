@@ -1,8 +1,9 @@
-//! The real [`DnsTransport`]: one question over UDP with EDNS0, retried once
-//! on timeout, and repeated over TCP when the UDP answer is truncated.
-//! Message encoding is hickory-proto's; sizes are bounded on both paths.
+//! The real [`DnsTransport`]: one question over UDP with EDNS0 (on the
+//! shared sockets of [`super::udp`]), retried once on timeout, and repeated
+//! over TCP when the UDP answer is truncated. Message encoding is
+//! hickory-proto's; sizes are bounded on both paths.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,24 +12,28 @@ use futures::future::BoxFuture;
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpStream, UdpSocket};
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout_at};
 
+use super::udp::{MAX_SOCKETS, UdpMux};
 use super::{Answer, Data, DnsTransport, QueryError, RType, Rcode, Record, Signed};
 
 /// The EDNS0 payload size DNS Flag Day 2020 recommends (no fragmentation).
 const EDNS_PAYLOAD: u16 = 1232;
-/// Receive buffer: anything longer than this from UDP is not a sane answer.
-const UDP_BUFFER: usize = 4096;
+/// TCP connections at once (truncated answers are rare; each is a socket).
+const MAX_TCP: usize = 16;
 
 /// UDP/TCP transport with a per-attempt timeout.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WireTransport {
     pub timeout: Duration,
     /// Ask for signatures (EDNS DO) and, of resolvers, for the data even
     /// when it does not validate (CD), so that dcv can validate it itself
     /// and name what is wrong.
     pub dnssec: bool,
+    udp: Arc<UdpMux>,
+    tcp: Arc<Semaphore>,
 }
 
 impl WireTransport {
@@ -36,6 +41,8 @@ impl WireTransport {
         WireTransport {
             timeout,
             dnssec: false,
+            udp: Arc::new(UdpMux::new(MAX_SOCKETS)),
+            tcp: Arc::new(Semaphore::new(MAX_TCP)),
         }
     }
 
@@ -56,13 +63,19 @@ impl DnsTransport for WireTransport {
         let timeout = self.timeout;
         let dnssec = self.dnssec;
         let name = name.to_owned();
+        let sockets = Sockets {
+            udp: self.udp.clone(),
+            tcp: self.tcp.clone(),
+        };
         async move {
             let qname = Name::from_ascii(format!("{}.", name.trim_end_matches('.')))
                 .map_err(|e| QueryError::BadResponse(format!("cannot ask for {name:?}: {e}")))?;
             let mut last = QueryError::Timeout(timeout);
             // One retry: a lost UDP datagram should not fail a check.
             for _ in 0..2 {
-                match exchange(server, &qname, rtype, recursion_desired, timeout, dnssec).await {
+                match exchange(&sockets, server, &qname, rtype, recursion_desired, timeout, dnssec)
+                    .await
+                {
                     Err(e @ QueryError::Timeout(_)) => last = e,
                     other => return other,
                 }
@@ -107,7 +120,7 @@ fn request(qname: &Name, rtype: RType, rd: bool, edns: bool, dnssec: bool) -> Me
     msg
 }
 
-fn rand_id() -> u16 {
+pub(super) fn rand_id() -> u16 {
     let mut b = [0u8; 2];
     // An unpredictable ID is only defence in depth here; fall back to time.
     if getrandom::fill(&mut b).is_err() {
@@ -120,7 +133,14 @@ fn rand_id() -> u16 {
     u16::from_ne_bytes(b)
 }
 
+/// The transport's shared sockets and its bound on TCP connections.
+struct Sockets {
+    udp: Arc<UdpMux>,
+    tcp: Arc<Semaphore>,
+}
+
 async fn exchange(
+    sockets: &Sockets,
     server: SocketAddr,
     qname: &Name,
     rtype: RType,
@@ -128,16 +148,18 @@ async fn exchange(
     timeout: Duration,
     dnssec: bool,
 ) -> Result<Answer, QueryError> {
-    let answer = exchange_with(server, qname, rtype, rd, timeout, true, dnssec).await?;
+    let answer = exchange_with(sockets, server, qname, rtype, rd, timeout, true, dnssec).await?;
     // A server that does not speak EDNS0 answers FORMERR (RFC 6891 section
     // 7): ask once more in plain DNS, as resolvers do.
     if answer.rcode == Rcode::Other(u16::from(ResponseCode::FormErr)) {
-        return exchange_with(server, qname, rtype, rd, timeout, false, false).await;
+        return exchange_with(sockets, server, qname, rtype, rd, timeout, false, false).await;
     }
     Ok(answer)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn exchange_with(
+    sockets: &Sockets,
     server: SocketAddr,
     qname: &Name,
     rtype: RType,
@@ -148,17 +170,18 @@ async fn exchange_with(
 ) -> Result<Answer, QueryError> {
     let deadline = Instant::now() + timeout;
     let msg = request(qname, rtype, rd, edns, dnssec);
-    let bytes = msg
-        .to_vec()
-        .map_err(|e| QueryError::BadResponse(e.to_string()))?;
-    let response = timeout_at(deadline, udp(server, &bytes, &msg))
+    let response = timeout_at(deadline, sockets.udp.exchange(server, msg.clone()))
         .await
         .map_err(|_| QueryError::Timeout(timeout))??;
     let response = if response.truncated() {
-        // The whole answer did not fit: ask again over TCP, a fresh deadline.
+        // The whole answer did not fit: ask again over TCP, a fresh deadline
+        // (the wait for a free connection included).
         let deadline = Instant::now() + timeout;
         // A failed retry says both what happened over UDP and over TCP.
-        timeout_at(deadline, tcp(server, &bytes, &msg))
+        timeout_at(deadline, async {
+            let _connection = sockets.tcp.acquire().await;
+            tcp(server, &msg).await
+        })
             .await
             .map_err(|_| QueryError::Timeout(timeout))
             .and_then(|r| r)
@@ -180,67 +203,20 @@ async fn exchange_with(
     Ok(answer)
 }
 
-fn local_for(server: SocketAddr) -> SocketAddr {
-    match server.ip() {
-        IpAddr::V4(_) => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
-        IpAddr::V6(_) => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
-    }
-}
-
 fn net(e: std::io::Error) -> QueryError {
     QueryError::Network(e.to_string())
 }
 
-/// Is this the response to our question (RFC 5452: ID and question match)?
-fn matches(resp: &Message, req: &Message) -> bool {
-    resp.id() == req.id()
-        && resp.message_type() == MessageType::Response
-        && match (resp.queries().first(), req.queries().first()) {
-            (Some(a), Some(b)) => {
-                a.query_type() == b.query_type()
-                    && a.name().to_lowercase() == b.name().to_lowercase()
-            }
-            // A FORMERR/REFUSED may come back without the question.
-            (None, _) => resp.response_code() != ResponseCode::NoError,
-            _ => false,
-        }
-}
-
-async fn udp(server: SocketAddr, bytes: &[u8], req: &Message) -> Result<Message, QueryError> {
-    let sock = UdpSocket::bind(local_for(server)).await.map_err(net)?;
-    sock.connect(server).await.map_err(net)?;
-    sock.send(bytes).await.map_err(net)?;
-    let mut buf = vec![0u8; UDP_BUFFER];
-    loop {
-        let n = match sock.recv(&mut buf).await {
-            Ok(n) => n,
-            // An ICMP port unreachable on a connected socket: nobody listens.
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                return Err(QueryError::ConnectionRefused);
-            }
-            Err(e) => return Err(net(e)),
-        };
-        // Garbage or a stray datagram is ignored; the deadline bounds the wait.
-        match Message::from_vec(&buf[..n]) {
-            Ok(resp) if matches(&resp, req) => return Ok(resp),
-            Ok(_) => {}
-            // Our ID, but not decodable: the server's answer is broken (a
-            // compression loop, a bad record). Say so, not "timed out".
-            Err(e) if n >= 2 && buf[..2] == req.id().to_be_bytes() => {
-                return Err(QueryError::Malformed(e.to_string()));
-            }
-            Err(_) => {}
-        }
-    }
-}
-
-async fn tcp(server: SocketAddr, bytes: &[u8], req: &Message) -> Result<Message, QueryError> {
+async fn tcp(server: SocketAddr, req: &Message) -> Result<Message, QueryError> {
+    let bytes = req
+        .to_vec()
+        .map_err(|e| QueryError::BadResponse(e.to_string()))?;
     let mut stream = TcpStream::connect(server).await.map_err(net)?;
     let len =
         u16::try_from(bytes.len()).map_err(|_| QueryError::BadResponse("query too long".into()))?;
     let mut framed = Vec::with_capacity(bytes.len() + 2);
     framed.extend_from_slice(&len.to_be_bytes());
-    framed.extend_from_slice(bytes);
+    framed.extend_from_slice(&bytes);
     stream.write_all(&framed).await.map_err(net)?;
     // The 2-byte length caps what a server can make us read at 64 KiB.
     let mut len = [0u8; 2];
@@ -248,7 +224,12 @@ async fn tcp(server: SocketAddr, bytes: &[u8], req: &Message) -> Result<Message,
     let mut buf = vec![0u8; u16::from_be_bytes(len) as usize];
     stream.read_exact(&mut buf).await.map_err(net)?;
     let resp = Message::from_vec(&buf).map_err(|e| QueryError::Malformed(e.to_string()))?;
-    if !matches(&resp, req) {
+    let question = req.queries().first();
+    let ours = resp.id() == req.id()
+        && question.is_some_and(|q| {
+            super::udp::answers(&resp, &q.name().to_lowercase(), q.query_type())
+        });
+    if !ours {
         return Err(QueryError::BadResponse(
             "the TCP answer is not for our question".into(),
         ));
