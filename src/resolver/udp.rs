@@ -188,12 +188,12 @@ struct Lease {
 impl Drop for Lease {
     fn drop(&mut self) {
         let mut open = lock(&self.mux.open);
-        if let Entry::Occupied(mut o) = open.entry(self.server) {
-            if Arc::ptr_eq(&o.get().socket, &self.socket) {
-                o.get_mut().users -= 1;
-                if o.get().users == 0 {
-                    o.remove();
-                }
+        if let Entry::Occupied(mut o) = open.entry(self.server)
+            && Arc::ptr_eq(&o.get().socket, &self.socket)
+        {
+            o.get_mut().users -= 1;
+            if o.get().users == 0 {
+                o.remove();
             }
         }
     }
