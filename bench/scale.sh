@@ -41,12 +41,15 @@
 #   RTT_MS=40       simulated round trip (0: no delay, the run is CPU-bound)
 #   SCALE_MAX=1000  largest N (10000 for the whole table)
 #   SHAPES="1 100"  zone counts to run
+#   RUNS=3          runs of dcv and of adnshost per row, the fastest shown
+#                   (the dig batch runs once: sequential, it hardly varies)
 #   DIG_MAX=100     largest N for the dig batch (0: none)
 #   ADNS_MAX=       largest N for adnshost (default SCALE_MAX; 0: none)
 #   LAB_NET=127.0.24  the lab's /24 on loopback
 #   PROXY=path      the delay proxy (default: built from examples/)
 #   OUT=file        also write the table (markdown) there
-#   HOLD=1          keep the lab up at the end (Ctrl-C ends it)
+#   HOLD=1          keep the lab up at the end (Ctrl-C ends it); HOLD=only:
+#                   start the lab and hold it, measuring nothing
 set -euo pipefail
 export DCV_LAB=1
 
@@ -56,6 +59,7 @@ max=${SCALE_MAX:-1000}
 shapes=${SHAPES:-"1 100"}
 dig_max=${DIG_MAX:-100}
 adns_max=${ADNS_MAX:-$max}
+runs=${RUNS:-3}
 net=${LAB_NET:-127.0.24}
 ns1=$net.1 ns2=$net.2 tld=$net.3 root=$net.4 ub=$net.53
 md5=24D70B5796C322160073BBE3C29CB19F
@@ -302,20 +306,29 @@ wall = time.monotonic() - t0
 with open(out + ".rss") as f:
     rss = f.read().split()[-1]
 with open(out, "w") as f:
-    f.write(f"{wall:.4f} {ru.ru_utime:.4f} {ru.ru_stime:.4f} {rss}\n")
+    f.write(f"{wall:.3f} {ru.ru_utime:.4f} {ru.ru_stime:.4f} {rss}\n")
 sys.exit(os.waitstatus_to_exitcode(status))
 PY
+# udp_errors: the host's UDP datagrams dropped so far for a full receive
+# buffer, and those that found no socket (late answers), from /proc/net/snmp.
+udp_errors() { awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $6 + 0, $3 + 0 }' /proc/net/snmp; }
 ub_queries() { ubc stats_noreset | awk -F= '$1 == "total.num.queries" { print $2 }'; }
 # measure IN OUT CMD...: runs CMD (stdin IN, stdout OUT, stderr OUT.err) under
 # ulimit -n 256; sets
-# wall (s), cpu (s), rss (KiB) and the query deltas zq pq tq lost uq dq
-# (Unbound's upstream questions, questions asked of Unbound).
+# wall (s), cpu (s), rss (KiB), the query deltas zq pq tq lost uq dq
+# (Unbound's upstream questions, questions asked of Unbound), and drops (the
+# host's UDP errors meanwhile, as words: the machine is shared, so they may
+# not all be the run's own).
 measure() {
-    local before after ub0 ub1 user sys
-    before=$(proxy_snapshot); ub0=$(ub_queries)
+    local before after ub0 ub1 user sys e0 e1
+    before=$(proxy_snapshot); ub0=$(ub_queries); e0=$(udp_errors)
     local in=$1 out=$2; shift 2
     (ulimit -n 256; python3 "$tmp/rusage.py" "$tmp/time" "$@" <"$in" >"$out" 2>"$out.err") || true
-    after=$(proxy_snapshot); ub1=$(ub_queries)
+    after=$(proxy_snapshot); ub1=$(ub_queries); e1=$(udp_errors)
+    read -r rcvbuf noport <<<"$(awk -v a="$e1" -v b="$e0" 'BEGIN { split(a, x, " "); split(b, y, " "); print x[1] - y[1], x[2] - y[2] }')"
+    drops=
+    [ "$rcvbuf" = 0 ] || drops+="; $rcvbuf UDP dropped (receive buffer full)"
+    [ "$noport" = 0 ] || drops+="; $noport UDP to a closed port"
     read -r wall user sys rss <"$tmp/time"
     cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", u + s }')
     read -r zq pq tq lost uq <<<"$(awk -v a="$after" -v b="$before" 'BEGIN { n = split(a, x, " "); split(b, y, " "); for (i = 1; i <= n; i++) printf "%d ", x[i] - y[i] }')"
@@ -323,11 +336,11 @@ measure() {
 }
 rtts() { if [ "$rtt" = 0 ]; then echo -; else awk -v w="$1" -v r="$rtt" 'BEGIN { printf "%.1f", w * 1000 / r }'; fi; }
 
-header="| zones | N | tool | wall s | RTTs | CPU s | peak RSS MiB | queries: auth (zone+parent) / to Unbound | queries per name | µs CPU per query | verdicts |"
+header="| zones | N | tool | wall s | RTTs | CPU s | peak RSS MiB | queries at the servers (zones + parents) | queries to Unbound | queries per name | µs CPU per query | verdicts / answers |"
 rows=()
 row() { rows+=("$1"); echo "$1"; }
 echo "$header"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 
 # The expected verdict counts of SHAPE and N, in the order jq prints them.
 expected() {
@@ -341,57 +354,91 @@ expected() {
         [ "$sec" -gt 0 ] && echo "cname/pass/secure $sec"
     } | paste -sd, | sed 's/,/, /g'
 }
-dcv_run() { # SHAPE N [warm]: one dcv run over the first N names
-    local s=$1 n=$2 got want bad
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+per() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { printf f, a / b }'; }
+# cells N QUERIES: a row's cells from wall to queries per name (measure's
+# variables).
+cells() {
+    local auth=$((zq + pq + tq)) u=$dq
+    [ "$uq" = 0 ] || u+=" (+$uq by Unbound)"
+    [ "$tq" = 0 ] || auth+=" ($tq over TCP)"
+    echo "$wall | $(rtts "$wall") | $cpu | $(mib "$rss") | $auth ($zq + $pq) | $u | $(per "$2" "$1" %.1f)"
+}
+# verdicts SHAPE N WHAT: checks dcv's report ($tmp/out.json): the verdict
+# counts expected, no result mentioning a timeout or a deadline; sets got.
+# A failure ends the benchmark, except in the warm-up, where it is noted.
+verdicts() {
+    local s=$1 n=$2 what=$3 want bad msg=
+    got=$(jq -r '[.results[] | "\(.check)/\(.status)/\(.dnssec)"] | group_by(.) | map("\(.[0]) \(length)") | join(", ")' "$tmp/out.json" 2>/dev/null) ||
+        got="no JSON report: $(head -c 500 "$tmp/out.json.err")"
+    want=$(expected "$s" "$n")
+    [ "$got" = "$want" ] || msg="verdicts: got '$got', want '$want' (first non-pass: $(jq -c '[.results[] | select(.status != "pass")][0]' "$tmp/out.json" 2>/dev/null | head -c 600))"
+    bad=$(jq -r '.results[] | tostring' "$tmp/out.json" 2>/dev/null | grep -Eic 'timed? ?out|timeout|deadline|in time' || true)
+    [ "$bad" = 0 ] || msg+=" $bad results mention a timeout: $(jq -r '.results[] | tostring' "$tmp/out.json" | grep -Ei 'timed? ?out|timeout|deadline|in time' | head -c 600)"
+    [ "$lost" = 0 ] || echo "note: $what, $s zones, N=$n: $lost queries the upstream had not answered 0.3 s after the end" >&2
+    [ -z "$msg" ] && return
+    [ "$what" = warm-up ] && { echo "note: warm-up, $s zones, N=$n: $msg" >&2; return; }
+    die "$s zones, N=$n: $msg"
+}
+dcv_once() { # SHAPE N [warm]
+    local s=$1 n=$2 q
     names "$s" "$n" >"$tmp/names"
     # shellcheck disable=SC2046
     measure /dev/null "$tmp/out.json" "$DCV" check-dns --json --timeout 2 --trust-anchor "$anchor" --resolver "$ub" \
         --md5 "$md5" --sha256 "$sha" $(cat "$tmp/names")
-    [ "${3:-}" = warm ] && return
-    got=$(jq -r '[.results[] | "\(.check)/\(.status)/\(.dnssec)"] | group_by(.) | map("\(.[0]) \(length)") | join(", ")' "$tmp/out.json" 2>/dev/null) ||
-        die "no JSON report at $s zones, N=$n: $(head -c 500 "$tmp/out.json.err")"
-    want=$(expected "$s" "$n")
-    [ "$got" = "$want" ] || die "verdicts at $s zones, N=$n: got '$got', want '$want' ($(jq -c '[.results[] | select(.status != "pass")][0]' "$tmp/out.json"))"
-    bad=$(jq -r '.results[] | tostring' "$tmp/out.json" | grep -Eic 'timed? ?out|timeout|deadline|in time' || true)
-    [ "$bad" = 0 ] || die "$bad results mention a timeout at $s zones, N=$n: $(jq -r '.results[] | tostring' "$tmp/out.json" | grep -Ei 'timed? ?out|timeout|deadline|in time' | head -c 600)"
-    [ "$lost" = 0 ] || echo "note: $lost queries the upstream never answered" >&2
-    [ "$tq" = 0 ] || echo "note: $tq queries over TCP at $s zones, N=$n" >&2
-    local q=$((zq + pq + tq + dq))
-    row "| $s | $n | dcv | $wall | $(rtts "$wall") | $cpu | $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') | $q: $((zq + pq + tq)) ($zq+$pq) / $dq$( [ "$uq" = 0 ] || echo " (+$uq by Unbound)") | $(awk -v q="$q" -v n="$n" 'BEGIN { printf "%.1f", q / n }') | $(awk -v c="$cpu" -v q="$q" 'BEGIN { printf "%d", c * 1e6 / q }') | $got |"
+    if [ "${3:-}" = warm ]; then verdicts "$s" "$n" warm-up; return; fi
+    verdicts "$s" "$n" dcv
+    q=$((zq + pq + tq + dq))
+    line="$(cells "$n" "$q") | $(awk -v c="$cpu" -v q="$q" 'BEGIN { printf "%d", c * 1e6 / q }') | $got$drops"
 }
-dig_run() { # SHAPE N
+dig_once() { # SHAPE N
     local s=$1 n=$2 cn ok
     { names "$s" "$n" | sed "s/^\(.*\)$/_$md5.\1 CNAME/"; names "$s" "$n" | sed 's/$/ CAA/'; } >"$tmp/dig.in"
     measure /dev/null "$tmp/dig.out" dig +norec +tries=1 +time=2 +noall +comments +answer @"$ns1" -f "$tmp/dig.in"
     cn=$(grep -ci "CNAME[[:space:]]*$target" "$tmp/dig.out" || true)
     ok=$(grep -c 'status: NOERROR' "$tmp/dig.out" || true)
-    row "| $s | $n | dig -f (sequential, at ns1) | $wall | $(rtts "$wall") | $cpu | $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') | $((zq + pq)): $((zq + pq)) ($zq+$pq) / $dq | $(awk -v q="$((zq + pq))" -v n="$n" 'BEGIN { printf "%.1f", q / n }') | - | $cn CNAME, $ok NOERROR of $((2 * n)) |"
+    line="$(cells "$n" $((zq + pq + tq + dq))) | - | $cn CNAME, $ok NOERROR of $((2 * n)) answers$drops"
 }
-adns_run() { # SHAPE N
+adns_once() { # SHAPE N
     local s=$1 n=$2 cn nodata
     { echo "--qc-query"; echo "--type cname"; names "$s" "$n" | sed "s/^/_$md5./"; echo "--type type257"; names "$s" "$n"; } >"$tmp/adns.in"
     measure "$tmp/adns.in" "$tmp/adns.out" adnshost --config "nameserver $ns1" -a -f
     cn=$(awk '$3 == "ok" && $2 == 1' "$tmp/adns.out" | wc -l)
     nodata=$(grep -c ' nodata ' "$tmp/adns.out" || true)
-    row "| $s | $n | adnshost -a -f (at ns1) | $wall | $(rtts "$wall") | $cpu | $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') | $((zq + pq)): $((zq + pq)) ($zq+$pq) / $dq | $(awk -v q="$((zq + pq))" -v n="$n" 'BEGIN { printf "%.1f", q / n }') | - | $cn CNAME, $nodata CAA nodata of $n each |"
+    line="$(cells "$n" $((zq + pq + tq + dq))) | - | $cn CNAME, $nodata CAA nodata of $n each$drops"
+}
+# best K LABEL FN SHAPE N: K runs of FN, the row of the fastest, with the
+# range of the walls when K > 1.
+best() {
+    local k=$1 label=$2 fn=$3 s=$4 n=$5 i bw= bl= walls=()
+    for i in $(seq "$k"); do
+        "$fn" "$s" "$n"
+        walls+=("$wall")
+        if [ -z "$bw" ] || awk -v a="$wall" -v b="$bw" 'BEGIN { exit !(a < b) }'; then bw=$wall bl=$line; fi
+    done
+    if [ "$k" -gt 1 ]; then
+        label+=" (best of $k: $(printf '%s\n' "${walls[@]}" | sort -n | sed -n '1p;$p' | paste -sd' ' | sed 's/ /–/') s)"
+    fi
+    row "| $s | $n | $label | $bl |"
 }
 
 t_start=$(date +%s)
+[ "${HOLD:-}" = only ] && shapes=
 for s in $shapes; do
     # Warm Unbound with every name of the largest N (untimed).
-    dcv_run "$s" "$max" warm
+    dcv_once "$s" "$max" warm
     echo "(warm-up, $s zones, N=$max: $wall s)" >&2
     n=10
     while [ "$n" -le "$max" ]; do
-        dcv_run "$s" "$n"
-        [ "$n" -le "$dig_max" ] && dig_run "$s" "$n"
-        [ "$n" -le "$adns_max" ] && adns_run "$s" "$n"
+        best "$runs" dcv dcv_once "$s" "$n"
+        if [ "$n" -le "$dig_max" ]; then best 1 "dig -f (sequential, at ns1)" dig_once "$s" "$n"; fi
+        if [ "$n" -le "$adns_max" ]; then best "$runs" "adnshost -a -f (at ns1)" adns_once "$s" "$n"; fi
         n=$((n * 10))
     done
 done
 echo "measured in $(($(date +%s) - t_start)) s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "${OUT:-}" ]; then
-    { echo "$header"; echo "|---|---|---|---|---|---|---|---|---|---|---|"; printf '%s\n' "${rows[@]}"; } >"$OUT"
+    { echo "$header"; echo "|---|---|---|---|---|---|---|---|---|---|---|---|"; printf '%s\n' "${rows[@]}"; } >"$OUT"
 fi
 if [ -n "${HOLD:-}" ]; then
     echo "lab held (Ctrl-C ends it): resolver $ub, zone servers $ns1 $ns2 (RTT $rtt ms), anchor $anchor"
