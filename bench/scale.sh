@@ -38,6 +38,8 @@
 # Environment:
 #   DCV=path        the dcv binary measured (default: release build of this
 #                   checkout); compare two builds by running this twice
+#   DCV_ARGS=       more dcv flags (e.g. --max-in-flight 512, --recursive);
+#                   the verdicts must stay the same
 #   RTT_MS=40       simulated round trip (0: no delay, the run is CPU-bound)
 #   SCALE_MAX=1000  largest N (10000 for the whole table)
 #   SHAPES="1 100"  zone counts to run
@@ -60,6 +62,7 @@ shapes=${SHAPES:-"1 100"}
 dig_max=${DIG_MAX:-100}
 adns_max=${ADNS_MAX:-$max}
 runs=${RUNS:-3}
+extra=${DCV_ARGS:-}
 net=${LAB_NET:-127.0.24}
 ns1=$net.1 ns2=$net.2 tld=$net.3 root=$net.4 ub=$net.53
 md5=24D70B5796C322160073BBE3C29CB19F
@@ -96,11 +99,10 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- zones --
 zones=()   # the zones served by the zones' knotd
-want1=0 want100=0
 for s in $shapes; do
     case $s in
-        1) want1=1; zones+=(scale.test) ;;
-        100) want100=1; for k in $(seq 0 99); do zones+=("z$k.test"); done ;;
+        1) zones+=(scale.test) ;;
+        100) for k in $(seq 0 99); do zones+=("z$k.test"); done ;;
         *) die "SHAPES: 1 and/or 100" ;;
     esac
 done
@@ -383,9 +385,9 @@ verdicts() {
 dcv_once() { # SHAPE N [warm]
     local s=$1 n=$2 q
     names "$s" "$n" >"$tmp/names"
-    # shellcheck disable=SC2046
+    # shellcheck disable=SC2046,SC2086 # DCV_ARGS and the names are words
     measure /dev/null "$tmp/out.json" "$DCV" check-dns --json --timeout 2 --trust-anchor "$anchor" --resolver "$ub" \
-        --md5 "$md5" --sha256 "$sha" $(cat "$tmp/names")
+        --md5 "$md5" --sha256 "$sha" $extra $(cat "$tmp/names")
     if [ "${3:-}" = warm ]; then verdicts "$s" "$n" warm-up; return; fi
     verdicts "$s" "$n" dcv
     q=$((zq + pq + tq + dq))
@@ -410,8 +412,8 @@ adns_once() { # SHAPE N
 # best K LABEL FN SHAPE N: K runs of FN, the row of the fastest, with the
 # range of the walls when K > 1.
 best() {
-    local k=$1 label=$2 fn=$3 s=$4 n=$5 i bw= bl= walls=()
-    for i in $(seq "$k"); do
+    local k=$1 label=$2 fn=$3 s=$4 n=$5 bw='' bl='' walls=()
+    for _ in $(seq "$k"); do
         "$fn" "$s" "$n"
         walls+=("$wall")
         if [ -z "$bw" ] || awk -v a="$wall" -v b="$bw" 'BEGIN { exit !(a < b) }'; then bw=$wall bl=$line; fi
