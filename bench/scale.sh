@@ -283,14 +283,15 @@ names() { # SHAPE N: the first N names, one a line
     else awk -v n="$2" 'BEGIN { for (i = 0; i < n; i++) printf "n%d.z%d.test\n", i, i % 100 }'; fi
 }
 # proxy_snapshot: once the counts are written (they are every 100 ms), one
-# line "zones_q parents_q tcp_q lost unbound_q" of the totals so far, dcv's
-# (every source but Unbound) apart from Unbound's.
+# line "zones_q parents_q tcp_q unanswered unbound_q" of the totals so far,
+# the measured program's (every source but Unbound) apart from Unbound's;
+# unanswered: UDP queries not answered (yet: 0.3 s after a run ends, never).
 proxy_snapshot() {
     sleep 0.3
     awk -F'\t' -v ub="$ub" -v z1="$ns1:53" -v z2="$ns2:53" '
         /^#/ { next }
         $2 == ub { u += $3 + $7; next }
-        { if ($1 == z1 || $1 == z2) zq += $3; else pq += $3; tq += $7; lost += $5 }
+        { if ($1 == z1 || $1 == z2) zq += $3; else pq += $3; tq += $7; lost += $3 - $4 }
         END { printf "%d %d %d %d %d\n", zq, pq, tq, lost, u }' "$counts"
 }
 # rusage.py FILE CMD...: wall time and CPU (the child's rusage from wait4,
@@ -316,25 +317,26 @@ PY
 udp_errors() { awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $6 + 0, $3 + 0 }' /proc/net/snmp; }
 ub_queries() { ubc stats_noreset | awk -F= '$1 == "total.num.queries" { print $2 }'; }
 # measure IN OUT CMD...: runs CMD (stdin IN, stdout OUT, stderr OUT.err) under
-# ulimit -n 256; sets
-# wall (s), cpu (s), rss (KiB), the query deltas zq pq tq lost uq dq
-# (Unbound's upstream questions, questions asked of Unbound), and drops (the
-# host's UDP errors meanwhile, as words: the machine is shared, so they may
-# not all be the run's own).
+# ulimit -n 256; sets wall (s), cpu (s), rss (KiB), the query deltas zq pq tq
+# lost uq dq (see proxy_snapshot; dq: questions asked of Unbound), and drops:
+# words for the run's queries the servers left unanswered (which its program
+# must have retried) and for the host's UDP errors meanwhile (the machine is
+# shared: they may not all be the run's own).
 measure() {
-    local before after ub0 ub1 user sys e0 e1
+    local in=$1 out=$2 before after ub0 ub1 user sys e0 e1 rcvbuf noport
+    shift 2
     before=$(proxy_snapshot); ub0=$(ub_queries); e0=$(udp_errors)
-    local in=$1 out=$2; shift 2
     (ulimit -n 256; python3 "$tmp/rusage.py" "$tmp/time" "$@" <"$in" >"$out" 2>"$out.err") || true
     after=$(proxy_snapshot); ub1=$(ub_queries); e1=$(udp_errors)
-    read -r rcvbuf noport <<<"$(awk -v a="$e1" -v b="$e0" 'BEGIN { split(a, x, " "); split(b, y, " "); print x[1] - y[1], x[2] - y[2] }')"
-    drops=
-    [ "$rcvbuf" = 0 ] || drops+="; $rcvbuf UDP dropped (receive buffer full)"
-    [ "$noport" = 0 ] || drops+="; $noport UDP to a closed port"
     read -r wall user sys rss <"$tmp/time"
     cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", u + s }')
     read -r zq pq tq lost uq <<<"$(awk -v a="$after" -v b="$before" 'BEGIN { n = split(a, x, " "); split(b, y, " "); for (i = 1; i <= n; i++) printf "%d ", x[i] - y[i] }')"
     dq=$((ub1 - ub0))
+    read -r rcvbuf noport <<<"$(awk -v a="$e1" -v b="$e0" 'BEGIN { split(a, x, " "); split(b, y, " "); print x[1] - y[1], x[2] - y[2] }')"
+    drops=
+    [ "$lost" = 0 ] || drops+="; $lost queries unanswered by the servers"
+    [ "$rcvbuf" = 0 ] || drops+="; host: $rcvbuf UDP dropped (receive buffer full)"
+    [ "$noport" = 0 ] || drops+="; host: $noport UDP to a closed port"
 }
 rtts() { if [ "$rtt" = 0 ]; then echo -; else awk -v w="$1" -v r="$rtt" 'BEGIN { printf "%.1f", w * 1000 / r }'; fi; }
 
@@ -377,7 +379,7 @@ verdicts() {
     [ "$got" = "$want" ] || msg="verdicts: got '$got', want '$want' (first non-pass: $(jq -c '[.results[] | select(.status != "pass")][0]' "$tmp/out.json" 2>/dev/null | head -c 600))"
     bad=$(jq -r '.results[] | tostring' "$tmp/out.json" 2>/dev/null | grep -Eic 'timed? ?out|timeout|deadline|in time' || true)
     [ "$bad" = 0 ] || msg+=" $bad results mention a timeout: $(jq -r '.results[] | tostring' "$tmp/out.json" | grep -Ei 'timed? ?out|timeout|deadline|in time' | head -c 600)"
-    [ "$lost" = 0 ] || echo "note: $what, $s zones, N=$n: $lost queries the upstream had not answered 0.3 s after the end" >&2
+    [ "$lost" = 0 ] || echo "note: $what, $s zones, N=$n: $lost queries unanswered by the servers" >&2
     [ -z "$msg" ] && return
     [ "$what" = warm-up ] && { echo "note: warm-up, $s zones, N=$n: $msg" >&2; return; }
     die "$s zones, N=$n: $msg"
