@@ -374,7 +374,8 @@ cells() {
 verdicts() {
     local s=$1 n=$2 what=$3 want bad msg=
     got=$(jq -r '[.results[] | "\(.check)/\(.status)/\(.dnssec)"] | group_by(.) | map("\(.[0]) \(length)") | join(", ")' "$tmp/out.json" 2>/dev/null) ||
-        got="no JSON report: $(head -c 500 "$tmp/out.json.err")"
+        got=
+    [ -n "$got" ] || got="no results: $(head -c 500 "$tmp/out.json.err")"
     want=$(expected "$s" "$n")
     [ "$got" = "$want" ] || msg="verdicts: got '$got', want '$want' (first non-pass: $(jq -c '[.results[] | select(.status != "pass")][0]' "$tmp/out.json" 2>/dev/null | head -c 600))"
     bad=$(jq -r '.results[] | tostring' "$tmp/out.json" 2>/dev/null | grep -Eic 'timed? ?out|timeout|deadline|in time' || true)
