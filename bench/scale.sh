@@ -432,7 +432,7 @@ t_start=$(date +%s)
 for s in $shapes; do
     # Warm Unbound with every name of the largest N (untimed).
     dcv_once "$s" "$max" warm
-    echo "(warm-up, $s zones, N=$max: $wall s)" >&2
+    echo "(warm-up, $s zone(s), N=$max, Unbound cold: $wall s)" >&2
     n=10
     while [ "$n" -le "$max" ]; do
         best "$runs" dcv dcv_once "$s" "$n"
