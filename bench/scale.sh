@@ -48,7 +48,8 @@
 #   DIG_MAX=100     largest N for the dig batch (0: none)
 #   ADNS_MAX=       largest N for adnshost (default SCALE_MAX; 0: none)
 #   LAB_NET=127.0.24  the lab's /24 on loopback
-#   PROXY=path      the delay proxy (default: built from examples/)
+#   PROXY=path      the delay proxy (default: target/release/examples/
+#                   delay_proxy, built from examples/ when missing or stale)
 #   OUT=file        also write the table (markdown) there
 #   HOLD=1          keep the lab up at the end (Ctrl-C ends it); HOLD=only:
 #                   start the lab and hold it, measuring nothing
@@ -82,8 +83,13 @@ if [ -z "${DCV:-}" ]; then
     DCV="${CARGO_TARGET_DIR:-$here/target}/release/dcv"
 fi
 if [ -z "${PROXY:-}" ]; then
-    (cd "$here" && cargo build --release --quiet --example delay_proxy)
     PROXY="${CARGO_TARGET_DIR:-$here/target}/release/examples/delay_proxy"
+    # Built only when missing or older than its source: an example links the
+    # library, which rebuilds whenever HEAD moves (build.rs stamps the commit),
+    # and the proxy does not depend on it.
+    if [ ! -x "$PROXY" ] || [ "$here/examples/delay_proxy.rs" -nt "$PROXY" ]; then
+        (cd "$here" && cargo build --release --quiet --example delay_proxy)
+    fi
 fi
 
 tmp=$(mktemp -d)
