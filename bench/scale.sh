@@ -32,9 +32,9 @@
 # type257) at ns1's proxy too; neither validates DNSSEC, finds zone cuts,
 # asks both servers or climbs CAA, which dcv does.
 #
-# Run as root. Needs knot (knotd, knotc, keymgr, kdig), unbound (and
+# Run as root. Needs knot (knotd, keymgr, kdig), unbound (and
 # unbound-control), dnsutils (dig), adns-tools (adnshost), jq, python3 and
-# time (CPU to the microsecond, peak RSS).
+# time (CPU to the microsecond, peak RSS), iproute2 (ss).
 # Environment:
 #   DCV=path        the dcv binary measured (default: release build of this
 #                   checkout); compare two builds by running this twice
@@ -72,8 +72,8 @@ target="${sha:0:32}.${sha:32:32}.sectigo.com."
 
 die() { echo "scale.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (servers on port 53 of $net.x)"
-for c in knotd knotc keymgr kdig unbound unbound-control dig adnshost jq python3 /usr/bin/time; do
-    command -v "$c" >/dev/null || die "missing $c (apt-get install knot knot-dnsutils unbound dnsutils adns-tools jq python3 time)"
+for c in knotd keymgr kdig unbound unbound-control dig adnshost jq python3 ss /usr/bin/time; do
+    command -v "$c" >/dev/null || die "missing $c (apt-get install knot knot-dnsutils unbound dnsutils adns-tools jq python3 iproute2 time)"
 done
 for a in $ns1 $ns2 $tld $root $ub $net.101 $net.103 $net.104; do
     if ss -Hlun | awk '{print $4}' | grep -Eqx "(0\.0\.0\.0|\*|\[::\]|${a//./\\.}):53"; then die "port 53 on $a is taken"; fi
