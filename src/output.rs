@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::cli::ColorWhen;
 use crate::error::{Error, Result};
-use crate::report::{CheckReport, Status};
+use crate::report::{CheckReport, CheckResult, ResultStream, Status};
 
 /// The colour decision, made once: `always` and `never` win; `auto` colours
 /// only a terminal, only when `NO_COLOR` is unset or empty (no-color.org),
@@ -214,6 +214,88 @@ impl Output {
         match self.stdout.flush() {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => other.map_err(Error::Output),
+        }
+    }
+}
+
+/// A `--json` check report written as names complete: the document opens
+/// with the first results, each result goes out as it is serialized, and
+/// the rest of the report (`ok`, `rejected`, the stamp, …) closes it, so a
+/// run over 10,000 names does not hold its results. The document is the
+/// one [`Output::emit`] writes, with `results` before `ok`.
+pub struct JsonStream<'a> {
+    out: &'a mut Output,
+    opened: bool,
+    failed: Option<io::Error>,
+}
+
+impl<'a> JsonStream<'a> {
+    pub fn new(out: &'a mut Output) -> JsonStream<'a> {
+        JsonStream {
+            out,
+            opened: false,
+            failed: None,
+        }
+    }
+
+    fn write_results(&mut self, results: &[CheckResult]) -> io::Result<()> {
+        let stdout = &mut self.out.stdout;
+        for r in results {
+            if self.opened {
+                stdout.write_all(b",")?;
+            } else {
+                write!(
+                    stdout,
+                    "{{\"schema_version\":{SCHEMA_VERSION},\"results\":["
+                )?;
+                self.opened = true;
+            }
+            serde_json::to_writer(&mut *stdout, r).map_err(io::Error::other)?;
+        }
+        Ok(())
+    }
+
+    /// Closes the document with the rest of the report (or, when nothing
+    /// was streamed, emits the report whole).
+    pub fn finish(mut self, report: &mut CheckReport) -> Result<()> {
+        if let Some(e) = self.failed.take() {
+            return Err(Error::Output(e));
+        }
+        if !self.opened {
+            return self.out.emit(report);
+        }
+        if self.out.closed {
+            return Ok(());
+        }
+        let held = std::mem::take(&mut report.results);
+        let closing = self.write_results(&held).and_then(|()| {
+            let rest = serde_json::to_string(&*report).map_err(io::Error::other)?;
+            // `results` (written above) is left out of the rest; `rejected`
+            // always follows it, hence the comma.
+            let rest = rest.replacen("\"results\":[],", "", 1);
+            let fields = rest.strip_prefix('{').unwrap_or(&rest);
+            writeln!(self.out.stdout, "],{fields}")
+        });
+        report.results = held;
+        match closing {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.out.closed = true;
+                Ok(())
+            }
+            other => other.map_err(Error::Output),
+        }
+    }
+}
+
+impl ResultStream for JsonStream<'_> {
+    fn results(&mut self, results: &[CheckResult]) {
+        if self.out.closed || self.failed.is_some() {
+            return;
+        }
+        match self.write_results(results) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => self.out.closed = true,
+            Err(e) => self.failed = Some(e),
         }
     }
 }

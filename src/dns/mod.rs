@@ -84,13 +84,26 @@ const NAMES_IN_FLIGHT: usize = 256;
 /// per name its CNAME, random-value TXT, persistent TXT and CAA results,
 /// then the `--cname` and `--txt` ones.
 pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
-    let deadline = req.deadline;
     let per_name = usize::from(req.expectation.is_some())
         + usize::from(req.random_txt.is_some())
         + usize::from(req.persist.is_some())
         + usize::from(!req.caa_issuers.is_empty());
     let mut results: Vec<CheckResult> =
         Vec::with_capacity(req.domains.len() * per_name + req.cnames.len() + req.txts.len());
+    let others = run_each(engine, req, |done| results.extend(done)).await;
+    results.extend(others);
+    results
+}
+
+/// Runs every check of the request concurrently, handing each name's
+/// results to `each` as soon as the name is done (in the order of the
+/// names), and returns the `--cname` and `--txt` results.
+pub async fn run_each(
+    engine: &Engine,
+    req: &DnsRequest,
+    mut each: impl FnMut(Vec<CheckResult>),
+) -> Vec<CheckResult> {
+    let deadline = req.deadline;
     let now = crate::clock::now();
     // A bounded window of names in progress, in order: the questions they
     // share are still asked once (the engine dedups), but memory holds the
@@ -141,7 +154,7 @@ pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
         })
         .buffered(NAMES_IN_FLIGHT)
         .for_each(|done| {
-            results.extend(done.into_iter().flatten());
+            each(done.into_iter().flatten().collect());
             std::future::ready(())
         });
     let generic_c = join_all(req.cnames.iter().map(|hv| {
@@ -154,10 +167,9 @@ pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
             host_value::txt(engine, hv).await
         })
     }));
-    let ((), gc, gt) = futures::join!(names, generic_c, generic_t);
-    results.extend(gc);
-    results.extend(gt);
-    results
+    let ((), mut others, gt) = futures::join!(names, generic_c, generic_t);
+    others.extend(gt);
+    others
 }
 
 /// Runs one check with its total deadline: per-query timeouts add up along
