@@ -404,8 +404,9 @@ pub struct NetworkOptions {
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
     pub deadline: Option<Duration>,
 
-    /// Most DNS questions and HTTP fetches in flight at once, for networks
-    /// and servers that must be asked gently [default: 128]
+    /// Most DNS questions in flight at once to any one server (fewer while
+    /// it times out), and HTTP fetches at once (at most 128), for networks
+    /// and servers that must be asked gently [default: 512]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub max_in_flight: Option<u16>,
 

@@ -12,13 +12,22 @@ use crate::http::HyperFetcher;
 use crate::resolver::DnsTransport;
 use crate::resolver::WireTransport;
 
-/// Work in flight at once in a round: DNS questions and HTTP fetches
-/// together. A 120-name CSR asks ~245 distinct DNS questions (CNAME at each
-/// ADN, CAA up the tree) and fetches once per name and address, so 128
-/// keeps that to a few waves of round trips; few enough not to look like a
-/// flood, and bounded so sockets and memory (at most 64 KiB per fetch) stay
-/// flat in the number of names.
-pub const MAX_IN_FLIGHT: usize = 128;
+/// DNS questions in flight at once to one server address (the ceiling of
+/// its adaptive window, `--max-in-flight`). 1,000 names ask each of their
+/// two nameservers ~2,000 questions and the resolver as many; 512 at once
+/// keeps that to a handful of round trips, and a server that cannot take
+/// it (timeouts) gets fewer (`resolver::flow`).
+pub const MAX_IN_FLIGHT: usize = 512;
+
+/// DNS questions in flight at once in a round, whatever the server: a
+/// bound on memory, not on any server's load. UDP questions share a socket
+/// per server, so this costs no file descriptors.
+pub const QUESTIONS_IN_FLIGHT: usize = 2048;
+
+/// HTTP fetches in flight at once (each is a socket and up to 64 KiB of
+/// body): a 120-name order is fetched in one wave, and with the DNS
+/// sockets a round stays under 256 file descriptors.
+pub const MAX_FETCHES_IN_FLIGHT: usize = 128;
 
 /// Default time allowed for one DNS query (SPEC section 3).
 pub const DEFAULT_DNS_TIMEOUT: Duration = Duration::from_secs(5);

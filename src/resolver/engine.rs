@@ -14,8 +14,9 @@ use tokio::sync::Semaphore;
 use super::LookupFailure;
 use super::chain;
 use super::dnssec::{Bogus, ChainSource, Security, TrustAnchors, Validation, Validator};
+use super::flow::{Outcome, Windows};
 use super::{Answer, Data, DnsTransport, QueryError, RType, Rcode, in_zone, normalize, parent};
-use crate::net::MAX_IN_FLIGHT;
+use crate::net::{MAX_FETCHES_IN_FLIGHT, MAX_IN_FLIGHT, QUESTIONS_IN_FLIGHT};
 /// Referral depth limit: a delegation chain deeper than this is a loop.
 const MAX_REFERRALS: usize = 4;
 
@@ -42,8 +43,10 @@ pub struct Config {
     /// Addresses to use for a nameserver host instead of looking them up
     /// (lowercase host name without trailing dot). For tests and labs.
     pub ns_addrs: HashMap<String, Vec<SocketAddr>>,
-    /// Questions in flight at once (DNS and, through [`Engine::slots`],
-    /// the HTTP fetches of the same round).
+    /// Questions in flight at once to any one server address (the ceiling
+    /// of its adaptive window, [`super::flow`]); HTTP fetches in flight at
+    /// once are bounded by the smaller of this and
+    /// [`MAX_FETCHES_IN_FLIGHT`].
     pub max_in_flight: usize,
     /// Per-query timeout (also given to the transport).
     pub timeout: Duration,
@@ -146,27 +149,81 @@ pub struct Lookup {
 type Pending = Shared<BoxFuture<'static, Result<Answer, QueryError>>>;
 type Key = (SocketAddr, String, RType, bool);
 
+/// Answers remembered in one generation of the cache: questions shared by
+/// many names (a zone's NS set and DNSKEY, its servers' addresses, the CAA
+/// of a parent) are asked again all the time and stay; those of one name
+/// are forgotten two generations after their last use, so memory does not
+/// grow with the names of a run.
+const ANSWERS_REMEMBERED: usize = 4096;
+
+/// The round's questions, asked or in flight, in two generations: a hit in
+/// the older one moves the entry to the newer, and a full newer generation
+/// replaces the older.
+struct Asked {
+    current: HashMap<Key, Pending>,
+    previous: HashMap<Key, Pending>,
+    capacity: usize,
+}
+
+impl Asked {
+    fn new(capacity: usize) -> Asked {
+        Asked {
+            current: HashMap::new(),
+            previous: HashMap::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// The question's pending answer, or a new one from `ask`.
+    fn get_or_ask(&mut self, key: Key, ask: impl FnOnce(&Key) -> Pending) -> Pending {
+        if let Some(p) = self.current.get(&key) {
+            return p.clone();
+        }
+        let pending = match self.previous.remove(&key) {
+            Some(p) => p,
+            None => ask(&key),
+        };
+        self.current.insert(key, pending.clone());
+        if self.current.len() >= self.capacity {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        pending
+    }
+
+    /// Questions remembered.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.current.len() + self.previous.len()
+    }
+}
+
 /// One round of questions: every DNS question of a check goes through one
-/// engine, with one cache and one bound on what is in flight. Answers are
-/// remembered for the life of the engine, so a new round (`--wait`) uses a
-/// new engine.
+/// engine, with one cache, an adaptive window per server and one bound on
+/// what is in flight. Answers are remembered for the round (a bounded
+/// number), so a new round (`--wait`) uses a new engine.
 pub struct Engine {
     transport: Arc<dyn DnsTransport>,
     cfg: Config,
-    slots: Arc<Semaphore>,
-    asked: Mutex<HashMap<Key, Pending>>,
+    /// DNS questions in flight, whatever the server.
+    questions: Arc<Semaphore>,
+    windows: Windows,
+    /// HTTP fetches in flight.
+    fetches: Arc<Semaphore>,
+    asked: Mutex<Asked>,
     validation: Option<Validation>,
 }
 
 impl Engine {
     pub fn new(transport: Arc<dyn DnsTransport>, cfg: Config) -> Engine {
-        let slots = Arc::new(Semaphore::new(cfg.max_in_flight.max(1)));
+        let ceiling = cfg.max_in_flight.max(1);
         let validation = cfg.trust_anchors.clone().map(Validation::new);
         Engine {
             transport,
+            questions: Arc::new(Semaphore::new(QUESTIONS_IN_FLIGHT.max(ceiling))),
+            windows: Windows::new(ceiling),
+            fetches: Arc::new(Semaphore::new(ceiling.min(MAX_FETCHES_IN_FLIGHT))),
             cfg,
-            slots,
-            asked: Mutex::new(HashMap::new()),
+            asked: Mutex::new(Asked::new(ANSWERS_REMEMBERED)),
             validation,
         }
     }
@@ -180,9 +237,9 @@ impl Engine {
         self.validation.as_ref()
     }
 
-    /// The round's bound on work in flight, for the HTTP fetches to share.
+    /// The round's bound on HTTP fetches in flight.
     pub fn slots(&self) -> Arc<Semaphore> {
-        self.slots.clone()
+        self.fetches.clone()
     }
 
     /// Asks one question, or joins the identical one already asked.
@@ -194,26 +251,31 @@ impl Engine {
         rd: bool,
     ) -> Result<Answer, QueryError> {
         let key = (server, normalize(name), rtype, rd);
-        let pending = {
-            let mut asked = self
-                .asked
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            asked
-                .entry(key.clone())
-                .or_insert_with(|| {
-                    let slots = self.slots.clone();
-                    let fut = self.transport.query(server, &key.1, rtype, rd);
-                    async move {
-                        // The permit is held for the whole exchange.
-                        let _permit = slots.acquire_owned().await;
-                        fut.await
-                    }
-                    .boxed()
-                    .shared()
-                })
-                .clone()
-        };
+        let pending = self
+            .asked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_or_ask(key, |key| {
+                let questions = self.questions.clone();
+                let window = self.windows.of(server);
+                let fut = self.transport.query(server, &key.1, rtype, rd);
+                async move {
+                    // Room at the server first, then in the round: a
+                    // question waiting for a slow server holds no place
+                    // another server's question could use.
+                    let slot = window.enter().await;
+                    let _permit = questions.acquire_owned().await;
+                    let result = fut.await;
+                    slot.done(match &result {
+                        Ok(_) => Outcome::Answered,
+                        Err(QueryError::Timeout(_)) => Outcome::TimedOut,
+                        Err(_) => Outcome::Other,
+                    });
+                    result
+                }
+                .boxed()
+                .shared()
+            });
         pending.await
     }
 
@@ -982,6 +1044,56 @@ mod tests {
         let before = e.asked.lock().unwrap().len();
         e.find_zone("www.example.com").await.unwrap();
         assert_eq!(e.asked.lock().unwrap().len(), before);
+    }
+
+    /// Counts the questions that reach the wire.
+    struct Counted(std::sync::atomic::AtomicUsize);
+
+    impl DnsTransport for Counted {
+        fn query(
+            &self,
+            _: SocketAddr,
+            _: &str,
+            _: RType,
+            _: bool,
+        ) -> BoxFuture<'static, Result<Answer, QueryError>> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { Ok(answer(Rcode::NxDomain, vec![], vec![])) }.boxed()
+        }
+    }
+
+    #[tokio::test]
+    async fn the_answer_cache_keeps_what_is_asked_again_and_forgets_the_rest() {
+        let counted = Arc::new(Counted(Default::default()));
+        let cfg = Config::new(vec![], Mode::Recursive, Duration::from_secs(1));
+        let e = Engine {
+            asked: Mutex::new(Asked::new(8)),
+            ..Engine::new(counted.clone(), cfg)
+        };
+        let server: SocketAddr = "127.0.0.1:53".parse().unwrap();
+        // A shared question asked between every name's own question stays
+        // remembered however many names go by; memory stays bounded.
+        for i in 0..100 {
+            e.ask(server, "example.test", RType::Dnskey, false)
+                .await
+                .unwrap();
+            e.ask(server, &format!("n{i}.example.test"), RType::Cname, false)
+                .await
+                .unwrap();
+            assert!(e.asked.lock().unwrap().len() <= 16);
+        }
+        let asked = || counted.0.load(std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(asked(), 101);
+        // A name's question asked again soon is answered from memory; one
+        // forgotten generations ago is asked again.
+        e.ask(server, "n99.example.test", RType::Cname, false)
+            .await
+            .unwrap();
+        assert_eq!(asked(), 101);
+        e.ask(server, "n0.example.test", RType::Cname, false)
+            .await
+            .unwrap();
+        assert_eq!(asked(), 102);
     }
 
     fn ns(owner: &str, host: &str) -> Record {

@@ -20,6 +20,7 @@
 
 mod dnssec;
 mod engine;
+mod flow;
 pub mod recording;
 mod resolution;
 mod udp;

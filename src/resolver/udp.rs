@@ -1,12 +1,16 @@
-//! Shared UDP sockets for the wire transport: one connected socket per
-//! server address while questions to it are in flight, each answer handed
-//! to the question it answers by ID and question (RFC 5452 section 9.1).
+//! Shared UDP sockets for the wire transport: connected sockets per server
+//! address while questions to it are in flight, each carrying up to
+//! [`QUESTIONS_PER_SOCKET`] at once, each answer handed to the question it
+//! answers by ID and question (RFC 5452 section 9.1).
 //!
 //! Why: a socket per question made the file descriptors in use grow with
 //! the questions in flight, so `ulimit -n 256` capped a round at ~128
 //! questions at once, and 10,000 names took hundreds of round trips. Shared
-//! sockets keep descriptors to the servers being asked (at most
-//! [`MAX_SOCKETS`]), whatever the number of questions.
+//! sockets keep descriptors to a few per server being asked (at most
+//! [`MAX_SOCKETS`] in all), whatever the number of questions. Not one per
+//! server: the answers to a burst of questions arrive together, and one
+//! socket's receive buffer (~200 KiB, `net.core.rmem_max`) overflows at a
+//! few hundred answers, which then read as timeouts.
 //!
 //! A socket stays connected so that the kernel drops datagrams from other
 //! addresses and reports an ICMP port unreachable (nothing listens: every
@@ -17,6 +21,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use hickory_proto::op::{Message, MessageType, ResponseCode};
@@ -26,19 +31,26 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use super::QueryError;
 
-/// Sockets open at once; questions to more servers than this wait for a
-/// socket to close. With the HTTP fetches (at most 128) and DNS over TCP
-/// (at most 16), this keeps a round under 256 descriptors.
+/// Sockets open at once; past this, questions share the open sockets of
+/// their server beyond [`QUESTIONS_PER_SOCKET`], or wait for a socket to
+/// close. With the HTTP fetches (at most 128) and DNS over TCP (at most
+/// 16), this keeps a round under 256 descriptors.
 pub const MAX_SOCKETS: usize = 64;
+/// Questions one socket carries at once when another can be opened: their
+/// answers fit its receive buffer however they bunch up.
+pub const QUESTIONS_PER_SOCKET: usize = 32;
 /// Receive buffer: anything longer than this from UDP is not a sane answer.
 const UDP_BUFFER: usize = 4096;
+/// The socket's receive buffer asked of the kernel.
+const RECEIVE_BUFFER: usize = 1 << 20;
 
 type Reply = Result<Message, QueryError>;
 
-/// The open sockets, one per server address with questions in flight.
+/// The open sockets of each server address with questions in flight.
 pub struct UdpMux {
-    open: Mutex<HashMap<SocketAddr, Open>>,
+    open: Mutex<HashMap<SocketAddr, Vec<Open>>>,
     slots: Arc<Semaphore>,
+    tickets: AtomicU64,
 }
 
 struct Open {
@@ -64,9 +76,8 @@ impl Drop for ServerSocket {
 
 /// A question waiting for its answer.
 struct Waiter {
-    /// Which exchange registered it: an ID is free again as soon as its
-    /// answer is delivered, before that exchange ends, so the ID alone
-    /// does not say whose waiter an entry is.
+    /// Which exchange registered it: an ID is reused once free, and a
+    /// finished exchange must not forget the next one's question.
     ticket: u64,
     name: Name,
     rtype: RecordType,
@@ -82,6 +93,7 @@ impl UdpMux {
         UdpMux {
             open: Mutex::new(HashMap::new()),
             slots: Arc::new(Semaphore::new(max_sockets.max(1))),
+            tickets: AtomicU64::new(0),
         }
     }
 
@@ -101,7 +113,7 @@ impl UdpMux {
             .map(|q| (q.name().to_lowercase(), q.query_type()))
             .ok_or_else(|| QueryError::BadResponse("no question to ask".into()))?;
         let (tx, rx) = oneshot::channel();
-        let ticket = TICKETS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ticket = self.tickets.fetch_add(1, Ordering::Relaxed);
         let id = {
             let mut waiting = lock(&socket.waiting);
             let id = free_id(&waiting)?;
@@ -126,45 +138,44 @@ impl UdpMux {
             .unwrap_or_else(|_| Err(QueryError::Network("the socket closed".into())))
     }
 
-    /// The socket for `server`, opened if none is.
+    /// A socket for `server`: an open one with room, else a new one, else
+    /// (every socket in use) the least busy open one, else the first
+    /// socket to close.
     async fn lease(self: &Arc<Self>, server: SocketAddr) -> Result<Lease, QueryError> {
-        if let Some(lease) = self.join(server) {
+        if let Some(lease) = self.join(server, QUESTIONS_PER_SOCKET) {
             return Ok(lease);
         }
-        let slot = self
-            .slots
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| QueryError::Network("no socket available".into()))?;
-        // Another question may have opened one while this waited.
-        if let Some(lease) = self.join(server) {
-            return Ok(lease);
-        }
+        let slot = match self.slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                if let Some(lease) = self.join(server, usize::MAX) {
+                    return Ok(lease);
+                }
+                self.slots
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| QueryError::Network("no socket available".into()))?
+            }
+        };
         let sock = UdpSocket::bind(local_for(server)).await.map_err(io_error)?;
+        // Room for a burst of answers; the kernel caps it at rmem_max, and
+        // a smaller buffer still works, with [`QUESTIONS_PER_SOCKET`].
+        let _ = socket2::SockRef::from(&sock).set_recv_buffer_size(RECEIVE_BUFFER);
         sock.connect(server).await.map_err(io_error)?;
         let sock = Arc::new(sock);
         let waiting = Arc::new(Mutex::new(HashMap::new()));
         let reader = tokio::spawn(read(sock.clone(), waiting.clone()));
-        let fresh = Arc::new(ServerSocket {
+        let socket = Arc::new(ServerSocket {
             sock,
             waiting,
             reader,
             _slot: slot,
         });
-        let socket = match lock(&self.open).entry(server) {
-            Entry::Occupied(mut o) => {
-                o.get_mut().users += 1;
-                o.get().socket.clone()
-            }
-            Entry::Vacant(v) => {
-                v.insert(Open {
-                    socket: fresh.clone(),
-                    users: 1,
-                });
-                fresh
-            }
-        };
+        lock(&self.open).entry(server).or_default().push(Open {
+            socket: socket.clone(),
+            users: 1,
+        });
         Ok(Lease {
             mux: self.clone(),
             server,
@@ -172,9 +183,14 @@ impl UdpMux {
         })
     }
 
-    fn join(self: &Arc<Self>, server: SocketAddr) -> Option<Lease> {
+    /// The least busy open socket of `server` with fewer than `room` users.
+    fn join(self: &Arc<Self>, server: SocketAddr, room: usize) -> Option<Lease> {
         let mut open = lock(&self.open);
-        let o = open.get_mut(&server)?;
+        let o = open
+            .get_mut(&server)?
+            .iter_mut()
+            .filter(|o| o.users < room)
+            .min_by_key(|o| o.users)?;
         o.users += 1;
         Some(Lease {
             mux: self.clone(),
@@ -194,12 +210,19 @@ struct Lease {
 impl Drop for Lease {
     fn drop(&mut self) {
         let mut open = lock(&self.mux.open);
-        if let Entry::Occupied(mut o) = open.entry(self.server)
-            && Arc::ptr_eq(&o.get().socket, &self.socket)
-        {
-            o.get_mut().users -= 1;
-            if o.get().users == 0 {
-                o.remove();
+        if let Entry::Occupied(mut sockets) = open.entry(self.server) {
+            let list = sockets.get_mut();
+            if let Some(i) = list
+                .iter()
+                .position(|o| Arc::ptr_eq(&o.socket, &self.socket))
+            {
+                list[i].users -= 1;
+                if list[i].users == 0 {
+                    list.swap_remove(i);
+                }
+            }
+            if list.is_empty() {
+                sockets.remove();
             }
         }
     }
@@ -213,15 +236,8 @@ struct Registered<'a> {
     ticket: u64,
 }
 
-/// Tells the waiters of one process apart.
-static TICKETS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
 impl Drop for Registered<'_> {
     fn drop(&mut self) {
-        // Only its own: once its answer was delivered, another question
-        // may already wait under the same ID (removing that one failed it
-        // with "the socket closed", about one question in 4,000 at 1,000
-        // names on loopback).
         let mut waiting = lock(&self.socket.waiting);
         if waiting
             .get(&self.id)
@@ -315,5 +331,105 @@ fn io_error(e: std::io::Error) -> QueryError {
         QueryError::ConnectionRefused
     } else {
         QueryError::Network(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::op::Query;
+    use hickory_proto::rr::rdata::TXT;
+    use hickory_proto::rr::{RData, Record};
+    use std::time::Duration;
+
+    /// A loopback server that answers every question, in a scrambled
+    /// order, with a TXT record spelling the name asked.
+    async fn scrambling_server() -> SocketAddr {
+        let sock = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let addr = sock.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            let mut n = 0u64;
+            loop {
+                let (len, from) = sock.recv_from(&mut buf).await.unwrap();
+                let req = Message::from_vec(&buf[..len]).unwrap();
+                let q = req.queries()[0].clone();
+                let mut resp = Message::new();
+                resp.set_id(req.id())
+                    .set_message_type(MessageType::Response)
+                    .add_query(q.clone())
+                    .add_answer(Record::from_rdata(
+                        q.name().clone(),
+                        60,
+                        RData::TXT(TXT::new(vec![q.name().to_ascii()])),
+                    ));
+                let bytes = resp.to_vec().unwrap();
+                let sock = sock.clone();
+                // Later questions are often answered first.
+                n += 1;
+                let delay = Duration::from_millis(n * 7919 % 23);
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let _ = sock.send_to(&bytes, from).await;
+                });
+            }
+        });
+        addr
+    }
+
+    fn question(name: &str) -> Message {
+        let mut m = Message::new();
+        m.add_query(Query::query(
+            Name::from_ascii(name).unwrap(),
+            RecordType::TXT,
+        ));
+        m
+    }
+
+    #[tokio::test]
+    async fn questions_in_flight_share_a_few_sockets_and_each_gets_its_answer() {
+        use futures::StreamExt;
+        let server = scrambling_server().await;
+        let mux = Arc::new(UdpMux::new(MAX_SOCKETS));
+        let names: Vec<String> = (0..1000).map(|i| format!("n{i}.example.test.")).collect();
+        // 100 at once over sockets of 32: what the test server's own
+        // receive buffer takes at the kernel's default size.
+        let answers: Vec<_> = futures::stream::iter(&names)
+            .map(|n| {
+                let mux = mux.clone();
+                async move {
+                    tokio::time::timeout(Duration::from_secs(5), mux.exchange(server, question(n)))
+                        .await
+                }
+            })
+            .buffered(100)
+            .collect()
+            .await;
+        for (name, answer) in names.iter().zip(answers) {
+            let msg = answer.expect("answered in time").expect("an answer");
+            let RData::TXT(txt) = msg.answers()[0].data() else {
+                panic!("not a TXT for {name}");
+            };
+            assert_eq!(txt.to_string(), *name);
+        }
+        // Every socket closed with its last question.
+        assert!(lock(&mux.open).is_empty());
+        assert_eq!(mux.slots.available_permits(), MAX_SOCKETS);
+    }
+
+    #[tokio::test]
+    async fn nobody_listening_is_refused_not_timed_out() {
+        // A port that was just free: nothing listens there now.
+        let free = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = free.local_addr().unwrap();
+        drop(free);
+        let mux = Arc::new(UdpMux::new(MAX_SOCKETS));
+        let got = tokio::time::timeout(
+            Duration::from_secs(5),
+            mux.exchange(addr, question("x.example.test.")),
+        )
+        .await
+        .expect("no wait for a timeout");
+        assert_eq!(got.unwrap_err(), QueryError::ConnectionRefused);
     }
 }

@@ -73,8 +73,16 @@ impl DnsTransport for WireTransport {
             let mut last = QueryError::Timeout(timeout);
             // One retry: a lost UDP datagram should not fail a check.
             for _ in 0..2 {
-                match exchange(&sockets, server, &qname, rtype, recursion_desired, timeout, dnssec)
-                    .await
+                match exchange(
+                    &sockets,
+                    server,
+                    &qname,
+                    rtype,
+                    recursion_desired,
+                    timeout,
+                    dnssec,
+                )
+                .await
                 {
                     Err(e @ QueryError::Timeout(_)) => last = e,
                     other => return other,
@@ -182,14 +190,14 @@ async fn exchange_with(
             let _connection = sockets.tcp.acquire().await;
             tcp(server, &msg).await
         })
-            .await
-            .map_err(|_| QueryError::Timeout(timeout))
-            .and_then(|r| r)
-            .map_err(|e| {
-                QueryError::BadResponse(format!(
-                    "the UDP answer was truncated (TC) and the retry over TCP failed: {e}"
-                ))
-            })?
+        .await
+        .map_err(|_| QueryError::Timeout(timeout))
+        .and_then(|r| r)
+        .map_err(|e| {
+            QueryError::BadResponse(format!(
+                "the UDP answer was truncated (TC) and the retry over TCP failed: {e}"
+            ))
+        })?
     } else {
         response
     };
@@ -226,9 +234,8 @@ async fn tcp(server: SocketAddr, req: &Message) -> Result<Message, QueryError> {
     let resp = Message::from_vec(&buf).map_err(|e| QueryError::Malformed(e.to_string()))?;
     let question = req.queries().first();
     let ours = resp.id() == req.id()
-        && question.is_some_and(|q| {
-            super::udp::answers(&resp, &q.name().to_lowercase(), q.query_type())
-        });
+        && question
+            .is_some_and(|q| super::udp::answers(&resp, &q.name().to_lowercase(), q.query_type()));
     if !ours {
         return Err(QueryError::BadResponse(
             "the TCP answer is not for our question".into(),
