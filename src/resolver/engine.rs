@@ -154,7 +154,7 @@ type Key = (SocketAddr, String, RType, bool);
 /// of a parent) are asked again all the time and stay; those of one name
 /// are forgotten two generations after their last use, so memory does not
 /// grow with the names of a run.
-const ANSWERS_REMEMBERED: usize = 4096;
+const ANSWERS_REMEMBERED: usize = 1024;
 
 /// The round's questions, asked or in flight, in two generations: a hit in
 /// the older one moves the entry to the newer, and a full newer generation

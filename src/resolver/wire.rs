@@ -1,7 +1,8 @@
 //! The real [`DnsTransport`]: one question over UDP with EDNS0 (on the
-//! shared sockets of [`super::udp`]), retried once on timeout, and repeated
-//! over TCP when the UDP answer is truncated. Message encoding is
-//! hickory-proto's; sizes are bounded on both paths.
+//! shared sockets of [`super::udp`]), sent once more when no answer came
+//! within the server's retransmission timeout, and repeated over TCP when
+//! the UDP answer is truncated. Message encoding is hickory-proto's; sizes
+//! are bounded on both paths.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -23,6 +24,12 @@ use super::{Answer, Data, DnsTransport, QueryError, RType, Rcode, Record, Signed
 const EDNS_PAYLOAD: u16 = 1232;
 /// TCP connections at once (truncated answers are rare; each is a socket).
 const MAX_TCP: usize = 16;
+/// The retransmission timeout of a server not yet heard from (capped by
+/// `--timeout`); resolvers start near 400 ms (Unbound: 376 ms).
+const INITIAL_RTO: Duration = Duration::from_secs(1);
+/// The shortest retransmission timeout: a fast server that answers late
+/// once is not flooded with copies.
+const MIN_RTO: Duration = Duration::from_millis(300);
 
 /// UDP/TCP transport with a per-attempt timeout.
 #[derive(Clone)]
@@ -34,6 +41,7 @@ pub struct WireTransport {
     pub dnssec: bool,
     udp: Arc<UdpMux>,
     tcp: Arc<Semaphore>,
+    rtt: Arc<RoundTrips>,
 }
 
 impl WireTransport {
@@ -43,6 +51,7 @@ impl WireTransport {
             dnssec: false,
             udp: Arc::new(UdpMux::new(MAX_SOCKETS)),
             tcp: Arc::new(Semaphore::new(MAX_TCP)),
+            rtt: Arc::default(),
         }
     }
 
@@ -66,29 +75,21 @@ impl DnsTransport for WireTransport {
         let sockets = Sockets {
             udp: self.udp.clone(),
             tcp: self.tcp.clone(),
+            rtt: self.rtt.clone(),
         };
         async move {
             let qname = Name::from_ascii(format!("{}.", name.trim_end_matches('.')))
                 .map_err(|e| QueryError::BadResponse(format!("cannot ask for {name:?}: {e}")))?;
-            let mut last = QueryError::Timeout(timeout);
-            // One retry: a lost UDP datagram should not fail a check.
-            for _ in 0..2 {
-                match exchange(
-                    &sockets,
-                    server,
-                    &qname,
-                    rtype,
-                    recursion_desired,
-                    timeout,
-                    dnssec,
-                )
-                .await
-                {
-                    Err(e @ QueryError::Timeout(_)) => last = e,
-                    other => return other,
-                }
-            }
-            Err(last)
+            exchange(
+                &sockets,
+                server,
+                &qname,
+                rtype,
+                recursion_desired,
+                timeout,
+                dnssec,
+            )
+            .await
         }
         .boxed()
     }
@@ -141,10 +142,83 @@ pub(super) fn rand_id() -> u16 {
     u16::from_ne_bytes(b)
 }
 
-/// The transport's shared sockets and its bound on TCP connections.
+/// The transport's shared sockets, its bound on TCP connections and what
+/// it learnt of each server's round trip.
 struct Sockets {
     udp: Arc<UdpMux>,
     tcp: Arc<Semaphore>,
+    rtt: Arc<RoundTrips>,
+}
+
+/// Each server's smoothed round-trip time (RFC 6298's SRTT), from which
+/// its retransmission timeout follows. Why: a datagram lost under load
+/// (a server's full receive queue) cost a whole `--timeout` before the
+/// question was asked again; a resolver asks again after a few round trips.
+#[derive(Default)]
+struct RoundTrips {
+    smoothed: std::sync::Mutex<std::collections::HashMap<SocketAddr, Duration>>,
+}
+
+impl RoundTrips {
+    /// When to send a question to `server` once more: three smoothed round
+    /// trips, within [`MIN_RTO`] and `timeout`.
+    fn rto(&self, server: SocketAddr, timeout: Duration) -> Duration {
+        let srtt = self
+            .smoothed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&server)
+            .copied();
+        match srtt {
+            Some(srtt) => (srtt * 3).max(MIN_RTO),
+            None => INITIAL_RTO,
+        }
+        .min(timeout)
+    }
+
+    /// An answer came `elapsed` after its question (first copy only, so
+    /// that a retransmission does not make the round trip look short).
+    fn observe(&self, server: SocketAddr, elapsed: Duration) {
+        let mut smoothed = self
+            .smoothed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let srtt = smoothed.entry(server).or_insert(elapsed);
+        *srtt = (*srtt * 7 + elapsed) / 8;
+    }
+}
+
+/// One question over UDP: sent, then sent once more (a new ID) when no
+/// answer came within the server's retransmission timeout, whichever copy
+/// is answered first wins. The second copy gets a whole `timeout`, so a
+/// server that never answers is given up on after `rto + timeout` (twice
+/// `timeout` for a server not yet heard from, as before).
+async fn udp(
+    sockets: &Sockets,
+    server: SocketAddr,
+    msg: &Message,
+    timeout: Duration,
+) -> Result<Message, QueryError> {
+    let sent = Instant::now();
+    let rto = sockets.rtt.rto(server, timeout);
+    let first = sockets.udp.exchange(server, msg.clone());
+    futures::pin_mut!(first);
+    if let Ok(answer) = tokio::time::timeout(rto, &mut first).await {
+        if answer.is_ok() {
+            sockets.rtt.observe(server, sent.elapsed());
+        }
+        return answer;
+    }
+    let second = sockets.udp.exchange(server, msg.clone());
+    futures::pin_mut!(second);
+    let either = futures::future::select(first, second);
+    match timeout_at(sent + rto + timeout, either).await {
+        Ok(
+            futures::future::Either::Left((answer, _))
+            | futures::future::Either::Right((answer, _)),
+        ) => answer,
+        Err(_) => Err(QueryError::Timeout(timeout)),
+    }
 }
 
 async fn exchange(
@@ -176,11 +250,8 @@ async fn exchange_with(
     edns: bool,
     dnssec: bool,
 ) -> Result<Answer, QueryError> {
-    let deadline = Instant::now() + timeout;
     let msg = request(qname, rtype, rd, edns, dnssec);
-    let response = timeout_at(deadline, sockets.udp.exchange(server, msg.clone()))
-        .await
-        .map_err(|_| QueryError::Timeout(timeout))??;
+    let response = udp(sockets, server, &msg, timeout).await?;
     let response = if response.truncated() {
         // The whole answer did not fit: ask again over TCP, a fresh deadline
         // (the wait for a free connection included).
@@ -319,6 +390,82 @@ pub fn convert(msg: &Message) -> Answer {
 mod tests {
     use super::*;
     use hickory_proto::rr::rdata::TXT;
+    use tokio::net::UdpSocket;
+
+    /// A loopback server that ignores the first copy of every question and
+    /// answers the second (a datagram lost under load), counting copies.
+    async fn forgetful_server() -> (SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+        let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = sock.local_addr().unwrap();
+        let copies = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = copies.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            let mut seen = std::collections::HashSet::new();
+            loop {
+                let (len, from) = sock.recv_from(&mut buf).await.unwrap();
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let req = Message::from_vec(&buf[..len]).unwrap();
+                let q = req.queries()[0].clone();
+                if seen.insert(q.name().to_ascii()) {
+                    continue;
+                }
+                let mut resp = Message::new();
+                resp.set_id(req.id())
+                    .set_message_type(MessageType::Response)
+                    .add_query(q.clone())
+                    .add_answer(hickory_proto::rr::Record::from_rdata(
+                        q.name().clone(),
+                        60,
+                        RData::TXT(TXT::new(vec!["v".into()])),
+                    ));
+                sock.send_to(&resp.to_vec().unwrap(), from).await.unwrap();
+            }
+        });
+        (addr, copies)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lost_question_is_asked_again_after_the_retransmission_timeout_not_the_timeout() {
+        let (server, copies) = forgetful_server().await;
+        let transport = WireTransport::new(Duration::from_secs(30));
+        let start = Instant::now();
+        let answer = transport
+            .query(server, "lost.example.test", RType::Txt, false)
+            .await
+            .expect("the second copy is answered");
+        assert_eq!(answer.answers[0].data, Data::Txt("v".into()));
+        assert_eq!(copies.load(std::sync::atomic::Ordering::SeqCst), 2);
+        // Asked again at the initial retransmission timeout (virtual time),
+        // not after the 30 s --timeout.
+        assert!(start.elapsed() >= INITIAL_RTO, "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_that_never_answers_times_out_after_the_second_copy_has_had_its_timeout() {
+        // Bound, never read: the questions go nowhere.
+        let silent = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let transport = WireTransport::new(Duration::from_secs(3));
+        let start = Instant::now();
+        let got = transport
+            .query(
+                silent.local_addr().unwrap(),
+                "x.example.test",
+                RType::Txt,
+                false,
+            )
+            .await;
+        assert_eq!(
+            got.unwrap_err(),
+            QueryError::Timeout(Duration::from_secs(3))
+        );
+        assert_eq!(start.elapsed(), INITIAL_RTO + Duration::from_secs(3));
+    }
 
     #[test]
     fn records_of_a_class_other_than_in_are_ignored() {
