@@ -365,12 +365,15 @@ fn preflight_results(subject: &Subject) -> Vec<CheckResult> {
 /// not ready whatever its records say; with `--lab`, one note instead.
 fn refuse_internal_names(plan: &mut CheckPlan, out: &Output) {
     let mut names: Vec<(String, String)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let rows = plan.http.iter().map(|r| match r {
         Row::Fixed(r) => r.domain.as_str(),
         Row::Check(t) => t.domain.as_str(),
     });
     for name in plan.dns.domains.iter().map(DnsName::as_str).chain(rows) {
-        if names.iter().any(|(n, _)| n == name) {
+        // Each name once, in a set: a run of thousands of lab names made
+        // this scan quadratic (issue 24).
+        if !seen.insert(name) {
             continue;
         }
         if let Some(why) = crate::reserved::why_internal(name) {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt, Shared, join_all};
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 
 use super::LookupFailure;
 use super::chain;
@@ -226,7 +226,49 @@ pub struct Engine {
     /// HTTP fetches in flight.
     fetches: Arc<Semaphore>,
     asked: Mutex<Asked>,
+    zones: Mutex<KnownZones>,
     validation: Option<Validation>,
+}
+
+/// What the round has worked out about one zone's servers, each part once,
+/// by whichever lookup needs it first. The questions behind them are
+/// cached anyway, but working the answers out again at every lookup (the
+/// nameservers' addresses resolved and validated, the parent's delegation
+/// read, the union formed) cost more CPU than the lookup's own question
+/// (issue 24).
+#[derive(Default)]
+struct ZoneServers {
+    /// The zone's own NS set, every address of each host.
+    own: OnceCell<Result<Vec<Server>, LookupFailure>>,
+    /// The parent's side of the delegation.
+    delegation: OnceCell<Delegation>,
+    /// The union of both sides.
+    all: OnceCell<Result<Vec<Server>, LookupFailure>>,
+}
+
+/// Zones remembered in one generation: a run's zones are few and asked
+/// all the time, but a run of names in as many zones must not keep all.
+const ZONES_REMEMBERED: usize = 1024;
+
+/// The zones worked out, in two generations (as [`Asked`]).
+#[derive(Default)]
+struct KnownZones {
+    current: HashMap<String, Arc<ZoneServers>>,
+    previous: HashMap<String, Arc<ZoneServers>>,
+}
+
+impl KnownZones {
+    fn of(&mut self, zone: &str) -> Arc<ZoneServers> {
+        if let Some(z) = self.current.get(zone) {
+            return z.clone();
+        }
+        let z = self.previous.remove(zone).unwrap_or_default();
+        self.current.insert(zone.to_owned(), z.clone());
+        if self.current.len() >= ZONES_REMEMBERED {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        z
+    }
 }
 
 impl Engine {
@@ -240,6 +282,7 @@ impl Engine {
             fetches: Arc::new(Semaphore::new(ceiling.min(MAX_FETCHES_IN_FLIGHT))),
             cfg,
             asked: Mutex::new(Asked::new(ANSWERS_REMEMBERED)),
+            zones: Mutex::new(KnownZones::default()),
             validation,
         }
     }
@@ -651,21 +694,36 @@ impl Engine {
     async fn ask_zone(&self, lookup: &mut Lookup, zone: String) {
         let name = lookup.name.clone();
         let rtype = lookup.rtype;
+        let known = self
+            .zones
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .of(&zone);
         let own = async {
-            let hosts = self.child_ns(&zone).await?;
-            let servers = self
-                .servers_of(&zone, hosts, &[], &HashMap::new(), AddressCheck::Validated)
-                .await?;
+            let servers = known
+                .own
+                .get_or_init(|| async {
+                    let hosts = self.child_ns(&zone).await?;
+                    self.servers_of(&zone, hosts, &[], &HashMap::new(), AddressCheck::Validated)
+                        .await
+                })
+                .await
+                .clone()?;
             let (observations, listed) = futures::join!(
                 self.ask_servers(name.clone(), rtype, zone.clone(), servers.clone(), 0),
                 self.listed_by(&zone, &servers),
             );
             Ok::<_, LookupFailure>((servers, observations, listed))
         };
-        let (own, delegation) = futures::join!(own, self.delegation(&zone));
+        let (own, delegation) =
+            futures::join!(own, known.delegation.get_or_init(|| self.delegation(&zone)));
         // The union (the questions of the zone's own side are cached; only
         // the addresses of hosts the parent alone names are new).
-        let all = self.zone_servers_with(&zone, &delegation).await;
+        let all = known
+            .all
+            .get_or_init(|| self.zone_servers_with(&zone, delegation))
+            .await
+            .clone();
         let (asked, mut observations, mut listed, own_error) = match own {
             Ok((servers, observations, listed)) => (servers, observations, listed, None),
             Err(e) => (Vec::new(), Vec::new(), Vec::new(), Some(e)),

@@ -109,7 +109,7 @@ pub struct Record {
 }
 
 /// The response code, with the ones the checks tell apart named.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Rcode {
     NoError,
     NxDomain,

@@ -7,7 +7,7 @@
 //! at most, and the questions are shared by every name of the round).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures::FutureExt;
@@ -37,12 +37,55 @@ pub enum ZoneKeys {
     Indeterminate(String),
 }
 
-/// A round's validation state: the anchors, the time, and each zone's keys.
+/// A round's validation state: the anchors, the time, each zone's keys,
+/// and the verdicts already given.
 pub struct Validation {
     anchors: Arc<TrustAnchors>,
     now: u32,
     zones: Mutex<HashMap<Name, Arc<OnceCell<ZoneKeys>>>>,
+    verdicts: Mutex<Verdicts>,
 }
+
+/// The verdicts given on answers, so each answer is validated once per
+/// question. The engine hands every caller of one question the same
+/// answer (its [`Signed`] records behind one `Arc`), and the same answer is
+/// judged many times: the nameserver addresses of a zone at every lookup
+/// in it (and again for the parent's side), each server's answer by every
+/// check and resolution that relies on it. Before this, 1,000 names of one
+/// signed zone validated the two nameservers' A and AAAA answers (NSEC3
+/// hashing, canonical encoding, record copies) at every one of their
+/// 2,000 lookups (issue 24).
+///
+/// An answer is known by the address of its records, held by a [`Weak`]:
+/// that keeps the address from being reused while the entry lives, without
+/// keeping the records. Entries whose answer is gone are dropped as the
+/// table grows, so it holds about the answers still in use.
+#[derive(Default)]
+struct Verdicts {
+    given: HashMap<VerdictKey, Given>,
+    /// The size at which dead entries are next swept.
+    sweep_at: usize,
+}
+
+/// One answer to one question: the address of its records, the question,
+/// and the header fields the verdict reads besides the records.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct VerdictKey {
+    signed: usize,
+    qname: String,
+    qtype: RType,
+    rcode: Rcode,
+    authoritative: bool,
+}
+
+struct Given {
+    /// Keeps the key's address for this answer's records (never upgraded).
+    _records: Weak<Signed>,
+    verdict: Arc<OnceCell<Security>>,
+}
+
+/// The least number of entries before dead ones are swept.
+const VERDICTS_SWEPT_FROM: usize = 1024;
 
 impl Validation {
     pub fn new(anchors: Arc<TrustAnchors>) -> Validation {
@@ -53,7 +96,44 @@ impl Validation {
             anchors,
             now,
             zones: Mutex::new(HashMap::new()),
+            verdicts: Mutex::new(Verdicts::default()),
         }
+    }
+
+    /// How many verdicts are remembered.
+    #[cfg(test)]
+    pub(super) fn verdicts_given(&self) -> usize {
+        self.verdicts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .given
+            .len()
+    }
+
+    /// The cell that holds (or will hold) the verdict on `signed` as the
+    /// answer to `key`'s question.
+    fn verdict_cell(&self, key: VerdictKey, signed: &Arc<Signed>) -> Arc<OnceCell<Security>> {
+        let mut verdicts = self
+            .verdicts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(given) = verdicts.given.get(&key) {
+            return given.verdict.clone();
+        }
+        if verdicts.given.len() >= verdicts.sweep_at {
+            // Answers nobody holds any more cannot be asked about again.
+            verdicts.given.retain(|_, g| g._records.strong_count() > 0);
+            verdicts.sweep_at = (verdicts.given.len() * 2).max(VERDICTS_SWEPT_FROM);
+        }
+        let verdict = Arc::new(OnceCell::new());
+        verdicts.given.insert(
+            key,
+            Given {
+                _records: Arc::downgrade(signed),
+                verdict: verdict.clone(),
+            },
+        );
+        verdict
     }
 
     fn cell(&self, zone: &Name) -> Arc<OnceCell<ZoneKeys>> {
@@ -306,23 +386,44 @@ impl Validator<'_> {
     /// The DNSSEC verdict on one server's answer to `qname`/`qtype`, or
     /// `None` when validation is off. A positive answer's RRsets (the alias
     /// chain and the records) must validate; a negative one needs a
-    /// validated NSEC/NSEC3 proof when its zone is signed.
+    /// validated NSEC/NSEC3 proof when its zone is signed. Worked out once
+    /// per answer and question (see [`Verdicts`]).
     pub async fn security(&self, qname: &str, qtype: RType, answer: &Answer) -> Option<Security> {
-        let v = self.v;
         match answer.rcode {
             Rcode::NoError | Rcode::NxDomain => {}
             // No data to judge: the failure itself is reported.
             _ => return None,
         }
-        let Some(signed) = answer.signed.clone() else {
+        let Some(signed) = answer.signed.as_ref() else {
             return Some(Security::Indeterminate(
                 "the answer carried no DNSSEC records".into(),
             ));
         };
+        let key = VerdictKey {
+            signed: Arc::as_ptr(signed) as usize,
+            qname: normalize(qname),
+            qtype,
+            rcode: answer.rcode,
+            authoritative: answer.authoritative,
+        };
+        let cell = self.v.verdict_cell(key, signed);
+        let verdict = cell
+            .get_or_init(|| self.judge(qname, qtype, answer, signed.clone()))
+            .await;
+        Some(verdict.clone())
+    }
+
+    /// The verdict [`Validator::security`] remembers.
+    async fn judge(
+        &self,
+        qname: &str,
+        qtype: RType,
+        answer: &Answer,
+        signed: Arc<Signed>,
+    ) -> Security {
+        let v = self.v;
         let Some(qname_fqdn) = fqdn(qname) else {
-            return Some(Security::Indeterminate(format!(
-                "{qname} is not a domain name"
-            )));
+            return Security::Indeterminate(format!("{qname} is not a domain name"));
         };
         let mut name = qname_fqdn.clone();
         let qtype = record_type(qtype);
@@ -377,7 +478,7 @@ impl Validator<'_> {
                 );
             }
         }
-        Some(verdict)
+        verdict
     }
 
     async fn negative_security(

@@ -275,6 +275,45 @@ fn a_signed_cname_is_secure() {
 }
 
 #[test]
+fn an_answer_is_judged_once_and_another_answer_to_the_same_question_on_its_own() {
+    let k = key();
+    let mut lab = signed_parent(&k);
+    lab.answer(
+        "_x.example.com.",
+        RecordType::CNAME,
+        signed(vec![cname("_x.example.com.")], "example.com.", &k),
+    );
+    let e = engine(lab, anchor("example.com.", &k));
+    let v = e.validation().expect("validation is on");
+    let answer = block_on(e.ask_resolvers("_x.example.com", RType::Cname)).unwrap();
+    let judge = |a: &Answer| block_on(e.security("_x.example.com", RType::Cname, a)).unwrap();
+    assert_eq!(judge(&answer), Security::Secure);
+    let given = v.verdicts_given();
+    // The same answer again (a clone shares its records): remembered.
+    assert_eq!(judge(&answer.clone()), Security::Secure);
+    assert_eq!(v.verdicts_given(), given);
+    // Another server's answer to the same question, its signature stripped:
+    // judged on its own, not given the first one's verdict.
+    let signed = answer.signed.as_ref().unwrap();
+    let mut stripped = answer.clone();
+    stripped.signed = Some(Arc::new(Signed {
+        answers: signed
+            .answers
+            .iter()
+            .filter(|r| r.record_type() != RecordType::RRSIG)
+            .cloned()
+            .collect(),
+        authority: signed.authority.clone(),
+    }));
+    assert!(
+        matches!(judge(&stripped), Security::Bogus(Bogus::NoRrsig { .. })),
+        "{:?}",
+        judge(&stripped)
+    );
+    assert_eq!(judge(&answer), Security::Secure);
+}
+
+#[test]
 fn an_expired_signature_is_bogus_and_named() {
     let k = key();
     let mut lab = signed_parent(&k);
