@@ -515,34 +515,66 @@ fn generalize(text: &str, domain: &str) -> String {
     }
 }
 
+/// One name of a report: its results and its verdict, as indices.
+struct NameRows<'a> {
+    domain: &'a str,
+    results: Vec<usize>,
+    verdict: Option<usize>,
+}
+
 impl CheckReport {
     /// The names the report is about, in order of first appearance.
     fn domains(&self) -> Vec<&str> {
-        let mut seen: Vec<&str> = Vec::new();
-        for d in self
-            .results
+        // A set beside the list: 10,000 names are not compared pairwise.
+        let mut known = std::collections::HashSet::new();
+        self.results
             .iter()
             .map(|r| r.domain.as_str())
             .chain(self.names.iter().map(|n| n.domain.as_str()))
-        {
-            if !seen.contains(&d) {
-                seen.push(d);
+            .filter(|d| known.insert(*d))
+            .collect()
+    }
+
+    /// The names in order of first appearance, each with its results and
+    /// its verdict (indices), found in one pass: renderers go name by name
+    /// over 10,000 names.
+    fn by_domain(&self) -> Vec<NameRows<'_>> {
+        let mut rows: Vec<NameRows> = Vec::new();
+        let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let results = self.results.iter().map(|r| (r.domain.as_str(), true));
+        let verdicts = self.names.iter().map(|v| (v.domain.as_str(), false));
+        let mut counts = (0, 0);
+        for (d, is_result) in results.chain(verdicts) {
+            let at = *index.entry(d).or_insert_with(|| {
+                rows.push(NameRows {
+                    domain: d,
+                    results: Vec::new(),
+                    verdict: None,
+                });
+                rows.len() - 1
+            });
+            if is_result {
+                rows[at].results.push(counts.0);
+                counts.0 += 1;
+            } else {
+                rows[at].verdict.get_or_insert(counts.1);
+                counts.1 += 1;
             }
         }
-        seen
+        rows
     }
 
     /// A name's overall tag: its verdict (`check`), else its worst result.
-    fn name_status(&self, domain: &str, cx: &Render) -> (bool, String) {
+    fn name_status(&self, name: &NameRows, cx: &Render) -> (bool, String) {
         let p = cx.paint;
-        if let Some(v) = self.names.iter().find(|n| n.domain == domain) {
+        if let Some(v) = name.verdict.map(|i| &self.names[i]) {
             return if v.ok {
                 (true, p.good("OK    "))
             } else {
                 (false, p.bad("NOT OK"))
             };
         }
-        let mine = || self.results.iter().filter(|r| r.domain == domain);
+        let mine = || name.results.iter().map(|&i| &self.results[i]);
         if mine().any(|r| r.status == Status::Invalid) {
             (false, p.bad("INVALID"))
         } else if mine().any(|r| r.status == Status::Fail) {
@@ -557,13 +589,15 @@ impl CheckReport {
     /// `-q`: only the names that do not pass, each with the reason codes
     /// of its failed checks (then the verdict).
     fn failing_names(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
-        for d in self.domains() {
-            let (ok, tag) = self.name_status(d, cx);
+        for name in self.by_domain() {
+            let d = name.domain;
+            let (ok, tag) = self.name_status(&name, cx);
             if !ok {
-                let why: Vec<String> = self
+                let why: Vec<String> = name
                     .results
                     .iter()
-                    .filter(|r| r.domain == d && matches!(r.status, Status::Fail | Status::Invalid))
+                    .map(|&i| &self.results[i])
+                    .filter(|r| matches!(r.status, Status::Fail | Status::Invalid))
                     .map(|r| match r.code {
                         Some(c) => format!("{} {c}", r.check.label()),
                         None => r.check.label().to_owned(),
@@ -703,26 +737,27 @@ impl CheckReport {
             causes[i].names += 1;
             cause_of.push(Some(i));
         }
-        let domains = self.domains();
+        let domains = self.by_domain();
         let width = domains
             .iter()
-            .map(|d| safe(d).chars().count())
+            .map(|d| safe(d.domain).chars().count())
             .max()
             .unwrap_or(0)
             .min(40);
         let large = domains.len() > LARGE_REPORT_NAMES;
         let mut not_listed = 0;
-        for d in &domains {
-            let (ok, tag) = self.name_status(d, cx);
+        for name in &domains {
+            let d = &name.domain;
+            let (ok, tag) = self.name_status(name, cx);
             if large && ok {
                 not_listed += 1;
                 continue;
             }
-            let parts: Vec<String> = self
+            let parts: Vec<String> = name
                 .results
                 .iter()
-                .zip(&cause_of)
-                .filter(|(r, _)| r.domain == *d && !unneeded(r))
+                .map(|&i| (&self.results[i], &cause_of[i]))
+                .filter(|(r, _)| !unneeded(r))
                 .map(|(r, cause)| match cause {
                     None => match &r.adn {
                         Some(adn) => format!("{} pass at {}", r.check.label(), safe(adn)),
@@ -917,11 +952,11 @@ impl CheckReport {
         };
         // (name, ready, the methods it is ready by)
         let names: Vec<(bool, Vec<&'static str>)> = if self.names.is_empty() {
-            self.domains()
+            self.by_domain()
                 .into_iter()
-                .filter_map(|d| {
+                .filter_map(|name| {
                     let mine: Vec<&CheckResult> =
-                        self.results.iter().filter(|r| r.domain == d).collect();
+                        name.results.iter().map(|&i| &self.results[i]).collect();
                     let is_name = mine
                         .iter()
                         .any(|r| r.check != CheckKind::Input || r.status == Status::Invalid);
