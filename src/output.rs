@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::cli::ColorWhen;
 use crate::error::{Error, Result};
-use crate::report::{CheckReport, Status};
+use crate::report::{CheckReport, CheckResult, ResultStream, Status};
 
 /// The colour decision, made once: `always` and `never` win; `auto` colours
 /// only a terminal, only when `NO_COLOR` is unset or empty (no-color.org),
@@ -134,7 +134,9 @@ impl Output {
             return Ok(());
         }
         let result = if self.json {
-            json_document(report).and_then(|doc| writeln!(self.stdout, "{doc}"))
+            // Written as it is serialized: a 10,000-name report is ~8 MB of
+            // JSON, not to be held twice more in memory.
+            write_json_document(&mut self.stdout, report).and_then(|()| writeln!(self.stdout))
         } else {
             let cx = Render {
                 paint: self.paint,
@@ -216,17 +218,140 @@ impl Output {
     }
 }
 
+/// A `--json` check report written as names complete: the document opens
+/// with the first results, each result goes out as it is serialized, and
+/// the rest of the report (`ok`, `rejected`, the stamp, …) closes it, so a
+/// run over 10,000 names does not hold its results. The document is the
+/// one [`Output::emit`] writes, with `results` before `ok`.
+pub struct JsonStream<'a> {
+    out: &'a mut Output,
+    opened: bool,
+    failed: Option<io::Error>,
+}
+
+impl<'a> JsonStream<'a> {
+    pub fn new(out: &'a mut Output) -> JsonStream<'a> {
+        JsonStream {
+            out,
+            opened: false,
+            failed: None,
+        }
+    }
+
+    fn write_results(&mut self, results: &[CheckResult]) -> io::Result<()> {
+        let stdout = &mut self.out.stdout;
+        for r in results {
+            if self.opened {
+                stdout.write_all(b",")?;
+            } else {
+                write!(
+                    stdout,
+                    "{{\"schema_version\":{SCHEMA_VERSION},\"results\":["
+                )?;
+                self.opened = true;
+            }
+            serde_json::to_writer(&mut *stdout, r).map_err(io::Error::other)?;
+        }
+        Ok(())
+    }
+
+    /// Closes the document with the rest of the report (or, when nothing
+    /// was streamed, emits the report whole).
+    pub fn finish(mut self, report: &mut CheckReport) -> Result<()> {
+        if let Some(e) = self.failed.take() {
+            return Err(Error::Output(e));
+        }
+        if !self.opened {
+            return self.out.emit(report);
+        }
+        if self.out.closed {
+            return Ok(());
+        }
+        let held = std::mem::take(&mut report.results);
+        let closing = self.write_results(&held).and_then(|()| {
+            let rest = serde_json::to_string(&*report).map_err(io::Error::other)?;
+            // `results` (written above) is left out of the rest; `rejected`
+            // always follows it, hence the comma.
+            let rest = rest.replacen("\"results\":[],", "", 1);
+            let fields = rest.strip_prefix('{').unwrap_or(&rest);
+            writeln!(self.out.stdout, "],{fields}")
+        });
+        report.results = held;
+        match closing {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.out.closed = true;
+                Ok(())
+            }
+            other => other.map_err(Error::Output),
+        }
+    }
+}
+
+impl ResultStream for JsonStream<'_> {
+    fn results(&mut self, results: &[CheckResult]) {
+        if self.out.closed || self.failed.is_some() {
+            return;
+        }
+        match self.write_results(results) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => self.out.closed = true,
+            Err(e) => self.failed = Some(e),
+        }
+    }
+}
+
 /// The version of the JSON contract every document carries.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A report as one JSON object with `schema_version` first.
 pub(crate) fn json_document<R: Serialize>(report: &R) -> io::Result<String> {
-    let body = serde_json::to_string(report).map_err(io::Error::other)?;
-    Ok(match body.strip_prefix('{') {
-        Some("}") => format!("{{\"schema_version\":{SCHEMA_VERSION}}}"),
-        Some(rest) => format!("{{\"schema_version\":{SCHEMA_VERSION},{rest}"),
-        None => body,
-    })
+    let mut doc = Vec::new();
+    write_json_document(&mut doc, report)?;
+    String::from_utf8(doc).map_err(io::Error::other)
+}
+
+/// Writes a report as one JSON object with `schema_version` first, as
+/// serde writes it (nothing is held whole).
+pub(crate) fn write_json_document<R: Serialize>(out: &mut dyn Write, report: &R) -> io::Result<()> {
+    let mut w = SchemaVersionFirst { out, seen: 0 };
+    serde_json::to_writer(&mut w, report).map_err(io::Error::other)
+}
+
+/// Puts `"schema_version":N` after the opening brace of the object that
+/// passes through it (a document that is not an object passes unchanged).
+struct SchemaVersionFirst<'a> {
+    out: &'a mut dyn Write,
+    /// Bytes of the document seen so far, up to the two that matter.
+    seen: usize,
+}
+
+impl Write for SchemaVersionFirst<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        while self.seen < 2 {
+            let Some((&b, tail)) = rest.split_first() else {
+                return Ok(buf.len());
+            };
+            match (self.seen, b) {
+                (0, b'{') => write!(self.out, "{{\"schema_version\":{SCHEMA_VERSION}")?,
+                (0, _) => {
+                    // Not an object: nothing to insert.
+                    self.seen = 2;
+                    break;
+                }
+                (_, b'}') => self.out.write_all(b"}")?,
+                (_, b) => self.out.write_all(&[b',', b])?,
+            }
+            self.seen += 1;
+            rest = tail;
+        }
+        self.out.write_all(rest)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// Prints an error that stops a command: one `dcv: error:` line on stderr,
@@ -442,6 +567,8 @@ mod tests {
             r#"{"schema_version":1,"ok":true}"#
         );
         assert_eq!(json_document(&Empty {}).unwrap(), r#"{"schema_version":1}"#);
+        // Not an object: unchanged.
+        assert_eq!(json_document(&[1, 2]).unwrap(), "[1,2]");
     }
 
     #[test]

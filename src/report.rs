@@ -434,6 +434,49 @@ pub const FULL_FORM_MAX_NAMES: usize = 5;
 /// failures, the causes and the summary. `-v` prints every line.
 pub const LARGE_REPORT_NAMES: usize = 40;
 
+/// Where a round writes each name's results as soon as the name is done
+/// (`check-dns --json`: the output layer), instead of holding them all.
+pub trait ResultStream {
+    fn results(&mut self, results: &[CheckResult]);
+}
+
+/// What the streamed results add up to: the report's `ok` and the
+/// warnings need it, the results themselves are gone.
+#[derive(Debug, Clone)]
+pub struct Streamed {
+    pub count: usize,
+    /// Every streamed result passed or was skipped.
+    pub all_pass_or_skip: bool,
+    /// Some streamed result validated a name.
+    pub validates: bool,
+    /// Why DNSSEC could not be validated, from the first result that says.
+    pub indeterminate: Option<String>,
+}
+
+impl Default for Streamed {
+    fn default() -> Streamed {
+        Streamed {
+            count: 0,
+            all_pass_or_skip: true,
+            validates: false,
+            indeterminate: None,
+        }
+    }
+}
+
+impl Streamed {
+    pub fn add(&mut self, results: &[CheckResult]) {
+        self.count += results.len();
+        for r in results {
+            self.all_pass_or_skip &= matches!(r.status, Status::Pass | Status::Skip);
+            self.validates |= r.validates();
+            if self.indeterminate.is_none() && r.dnssec == Some("indeterminate") {
+                self.indeterminate = r.dnssec_detail.clone();
+            }
+        }
+    }
+}
+
 impl Report for CheckReport {
     fn human(&self, out: &mut dyn Write, cx: &Render) -> io::Result<()> {
         if !self.unusable_resolvers.is_empty() && !cx.verbose {

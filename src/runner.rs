@@ -14,7 +14,9 @@ use crate::names::DnsName;
 use crate::net::Net;
 pub use crate::output::{Progress, Silent};
 use crate::plan::{CheckPlan, Row};
-use crate::report::{CheckKind, CheckReport, CheckResult, NameVerdict, Status, WaitSummary};
+use crate::report::{
+    CheckKind, CheckReport, CheckResult, NameVerdict, ResultStream, Status, Streamed, WaitSummary,
+};
 use crate::resolver::Engine;
 use crate::resolver::recording::Tally;
 
@@ -56,10 +58,15 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
         .collect();
     // A method the CAA does not authorize fails (RFC 8657, BR 4.2.2.1).
     // check-http lists its file results first and the CAA that governs them after.
+    // Extended in place: the results of 10,000 names are not copied.
     let mut checked: Vec<CheckResult> = if plan.dns.expectation.is_none() && !plan.http.is_empty() {
-        http.chain(dns).collect()
+        let mut checked: Vec<CheckResult> = http.collect();
+        checked.extend(dns);
+        checked
     } else {
-        dns.into_iter().chain(http).collect()
+        let mut checked = dns;
+        checked.extend(http);
+        checked
     };
     crate::authorize::apply(&mut checked);
     // --mpic: the CA's own engine corroborates (or not) what passed here.
@@ -71,7 +78,11 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
         None => Vec::new(),
     };
     let mut report = match plan.verdicts {
-        None => CheckReport::new(inputs.into_iter().chain(checked).collect()),
+        None => {
+            checked.reserve_exact(inputs.len());
+            checked.splice(0..0, inputs);
+            CheckReport::new(checked)
+        }
         Some(method) => {
             let results = by_name(&inputs, &plan.dns.domains, checked);
             let verdicts = verdicts(&plan.dns.domains, &results, method);
@@ -86,6 +97,72 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
     report.dnssec_off = plan.engine.trust_anchors.is_none();
     report.about = Some(about);
     report
+}
+
+/// Whether a plan's results can be written as names complete: one round
+/// of DNS checks only, each result final when its name is done (no
+/// `--wait`, no Open MPIC, no per-name verdicts, no HTTP rows).
+pub fn streamable(plan: &CheckPlan) -> bool {
+    plan.wait.is_none() && plan.mpic.is_none() && plan.verdicts.is_none() && plan.http.is_empty()
+}
+
+/// One round of a [`streamable`] plan, each name's results handed to
+/// `stream` once at least one resolver has answered (before that, a round
+/// whose resolvers all fail must still be reported as not carried out, so
+/// results wait). The report holds the results never streamed; the
+/// [`Streamed`] summary, the ones that were.
+pub async fn round_streamed<F: Fetcher>(
+    plan: &CheckPlan,
+    net: &Net<F>,
+    stream: &mut dyn ResultStream,
+) -> (CheckReport, Streamed) {
+    let about = crate::stamp::About {
+        checked_at: crate::clock::rfc3339(crate::clock::now()),
+        ..plan.about.clone()
+    };
+    let tally = std::sync::Arc::new(Tally::new(net.dns.clone()));
+    let engine = Engine::new(tally.clone(), plan.engine.clone());
+    let mut held: Vec<CheckResult> = plan
+        .preflight
+        .iter()
+        .cloned()
+        .chain(plan.rejected.iter().map(CheckResult::invalid_name))
+        .collect();
+    let mut streamed = Streamed::default();
+    let resolvers = &plan.engine.resolvers;
+    let mut pass_on = |mut results: Vec<CheckResult>, held: &mut Vec<CheckResult>| {
+        // A name's CAA governs its own methods only: applied per name.
+        crate::authorize::apply(&mut results);
+        if tally.unusable(resolvers).is_some() {
+            held.extend(results);
+            return;
+        }
+        for batch in [std::mem::take(held), results] {
+            if !batch.is_empty() {
+                stream.results(&batch);
+                streamed.add(&batch);
+            }
+        }
+    };
+    let others = crate::dns::run_each(&engine, &plan.dns, |done| pass_on(done, &mut held)).await;
+    pass_on(others, &mut held);
+    let mut report = CheckReport::new(held);
+    if let Some(dead) = tally.unusable(resolvers) {
+        report.resolvers_unusable(&dead);
+    }
+    if streamed.count > 0 {
+        let held_validates = report.results.iter().any(CheckResult::validates);
+        report.ok = streamed.all_pass_or_skip
+            && report
+                .results
+                .iter()
+                .all(|r| matches!(r.status, Status::Pass | Status::Skip))
+            && (streamed.validates || held_validates);
+    }
+    report.rejected = plan.rejected.clone();
+    report.dnssec_off = plan.engine.trust_anchors.is_none();
+    report.about = Some(about);
+    (report, streamed)
 }
 
 /// Runs the plan: one round, or rounds until ok with `--wait`. Each

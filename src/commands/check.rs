@@ -6,7 +6,7 @@ use crate::cli::{CheckArgs, CheckDnsArgs, CheckHttpArgs};
 use crate::error::{Error, Result};
 use crate::exit_codes::ExitCode;
 use crate::net::Net;
-use crate::output::{Output, print_error};
+use crate::output::{JsonStream, Output, print_error};
 use crate::plan::CheckPlan;
 use crate::report::CheckReport;
 use crate::runner::{self, Progress};
@@ -106,6 +106,21 @@ fn run(
         },
         http: Recording::new(real.http, logs.as_ref().map(|l| l.http.clone())),
     };
+    if out.json && logs.is_none() && runner::streamable(plan) {
+        // Each name's results go out as the name is done (issue 24).
+        let mut stream = JsonStream::new(out);
+        let (mut report, streamed) =
+            runtime.block_on(runner::round_streamed(plan, &net, &mut stream));
+        stream.finish(&mut report)?;
+        warn_indeterminate(
+            out,
+            streamed
+                .indeterminate
+                .as_deref()
+                .or_else(|| indeterminate(&report)),
+        );
+        return Ok(report.exit_code());
+    }
     let mut progress = out.progress();
     let mut last = None;
     let finished = runtime.block_on(async {
@@ -139,21 +154,29 @@ fn run(
             return Ok(ExitCode::Interrupted);
         }
     };
-    // A chain that could not be fetched is a warning, not a failure.
-    if let Some(why) = report
-        .results
-        .iter()
-        .find(|r| r.dnssec == Some("indeterminate"))
-        .and_then(|r| r.dnssec_detail.as_deref())
-    {
-        out.warn(&format!(
-            "DNSSEC could not be validated ({}); results say \"indeterminate\" (a lab: --trust-anchor FILE; or --no-dnssec)",
-            crate::text::printable(why)
-        ));
-    }
+    warn_indeterminate(out, indeterminate(&report));
     if let Some(l) = &logs {
         l.write(&report, out)?;
     }
     out.emit(&report)?;
     Ok(report.exit_code())
+}
+
+/// Why DNSSEC could not be validated, from the first result that says.
+fn indeterminate(report: &CheckReport) -> Option<&str> {
+    report
+        .results
+        .iter()
+        .find(|r| r.dnssec == Some("indeterminate"))
+        .and_then(|r| r.dnssec_detail.as_deref())
+}
+
+/// A chain that could not be fetched is a warning, not a failure.
+fn warn_indeterminate(out: &Output, why: Option<&str>) {
+    if let Some(why) = why {
+        out.warn(&format!(
+            "DNSSEC could not be validated ({}); results say \"indeterminate\" (a lab: --trust-anchor FILE; or --no-dnssec)",
+            crate::text::printable(why)
+        ));
+    }
 }

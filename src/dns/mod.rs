@@ -75,43 +75,88 @@ impl Default for DnsRequest {
     }
 }
 
-/// Names checked at once; with the engine's 64 questions in flight this
-/// keeps every wave full for a 120-name CSR.
+/// Names checked at once (each with all its checks): enough to keep every
+/// server's window of questions full, few enough that the state of the
+/// names in progress stays a few MiB, whatever the number of names.
 const NAMES_IN_FLIGHT: usize = 256;
 
-/// Runs every check of the request concurrently, results in a stable order.
+/// Runs every check of the request concurrently, results in a stable order:
+/// per name its CNAME, random-value TXT, persistent TXT and CAA results,
+/// then the `--cname` and `--txt` ones.
 pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
-    let mut results: Vec<CheckResult> = Vec::new();
+    let per_name = usize::from(req.expectation.is_some())
+        + usize::from(req.random_txt.is_some())
+        + usize::from(req.persist.is_some())
+        + usize::from(!req.caa_issuers.is_empty());
+    let mut results: Vec<CheckResult> =
+        Vec::with_capacity(req.domains.len() * per_name + req.cnames.len() + req.txts.len());
+    let others = run_each(engine, req, |done| results.extend(done)).await;
+    results.extend(others);
+    results
+}
+
+/// Runs every check of the request concurrently, handing each name's
+/// results to `each` as soon as the name is done (in the order of the
+/// names), and returns the `--cname` and `--txt` results.
+pub async fn run_each(
+    engine: &Engine,
+    req: &DnsRequest,
+    mut each: impl FnMut(Vec<CheckResult>),
+) -> Vec<CheckResult> {
     let deadline = req.deadline;
+    let now = crate::clock::now();
     // A bounded window of names in progress, in order: the questions they
     // share are still asked once (the engine dedups), but memory holds the
-    // state of a few hundred checks, not of every name of a huge CSR.
-    let cnames = stream::iter(&req.domains)
+    // state of a few hundred names' checks, not of every name of a huge
+    // CSR, and each name's results are kept as soon as it is done.
+    let names = stream::iter(&req.domains)
         .map(|d| async move {
-            let exp = req.expectation.as_ref()?;
-            Some(
-                within(deadline, d.as_str(), CheckKind::Cname, "CNAME", async {
-                    cname::dcv_cname(engine, exp, d).await
-                })
-                .await,
-            )
+            let cname = async {
+                let exp = req.expectation.as_ref()?;
+                Some(
+                    within(deadline, d.as_str(), CheckKind::Cname, "CNAME", async {
+                        cname::dcv_cname(engine, exp, d).await
+                    })
+                    .await,
+                )
+            };
+            let random = async {
+                let (form, value) = req.random_txt.as_ref()?;
+                Some(
+                    within(deadline, d.as_str(), CheckKind::Txt, "TXT", async {
+                        random_txt::random_txt_check(engine, form, value, d).await
+                    })
+                    .await,
+                )
+            };
+            let persist = async {
+                let expect = req.persist.as_ref()?;
+                Some(
+                    within(deadline, d.as_str(), CheckKind::Persist, "TXT", async {
+                        persist_check::persist_check(engine, expect, d, now).await
+                    })
+                    .await,
+                )
+            };
+            let caa = async {
+                if req.caa_issuers.is_empty() {
+                    return None;
+                }
+                Some(
+                    within(deadline, d.as_str(), CheckKind::Caa, "CAA", async {
+                        caa::caa_check(engine, d, &req.caa_issuers, req.account.as_deref()).await
+                    })
+                    .await,
+                )
+            };
+            let (c, r, p, a) = futures::join!(cname, random, persist, caa);
+            [c, r, p, a]
         })
         .buffered(NAMES_IN_FLIGHT)
-        .collect::<Vec<_>>();
-    let caas = stream::iter(&req.domains)
-        .map(|d| async move {
-            if req.caa_issuers.is_empty() {
-                return None;
-            }
-            Some(
-                within(deadline, d.as_str(), CheckKind::Caa, "CAA", async {
-                    caa::caa_check(engine, d, &req.caa_issuers, req.account.as_deref()).await
-                })
-                .await,
-            )
-        })
-        .buffered(NAMES_IN_FLIGHT)
-        .collect::<Vec<_>>();
+        .for_each(|done| {
+            each(done.into_iter().flatten().collect());
+            std::future::ready(())
+        });
     let generic_c = join_all(req.cnames.iter().map(|hv| {
         within(deadline, &hv.host, CheckKind::Cname, "CNAME", async {
             host_value::generic_cname(engine, hv).await
@@ -122,42 +167,9 @@ pub async fn run(engine: &Engine, req: &DnsRequest) -> Vec<CheckResult> {
             host_value::txt(engine, hv).await
         })
     }));
-    let now = crate::clock::now();
-    let persists = stream::iter(&req.domains)
-        .map(|d| async move {
-            let expect = req.persist.as_ref()?;
-            Some(
-                within(deadline, d.as_str(), CheckKind::Persist, "TXT", async {
-                    persist_check::persist_check(engine, expect, d, now).await
-                })
-                .await,
-            )
-        })
-        .buffered(NAMES_IN_FLIGHT)
-        .collect::<Vec<_>>();
-    let randoms = stream::iter(&req.domains)
-        .map(|d| async move {
-            let (form, value) = req.random_txt.as_ref()?;
-            Some(
-                within(deadline, d.as_str(), CheckKind::Txt, "TXT", async {
-                    random_txt::random_txt_check(engine, form, value, d).await
-                })
-                .await,
-            )
-        })
-        .buffered(NAMES_IN_FLIGHT)
-        .collect::<Vec<_>>();
-    let (cnames, caas, gc, gt, ps, rs) =
-        futures::join!(cnames, caas, generic_c, generic_t, persists, randoms);
-    for (((c, a), p), r) in cnames.into_iter().zip(caas).zip(ps).zip(rs) {
-        results.extend(c);
-        results.extend(r);
-        results.extend(p);
-        results.extend(a);
-    }
-    results.extend(gc);
-    results.extend(gt);
-    results
+    let ((), mut others, gt) = futures::join!(names, generic_c, generic_t);
+    others.extend(gt);
+    others
 }
 
 /// Runs one check with its total deadline: per-query timeouts add up along

@@ -149,25 +149,34 @@ pub struct Lookup {
 type Pending = Shared<BoxFuture<'static, Result<Answer, QueryError>>>;
 type Key = (SocketAddr, String, RType, bool);
 
-/// Answers remembered in one generation of the cache: questions shared by
-/// many names (a zone's NS set and DNSKEY, its servers' addresses, the CAA
-/// of a parent) are asked again all the time and stay; those of one name
-/// are forgotten two generations after their last use, so memory does not
-/// grow with the names of a run.
+/// Answers remembered in one generation of the cache: the questions of
+/// one name are forgotten two generations after their last use, so memory
+/// does not grow with the names of a run.
 const ANSWERS_REMEMBERED: usize = 1024;
+/// Answers kept for the whole round once asked for a third time: the
+/// questions many names share (a zone's NS set and DNSKEY, its servers'
+/// addresses, a parent's DS and CAA), which a run over 100 zones would
+/// otherwise ask again and again as the names' own questions push them out.
+/// A name's own questions are asked once or twice (its CNAME check and its
+/// CAA check both search its zone), so they do not get in.
+const SHARED_REMEMBERED: usize = 4096;
+/// Asks of one question that make it a shared one.
+const SHARED_AFTER: u32 = 3;
 
-/// The round's questions, asked or in flight, in two generations: a hit in
-/// the older one moves the entry to the newer, and a full newer generation
-/// replaces the older.
+/// The round's questions, asked or in flight: the shared ones, and the
+/// others in two generations (a hit in the older one moves the entry to the
+/// newer, and a full newer generation replaces the older).
 struct Asked {
-    current: HashMap<Key, Pending>,
-    previous: HashMap<Key, Pending>,
+    shared: HashMap<Key, Pending>,
+    current: HashMap<Key, (Pending, u32)>,
+    previous: HashMap<Key, (Pending, u32)>,
     capacity: usize,
 }
 
 impl Asked {
     fn new(capacity: usize) -> Asked {
         Asked {
+            shared: HashMap::new(),
             current: HashMap::new(),
             previous: HashMap::new(),
             capacity: capacity.max(1),
@@ -176,14 +185,21 @@ impl Asked {
 
     /// The question's pending answer, or a new one from `ask`.
     fn get_or_ask(&mut self, key: Key, ask: impl FnOnce(&Key) -> Pending) -> Pending {
-        if let Some(p) = self.current.get(&key) {
+        if let Some(p) = self.shared.get(&key) {
             return p.clone();
         }
-        let pending = match self.previous.remove(&key) {
-            Some(p) => p,
-            None => ask(&key),
+        let (pending, asks) = match self.current.remove(&key) {
+            Some((p, n)) => (p, n + 1),
+            None => match self.previous.remove(&key) {
+                Some((p, n)) => (p, n + 1),
+                None => (ask(&key), 1),
+            },
         };
-        self.current.insert(key, pending.clone());
+        if asks >= SHARED_AFTER && self.shared.len() < SHARED_REMEMBERED {
+            self.shared.insert(key, pending.clone());
+            return pending;
+        }
+        self.current.insert(key, (pending.clone(), asks));
         if self.current.len() >= self.capacity {
             self.previous = std::mem::take(&mut self.current);
         }
@@ -193,7 +209,7 @@ impl Asked {
     /// Questions remembered.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.current.len() + self.previous.len()
+        self.shared.len() + self.current.len() + self.previous.len()
     }
 }
 
@@ -1138,7 +1154,8 @@ mod tests {
             e.ask(server, &format!("n{i}.example.test"), RType::Cname, false)
                 .await
                 .unwrap();
-            assert!(e.asked.lock().unwrap().len() <= 16);
+            // The shared question, and two generations of 8.
+            assert!(e.asked.lock().unwrap().len() <= 1 + 16);
         }
         let asked = || counted.0.load(std::sync::atomic::Ordering::SeqCst);
         assert_eq!(asked(), 101);
@@ -1152,6 +1169,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(asked(), 102);
+        // Only the question asked of every name became a shared one.
+        let cache = e.asked.lock().unwrap();
+        assert_eq!(cache.shared.len(), 1);
+        assert!(cache.shared.keys().all(|k| k.1 == "example.test"));
     }
 
     fn ns(owner: &str, host: &str) -> Record {

@@ -1021,3 +1021,77 @@ fn authoritative_txt_follows_an_alias_into_another_zone() {
     assert!(txt.detail.contains("_dnsauth.other.test"), "{}", txt.detail);
     assert_eq!(txt.attempts[0].server.as_deref(), Some("ns1.other.test"));
 }
+
+// ---- scale: results written as names complete ----
+
+#[test]
+fn json_results_are_written_as_names_complete_and_say_what_a_whole_report_says() {
+    let c = csr("rsa2048_multi.pem");
+    let s = DnsServer::start(vec![
+        base_zone()
+            .cname(&c.name("example.com"), &c.target("sectigo.com"))
+            .caa("shop.example.com", 0, "issue", ";"),
+    ]);
+    let resolver = s.addr.to_string();
+    let names = ["www.example.com", "shop.example.com", "example.com"];
+    let run = |extra: &[&str]| {
+        let out = dcv()
+            .args(["--json", "check-dns", "--recursive", "--resolver", &resolver])
+            .args(["--timeout", "2", "--csr", &c.path()])
+            .args(extra)
+            .args(names)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        (out.status.code().unwrap(), text)
+    };
+    // Streamed: the results come first, as each name is done, then the
+    // rest of the report.
+    let (code, streamed) = run(&[]);
+    assert_eq!(code, 1, "{streamed}");
+    assert!(
+        streamed.starts_with(r#"{"schema_version":1,"results":[{"#),
+        "{streamed}"
+    );
+    assert!(streamed.find(r#""ok":false"#) > streamed.find(r#""results":["#));
+    // With --evidence the report is held whole (the bundle needs it): the
+    // same document, fields in their usual order.
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    let (code_whole, whole) = run(&["--evidence", bundle.to_str().unwrap()]);
+    assert_eq!(code_whole, 1);
+    assert!(whole.starts_with(r#"{"schema_version":1,"ok":false,"#), "{whole}");
+    let mut a: Value = serde_json::from_str(&streamed).unwrap();
+    let mut b: Value = serde_json::from_str(&whole).unwrap();
+    for doc in [&mut a, &mut b] {
+        doc.as_object_mut().unwrap().remove("checked_at");
+    }
+    assert_eq!(a, b);
+    assert_eq!(a["results"].as_array().unwrap().len(), 6);
+    assert_eq!(result(&a, "shop.example.com", "caa")["status"], "fail");
+    assert_eq!(result(&a, "www.example.com", "cname")["status"], "pass");
+}
+
+#[test]
+fn results_wait_while_no_resolver_answers_so_the_round_is_reported_not_carried_out() {
+    // Nothing listens: every result is held, and the report says the
+    // resolvers could not be used (exit 3), as a whole report does.
+    let free = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let dead = free.local_addr().unwrap().to_string();
+    drop(free);
+    let c = csr("rsa2048_multi.pem");
+    let out = dcv()
+        .args(["--json", "check-dns", "--recursive", "--resolver", &dead])
+        .args(["--timeout", "0.5", "--csr", &c.path(), "www.example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let doc = json(&out);
+    assert_eq!(doc["ok"], false);
+    assert!(!doc["unusable_resolvers"].as_array().unwrap().is_empty(), "{doc}");
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with(r#"{"schema_version":1,"ok":false"#)
+    );
+}
