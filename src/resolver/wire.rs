@@ -27,9 +27,10 @@ const MAX_TCP: usize = 16;
 /// The retransmission timeout of a server not yet heard from (capped by
 /// `--timeout`); resolvers start near 400 ms (Unbound: 376 ms).
 const INITIAL_RTO: Duration = Duration::from_secs(1);
-/// The shortest retransmission timeout: a fast server that answers late
-/// once is not flooded with copies.
-const MIN_RTO: Duration = Duration::from_millis(300);
+/// The shortest retransmission timeout: a burst of questions is answered
+/// over a while (the last ones wait in the server's queue), and a busy
+/// machine reads answers late, neither of which is a loss to repeat.
+const MIN_RTO: Duration = Duration::from_millis(800);
 
 /// UDP/TCP transport with a per-attempt timeout.
 #[derive(Clone)]
@@ -177,7 +178,7 @@ struct RoundTrips {
 }
 
 impl RoundTrips {
-    /// When to send a question to `server` once more: three smoothed round
+    /// When to send a question to `server` once more: four smoothed round
     /// trips, within [`MIN_RTO`] and `timeout`.
     fn rto(&self, server: SocketAddr, timeout: Duration) -> Duration {
         let srtt = self
@@ -187,7 +188,7 @@ impl RoundTrips {
             .get(&server)
             .copied();
         match srtt {
-            Some(srtt) => (srtt * 3).max(MIN_RTO),
+            Some(srtt) => (srtt * 4).max(MIN_RTO),
             None => INITIAL_RTO,
         }
         .min(timeout)

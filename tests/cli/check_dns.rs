@@ -1036,7 +1036,13 @@ fn json_results_are_written_as_names_complete_and_say_what_a_whole_report_says()
     let names = ["www.example.com", "shop.example.com", "example.com"];
     let run = |extra: &[&str]| {
         let out = dcv()
-            .args(["--json", "check-dns", "--recursive", "--resolver", &resolver])
+            .args([
+                "--json",
+                "check-dns",
+                "--recursive",
+                "--resolver",
+                &resolver,
+            ])
             .args(["--timeout", "2", "--csr", &c.path()])
             .args(extra)
             .args(names)
@@ -1060,7 +1066,10 @@ fn json_results_are_written_as_names_complete_and_say_what_a_whole_report_says()
     let bundle = dir.path().join("bundle");
     let (code_whole, whole) = run(&["--evidence", bundle.to_str().unwrap()]);
     assert_eq!(code_whole, 1);
-    assert!(whole.starts_with(r#"{"schema_version":1,"ok":false,"#), "{whole}");
+    assert!(
+        whole.starts_with(r#"{"schema_version":1,"ok":false,"#),
+        "{whole}"
+    );
     let mut a: Value = serde_json::from_str(&streamed).unwrap();
     let mut b: Value = serde_json::from_str(&whole).unwrap();
     for doc in [&mut a, &mut b] {
@@ -1088,7 +1097,10 @@ fn results_wait_while_no_resolver_answers_so_the_round_is_reported_not_carried_o
     assert_eq!(out.status.code(), Some(3));
     let doc = json(&out);
     assert_eq!(doc["ok"], false);
-    assert!(!doc["unusable_resolvers"].as_array().unwrap().is_empty(), "{doc}");
+    assert!(
+        !doc["unusable_resolvers"].as_array().unwrap().is_empty(),
+        "{doc}"
+    );
     assert!(
         String::from_utf8(out.stdout)
             .unwrap()
