@@ -317,6 +317,7 @@ impl Engine {
             .get_or_ask(key, |key| {
                 let questions = self.questions.clone();
                 let window = self.windows.of(server);
+                let transport = self.transport.clone();
                 let fut = self.transport.query(server, &key.1, rtype, rd);
                 async move {
                     // Room at the server first, then in the round: a
@@ -324,10 +325,16 @@ impl Engine {
                     // another server's question could use.
                     let slot = window.enter().await;
                     let _permit = questions.acquire_owned().await;
+                    let resent = transport.resent(server);
                     let result = fut.await;
+                    // A question that had to be sent again meanwhile (this
+                    // one or another to the server) is a loss: back off
+                    // before questions start timing out whole.
+                    let lost = transport.resent(server) > resent;
                     slot.done(match &result {
-                        Ok(_) => Outcome::Answered,
                         Err(QueryError::Timeout(_)) => Outcome::TimedOut,
+                        _ if lost => Outcome::TimedOut,
+                        Ok(_) => Outcome::Answered,
                         Err(_) => Outcome::Other,
                     });
                     result
@@ -1173,6 +1180,46 @@ mod tests {
         let cache = e.asked.lock().unwrap();
         assert_eq!(cache.shared.len(), 1);
         assert!(cache.shared.keys().all(|k| k.1 == "example.test"));
+    }
+
+    /// Answers every question, but only after sending it again (a server
+    /// that drops the first copy), as a resending transport reports.
+    struct Lossy(std::sync::atomic::AtomicU64);
+
+    impl DnsTransport for Lossy {
+        fn query(
+            &self,
+            _: SocketAddr,
+            _: &str,
+            _: RType,
+            _: bool,
+        ) -> BoxFuture<'static, Result<Answer, QueryError>> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async {
+                tokio::task::yield_now().await;
+                Ok(answer(Rcode::NxDomain, vec![], vec![]))
+            }
+            .boxed()
+        }
+
+        fn resent(&self, _: SocketAddr) -> u64 {
+            self.0.load(std::sync::atomic::Ordering::SeqCst)
+        }
+    }
+
+    #[tokio::test]
+    async fn questions_sent_again_make_the_server_window_back_off() {
+        let server: SocketAddr = "127.0.0.1:53".parse().unwrap();
+        let mut cfg = Config::new(vec![server], Mode::Recursive, Duration::from_secs(1));
+        cfg.max_in_flight = 64;
+        let e = Engine::new(Arc::new(Lossy(Default::default())), cfg);
+        let names: Vec<String> = (0..64).map(|i| format!("n{i}.example.test")).collect();
+        join_all(names.iter().map(|n| e.ask(server, n, RType::Txt, true))).await;
+        // Every answer came, but after losses: the window halved (once for
+        // the burst), and another server's window is untouched.
+        assert_eq!(e.windows.of(server).limit(), 32);
+        let other: SocketAddr = "127.0.0.2:53".parse().unwrap();
+        assert_eq!(e.windows.of(other).limit(), 64);
     }
 
     fn ns(owner: &str, host: &str) -> Record {

@@ -1,7 +1,8 @@
 //! How many questions go to each server at once: a window per server
 //! address that starts at the ceiling (`--max-in-flight`), halves when the
-//! server stops answering (a timeout: overload, a full queue, or rate
-//! limiting that drops queries), and grows back as answers return: by one
+//! server loses questions (a timeout, or a question the transport had to
+//! send again: overload, a full queue, or rate limiting that drops
+//! queries), and grows back as answers return: by one
 //! per answer up to where it last failed, then by one per window's worth of
 //! answers, as TCP's congestion control does (RFC 5681).
 //!
@@ -16,10 +17,15 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::{Duration, Instant};
 
 /// The smallest window: a server that times out is still asked, one
 /// question at a time.
 const MIN_WINDOW: usize = 1;
+/// The shortest time between two shrinks: the losses of one episode are
+/// seen over a while (each question's retransmission timeout), and must
+/// halve the window once, not once per question that saw them.
+const SHRINK_INTERVAL: Duration = Duration::from_millis(500);
 
 /// The windows of a round, one per server address asked.
 pub struct Windows {
@@ -48,6 +54,8 @@ struct State {
     /// Bumped at each shrink, so that the timeouts of one burst (questions
     /// sent before the window shrank) halve it once, not once each.
     epoch: u64,
+    /// When the window last shrank.
+    shrunk_at: Option<Instant>,
 }
 
 /// How an exchange ended, for the window.
@@ -91,6 +99,7 @@ impl Window {
                 debt: 0,
                 answered: 0,
                 epoch: 0,
+                shrunk_at: None,
             }),
         }
     }
@@ -125,7 +134,7 @@ pub struct Slot {
 impl Slot {
     pub fn done(mut self, outcome: Outcome) {
         let mut state = lock(&self.window.state);
-        let grew = state.observe(outcome, self.epoch);
+        let grew = state.observe(outcome, self.epoch, Instant::now());
         if grew {
             self.window.permits.add_permits(1);
         }
@@ -140,9 +149,13 @@ impl Slot {
 
 impl State {
     /// Adjusts the window; true when it grows by a permit.
-    fn observe(&mut self, outcome: Outcome, epoch: u64) -> bool {
+    fn observe(&mut self, outcome: Outcome, epoch: u64, now: Instant) -> bool {
+        let settled = self
+            .shrunk_at
+            .is_none_or(|t| now.saturating_duration_since(t) >= SHRINK_INTERVAL);
         match outcome {
-            Outcome::TimedOut if epoch == self.epoch => {
+            Outcome::TimedOut if epoch == self.epoch && settled => {
+                self.shrunk_at = Some(now);
                 let smaller = (self.limit / 2).max(MIN_WINDOW);
                 self.debt += self.limit - smaller;
                 self.limit = smaller;
@@ -181,40 +194,50 @@ mod tests {
         Window::new(ceiling).state.into_inner().unwrap()
     }
 
+    /// A moment `ms` milliseconds into a test.
+    fn at(ms: u64) -> Instant {
+        static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        *START.get_or_init(Instant::now) + Duration::from_millis(ms)
+    }
+
     #[test]
     fn a_burst_of_timeouts_halves_the_window_once() {
         let mut s = state(512);
-        assert!(!s.observe(Outcome::TimedOut, 0));
+        assert!(!s.observe(Outcome::TimedOut, 0, at(0)));
         assert_eq!(s.limit, 256);
         // The other questions of the same burst were sent at epoch 0.
         for _ in 0..100 {
-            s.observe(Outcome::TimedOut, 0);
+            s.observe(Outcome::TimedOut, 0, at(10));
         }
         assert_eq!(s.limit, 256);
         assert_eq!(s.debt, 256);
-        // A timeout of a question sent after the shrink halves it again.
-        s.observe(Outcome::TimedOut, 1);
+        // Nor does a loss seen by a later question soon after.
+        s.observe(Outcome::TimedOut, 1, at(100));
+        assert_eq!(s.limit, 256);
+        // A timeout of a question sent after the shrink, once the episode
+        // has settled, halves it again.
+        s.observe(Outcome::TimedOut, 1, at(600));
         assert_eq!((s.limit, s.debt), (128, 384));
     }
 
     #[test]
     fn the_window_recovers_one_per_answer_then_one_per_window() {
         let mut s = state(8);
-        s.observe(Outcome::TimedOut, 0);
-        s.observe(Outcome::TimedOut, 1);
+        s.observe(Outcome::TimedOut, 0, at(0));
+        s.observe(Outcome::TimedOut, 1, at(1000));
         assert_eq!((s.limit, s.threshold), (2, 2));
         // At the threshold: one more per window's worth of answers.
-        s.observe(Outcome::Answered, 2);
+        s.observe(Outcome::Answered, 2, at(2000));
         assert_eq!(s.limit, 2);
-        s.observe(Outcome::Answered, 2);
+        s.observe(Outcome::Answered, 2, at(2000));
         assert_eq!(s.limit, 3);
         for _ in 0..3 {
-            s.observe(Outcome::Answered, 2);
+            s.observe(Outcome::Answered, 2, at(2000));
         }
         assert_eq!(s.limit, 4);
         // Never beyond the ceiling.
         for _ in 0..100 {
-            s.observe(Outcome::Answered, 2);
+            s.observe(Outcome::Answered, 2, at(2000));
         }
         assert_eq!(s.limit, 8);
         // What a shrink owed was paid back by the growth, not added twice.
@@ -224,11 +247,11 @@ mod tests {
     #[test]
     fn other_failures_leave_the_window_alone() {
         let mut s = state(16);
-        s.observe(Outcome::Other, 0);
+        s.observe(Outcome::Other, 0, at(0));
         assert_eq!(s, state(16));
         // Nor does a timeout ever take it below one question.
         let mut s = state(1);
-        s.observe(Outcome::TimedOut, 0);
+        s.observe(Outcome::TimedOut, 0, at(0));
         assert_eq!(s.limit, 1);
     }
 

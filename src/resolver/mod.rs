@@ -221,6 +221,13 @@ pub trait DnsTransport: Send + Sync + 'static {
         rtype: RType,
         recursion_desired: bool,
     ) -> BoxFuture<'static, Result<Answer, QueryError>>;
+
+    /// How many questions to `server` were sent again so far because no
+    /// answer came in time: a loss the engine's flow control backs off on
+    /// before whole questions time out (transports that never resend: 0).
+    fn resent(&self, _server: SocketAddr) -> u64 {
+        0
+    }
 }
 
 /// Lowercase, no trailing dot: the one form names are compared in.

@@ -135,6 +135,10 @@ impl Tally {
 }
 
 impl DnsTransport for Tally {
+    fn resent(&self, server: SocketAddr) -> u64 {
+        self.inner.resent(server)
+    }
+
     fn query(
         &self,
         server: SocketAddr,
@@ -198,6 +202,10 @@ impl Transcript {
 }
 
 impl DnsTransport for Transcript {
+    fn resent(&self, server: SocketAddr) -> u64 {
+        self.inner.resent(server)
+    }
+
     fn query(
         &self,
         server: SocketAddr,

@@ -63,6 +63,10 @@ impl WireTransport {
 }
 
 impl DnsTransport for WireTransport {
+    fn resent(&self, server: SocketAddr) -> u64 {
+        self.rtt.resent(server)
+    }
+
     fn query(
         &self,
         server: SocketAddr,
@@ -175,6 +179,8 @@ struct Sockets {
 #[derive(Default)]
 struct RoundTrips {
     smoothed: std::sync::Mutex<std::collections::HashMap<SocketAddr, Duration>>,
+    /// Questions sent again, per server ([`DnsTransport::resent`]).
+    resent: std::sync::Mutex<std::collections::HashMap<SocketAddr, u64>>,
 }
 
 impl RoundTrips {
@@ -192,6 +198,24 @@ impl RoundTrips {
             None => INITIAL_RTO,
         }
         .min(timeout)
+    }
+
+    fn resending(&self, server: SocketAddr) {
+        *self
+            .resent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(server)
+            .or_default() += 1;
+    }
+
+    fn resent(&self, server: SocketAddr) -> u64 {
+        self.resent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&server)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// An answer came `elapsed` after its question (first copy only, so
@@ -227,6 +251,7 @@ async fn udp(
         }
         return answer;
     }
+    sockets.rtt.resending(server);
     let second = sockets.udp.exchange(server, msg.clone());
     futures::pin_mut!(second);
     let either = futures::future::select(first, second);
