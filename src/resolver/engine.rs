@@ -1127,8 +1127,14 @@ mod tests {
         assert_eq!(e.asked.lock().unwrap().len(), before);
     }
 
-    /// Counts the questions that reach the wire.
-    struct Counted(std::sync::atomic::AtomicUsize);
+    /// Counts the questions that reach the wire; `lossy`: each is answered
+    /// only after being sent again (a server that drops first copies), as
+    /// a resending transport reports.
+    #[derive(Default)]
+    struct Counted {
+        asked: std::sync::atomic::AtomicUsize,
+        lossy: bool,
+    }
 
     impl DnsTransport for Counted {
         fn query(
@@ -1138,14 +1144,26 @@ mod tests {
             _: RType,
             _: bool,
         ) -> BoxFuture<'static, Result<Answer, QueryError>> {
-            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            async { Ok(answer(Rcode::NxDomain, vec![], vec![])) }.boxed()
+            self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async {
+                tokio::task::yield_now().await;
+                Ok(answer(Rcode::NxDomain, vec![], vec![]))
+            }
+            .boxed()
+        }
+
+        fn resent(&self, _: SocketAddr) -> u64 {
+            if self.lossy {
+                self.asked.load(std::sync::atomic::Ordering::SeqCst) as u64
+            } else {
+                0
+            }
         }
     }
 
     #[tokio::test]
     async fn the_answer_cache_keeps_what_is_asked_again_and_forgets_the_rest() {
-        let counted = Arc::new(Counted(Default::default()));
+        let counted = Arc::new(Counted::default());
         let cfg = Config::new(vec![], Mode::Recursive, Duration::from_secs(1));
         let e = Engine {
             asked: Mutex::new(Asked::new(8)),
@@ -1164,7 +1182,7 @@ mod tests {
             // The shared question, and two generations of 8.
             assert!(e.asked.lock().unwrap().len() <= 1 + 16);
         }
-        let asked = || counted.0.load(std::sync::atomic::Ordering::SeqCst);
+        let asked = || counted.asked.load(std::sync::atomic::Ordering::SeqCst);
         assert_eq!(asked(), 101);
         // A name's question asked again soon is answered from memory; one
         // forgotten generations ago is asked again.
@@ -1182,37 +1200,16 @@ mod tests {
         assert!(cache.shared.keys().all(|k| k.1 == "example.test"));
     }
 
-    /// Answers every question, but only after sending it again (a server
-    /// that drops the first copy), as a resending transport reports.
-    struct Lossy(std::sync::atomic::AtomicU64);
-
-    impl DnsTransport for Lossy {
-        fn query(
-            &self,
-            _: SocketAddr,
-            _: &str,
-            _: RType,
-            _: bool,
-        ) -> BoxFuture<'static, Result<Answer, QueryError>> {
-            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            async {
-                tokio::task::yield_now().await;
-                Ok(answer(Rcode::NxDomain, vec![], vec![]))
-            }
-            .boxed()
-        }
-
-        fn resent(&self, _: SocketAddr) -> u64 {
-            self.0.load(std::sync::atomic::Ordering::SeqCst)
-        }
-    }
-
     #[tokio::test]
     async fn questions_sent_again_make_the_server_window_back_off() {
         let server: SocketAddr = "127.0.0.1:53".parse().unwrap();
         let mut cfg = Config::new(vec![server], Mode::Recursive, Duration::from_secs(1));
         cfg.max_in_flight = 64;
-        let e = Engine::new(Arc::new(Lossy(Default::default())), cfg);
+        let lossy = Counted {
+            lossy: true,
+            ..Counted::default()
+        };
+        let e = Engine::new(Arc::new(lossy), cfg);
         let names: Vec<String> = (0..64).map(|i| format!("n{i}.example.test")).collect();
         join_all(names.iter().map(|n| e.ask(server, n, RType::Txt, true))).await;
         // Every answer came, but after losses: the window halved (once for

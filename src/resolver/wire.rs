@@ -117,7 +117,7 @@ pub fn record_type(rtype: RType) -> RecordType {
 
 fn request(qname: &Name, rtype: RType, rd: bool, edns: bool, dnssec: bool) -> Message {
     let mut msg = Message::new();
-    msg.set_id(rand_id())
+    msg.set_id(super::udp::rand_id())
         .set_message_type(MessageType::Query)
         .set_op_code(OpCode::Query)
         .set_recursion_desired(rd)
@@ -132,36 +132,6 @@ fn request(qname: &Name, rtype: RType, rd: bool, edns: bool, dnssec: bool) -> Me
         msg.set_edns(opt);
     }
     msg
-}
-
-pub(super) fn rand_id() -> u16 {
-    // Drawn from a buffer of random bytes refilled 256 IDs at a time: one
-    // getrandom call per question (two with the socket's own) was a tenth
-    // of the system calls of a large run (issue 24).
-    thread_local! {
-        static POOL: std::cell::RefCell<(Vec<u8>, usize)> = const { std::cell::RefCell::new((Vec::new(), 0)) };
-    }
-    let drawn = POOL.with(|pool| {
-        let mut pool = pool.borrow_mut();
-        let (bytes, used) = &mut *pool;
-        if *used + 2 > bytes.len() {
-            let mut fresh = vec![0u8; 512];
-            getrandom::fill(&mut fresh).ok()?;
-            *bytes = fresh;
-            *used = 0;
-        }
-        let id = u16::from_ne_bytes([bytes[*used], bytes[*used + 1]]);
-        *used += 2;
-        Some(id)
-    });
-    // An unpredictable ID is only defence in depth here; fall back to time.
-    drawn.unwrap_or_else(|| {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        nanos as u16
-    })
 }
 
 /// The transport's shared sockets, its bound on TCP connections and what
