@@ -194,20 +194,23 @@ fn signature_verifies(key: &DNSKEY, owner: &Name, sig: &RRSIG, set: &[&Record]) 
 }
 
 /// One signature check, identified by everything its outcome depends on
-/// (the algorithm, the key, the signed data, the signature), compared in
-/// full so that no other data can share a remembered outcome.
+/// (the algorithm, the key, the signed data, the signature), remembered by
+/// the SHA-256 of all four, each part length-prefixed: no other data can
+/// share a remembered outcome (that would take a SHA-256 collision), and a
+/// full table holds 32 bytes per check, not the signed data (issue 24).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct SignatureFact(Vec<u8>);
+struct SignatureFact([u8; 32]);
 
 impl SignatureFact {
     fn new(algorithm: u8, key: &[u8], data: &[u8], signature: &[u8]) -> SignatureFact {
-        let mut bytes = Vec::with_capacity(13 + key.len() + data.len() + signature.len());
-        bytes.push(algorithm);
+        use sha2::Digest;
+        let mut digest = sha2::Sha256::new();
+        digest.update([algorithm]);
         for part in [key, data, signature] {
-            bytes.extend_from_slice(&(part.len() as u32).to_be_bytes());
-            bytes.extend_from_slice(part);
+            digest.update((part.len() as u32).to_be_bytes());
+            digest.update(part);
         }
-        SignatureFact(bytes)
+        SignatureFact(digest.finalize().into())
     }
 }
 
