@@ -101,9 +101,16 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
 
 /// Whether a plan's results can be written as names complete: one round
 /// of DNS checks only, each result final when its name is done (no
-/// `--wait`, no Open MPIC, no per-name verdicts, no HTTP rows).
+/// `--wait`, no Open MPIC, no per-name verdicts, no HTTP rows, and no
+/// `--cname`/`--txt HOST=VALUE`, whose results a name's CAA may govern
+/// but which are not among the name's own).
 pub fn streamable(plan: &CheckPlan) -> bool {
-    plan.wait.is_none() && plan.mpic.is_none() && plan.verdicts.is_none() && plan.http.is_empty()
+    plan.wait.is_none()
+        && plan.mpic.is_none()
+        && plan.verdicts.is_none()
+        && plan.http.is_empty()
+        && plan.dns.cnames.is_empty()
+        && plan.dns.txts.is_empty()
 }
 
 /// One round of a [`streamable`] plan, each name's results handed to
