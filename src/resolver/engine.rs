@@ -15,6 +15,7 @@ use super::LookupFailure;
 use super::chain;
 use super::dnssec::{Bogus, ChainSource, Security, TrustAnchors, Validation, Validator};
 use super::flow::{Outcome, Windows};
+use super::generations::Generations;
 use super::{Answer, Data, DnsTransport, QueryError, RType, Rcode, in_zone, normalize, parent};
 use crate::net::{MAX_FETCHES_IN_FLIGHT, MAX_IN_FLIGHT, QUESTIONS_IN_FLIGHT};
 /// Referral depth limit: a delegation chain deeper than this is a loop.
@@ -164,22 +165,18 @@ const SHARED_REMEMBERED: usize = 4096;
 const SHARED_AFTER: u32 = 3;
 
 /// The round's questions, asked or in flight: the shared ones, and the
-/// others in two generations (a hit in the older one moves the entry to the
-/// newer, and a full newer generation replaces the older).
+/// others in two generations.
 struct Asked {
     shared: HashMap<Key, Pending>,
-    current: HashMap<Key, (Pending, u32)>,
-    previous: HashMap<Key, (Pending, u32)>,
-    capacity: usize,
+    /// Each question with the times it was asked.
+    recent: Generations<Key, (Pending, u32)>,
 }
 
 impl Asked {
     fn new(capacity: usize) -> Asked {
         Asked {
             shared: HashMap::new(),
-            current: HashMap::new(),
-            previous: HashMap::new(),
-            capacity: capacity.max(1),
+            recent: Generations::new(capacity),
         }
     }
 
@@ -188,20 +185,14 @@ impl Asked {
         if let Some(p) = self.shared.get(&key) {
             return p.clone();
         }
-        let (pending, asks) = match self.current.remove(&key) {
+        let (pending, asks) = match self.recent.take(&key) {
             Some((p, n)) => (p, n + 1),
-            None => match self.previous.remove(&key) {
-                Some((p, n)) => (p, n + 1),
-                None => (ask(&key), 1),
-            },
+            None => (ask(&key), 1),
         };
         if asks >= SHARED_AFTER && self.shared.len() < SHARED_REMEMBERED {
             self.shared.insert(key, pending.clone());
-            return pending;
-        }
-        self.current.insert(key, (pending.clone(), asks));
-        if self.current.len() >= self.capacity {
-            self.previous = std::mem::take(&mut self.current);
+        } else {
+            self.recent.put(key, (pending.clone(), asks));
         }
         pending
     }
@@ -209,7 +200,7 @@ impl Asked {
     /// Questions remembered.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.shared.len() + self.current.len() + self.previous.len()
+        self.shared.len() + self.recent.len()
     }
 }
 
@@ -226,7 +217,8 @@ pub struct Engine {
     /// HTTP fetches in flight.
     fetches: Arc<Semaphore>,
     asked: Mutex<Asked>,
-    zones: Mutex<KnownZones>,
+    /// The zones worked out, in two generations.
+    zones: Mutex<Generations<String, Arc<ZoneServers>>>,
     validation: Option<Validation>,
 }
 
@@ -250,27 +242,6 @@ struct ZoneServers {
 /// all the time, but a run of names in as many zones must not keep all.
 const ZONES_REMEMBERED: usize = 1024;
 
-/// The zones worked out, in two generations (as [`Asked`]).
-#[derive(Default)]
-struct KnownZones {
-    current: HashMap<String, Arc<ZoneServers>>,
-    previous: HashMap<String, Arc<ZoneServers>>,
-}
-
-impl KnownZones {
-    fn of(&mut self, zone: &str) -> Arc<ZoneServers> {
-        if let Some(z) = self.current.get(zone) {
-            return z.clone();
-        }
-        let z = self.previous.remove(zone).unwrap_or_default();
-        self.current.insert(zone.to_owned(), z.clone());
-        if self.current.len() >= ZONES_REMEMBERED {
-            self.previous = std::mem::take(&mut self.current);
-        }
-        z
-    }
-}
-
 impl Engine {
     pub fn new(transport: Arc<dyn DnsTransport>, cfg: Config) -> Engine {
         let ceiling = cfg.max_in_flight.max(1);
@@ -282,7 +253,7 @@ impl Engine {
             fetches: Arc::new(Semaphore::new(ceiling.min(MAX_FETCHES_IN_FLIGHT))),
             cfg,
             asked: Mutex::new(Asked::new(ANSWERS_REMEMBERED)),
-            zones: Mutex::new(KnownZones::default()),
+            zones: Mutex::new(Generations::new(ZONES_REMEMBERED)),
             validation,
         }
     }
@@ -701,11 +672,17 @@ impl Engine {
     async fn ask_zone(&self, lookup: &mut Lookup, zone: String) {
         let name = lookup.name.clone();
         let rtype = lookup.rtype;
-        let known = self
-            .zones
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .of(&zone);
+        let known = {
+            let mut zones = self
+                .zones
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            zones.get(&zone).unwrap_or_else(|| {
+                let known = Arc::<ZoneServers>::default();
+                zones.put(zone.clone(), known.clone());
+                known
+            })
+        };
         let own = async {
             let servers = known
                 .own

@@ -21,6 +21,7 @@
 mod dnssec;
 mod engine;
 mod flow;
+mod generations;
 pub mod recording;
 mod resolution;
 mod udp;

@@ -4,6 +4,7 @@
 //! proofs that a name or type does not exist. Signature and digest
 //! arithmetic is hickory-proto's; this module decides what to check.
 
+use crate::resolver::generations::Generations;
 use hickory_proto::dnssec::rdata::{DNSKEY, DNSSECRData, DS, NSEC, NSEC3, RRSIG};
 use hickory_proto::dnssec::{
     Algorithm, DigestType, Nsec3HashAlgorithm, PublicKey, PublicKeyBuf, TBS, Verifier,
@@ -215,45 +216,31 @@ impl SignatureFact {
 }
 
 /// Outcomes of signature checks, bounded: two generations of at most
-/// [`REMEMBERED`] entries each; a full young generation becomes the old
-/// one and the old is dropped, so facts in use stay and memory does not
+/// [`REMEMBERED`] entries each, so facts in use stay and memory does not
 /// grow with the names checked.
 struct Verified {
-    generations: std::sync::Mutex<(
-        std::collections::HashMap<SignatureFact, bool>,
-        std::collections::HashMap<SignatureFact, bool>,
-    )>,
+    generations: std::sync::Mutex<Generations<SignatureFact, bool>>,
 }
 
 const REMEMBERED: usize = 4096;
 
 static VERIFIED: std::sync::LazyLock<Verified> = std::sync::LazyLock::new(|| Verified {
-    generations: std::sync::Mutex::new(Default::default()),
+    generations: std::sync::Mutex::new(Generations::new(REMEMBERED)),
 });
 
 impl Verified {
-    fn known(&self, fact: &SignatureFact) -> Option<bool> {
-        let mut g = self
-            .generations
+    fn generations(&self) -> std::sync::MutexGuard<'_, Generations<SignatureFact, bool>> {
+        self.generations
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(ok) = g.0.get(fact) {
-            return Some(*ok);
-        }
-        let ok = g.1.remove(fact)?;
-        g.0.insert(fact.clone(), ok);
-        Some(ok)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn known(&self, fact: &SignatureFact) -> Option<bool> {
+        self.generations().get(fact)
     }
 
     fn remember(&self, fact: SignatureFact, ok: bool) {
-        let mut g = self
-            .generations
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if g.0.len() >= REMEMBERED {
-            g.1 = std::mem::take(&mut g.0);
-        }
-        g.0.insert(fact, ok);
+        self.generations().put(fact, ok);
     }
 }
 
@@ -642,15 +629,14 @@ mod tests {
         assert_eq!(a, SignatureFact::new(13, b"ab", b"c", b"sig"));
         // Bounded: the young generation never holds more than REMEMBERED.
         let v = Verified {
-            generations: std::sync::Mutex::new(Default::default()),
+            generations: std::sync::Mutex::new(Generations::new(REMEMBERED)),
         };
         for i in 0..(REMEMBERED * 3) {
             let fact = SignatureFact::new(13, &i.to_be_bytes(), b"d", b"s");
             v.remember(fact, i % 2 == 0);
         }
-        let g = v.generations.lock().unwrap();
-        assert!(g.0.len() <= REMEMBERED && g.1.len() <= REMEMBERED);
-        drop(g);
+        let (young, old) = v.generations().sizes();
+        assert!(young <= REMEMBERED && old <= REMEMBERED);
         let last = SignatureFact::new(13, &(REMEMBERED * 3 - 1).to_be_bytes(), b"d", b"s");
         assert_eq!(v.known(&last), Some(false));
         let first = SignatureFact::new(13, &0usize.to_be_bytes(), b"d", b"s");
