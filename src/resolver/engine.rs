@@ -281,38 +281,34 @@ impl Engine {
         rd: bool,
     ) -> Result<Answer, QueryError> {
         let key = (server, normalize(name), rtype, rd);
-        let pending = self
-            .asked
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get_or_ask(key, |key| {
-                let questions = self.questions.clone();
-                let window = self.windows.of(server);
-                let transport = self.transport.clone();
-                let fut = self.transport.query(server, &key.1, rtype, rd);
-                async move {
-                    // Room at the server first, then in the round: a
-                    // question waiting for a slow server holds no place
-                    // another server's question could use.
-                    let slot = window.enter().await;
-                    let _permit = questions.acquire_owned().await;
-                    let resent = transport.resent(server);
-                    let result = fut.await;
-                    // A question that had to be sent again meanwhile (this
-                    // one or another to the server) is a loss: back off
-                    // before questions start timing out whole.
-                    let lost = transport.resent(server) > resent;
-                    slot.done(match &result {
-                        Err(QueryError::Timeout(_)) => Outcome::TimedOut,
-                        _ if lost => Outcome::TimedOut,
-                        Ok(_) => Outcome::Answered,
-                        Err(_) => Outcome::Other,
-                    });
-                    result
-                }
-                .boxed()
-                .shared()
-            });
+        let pending = crate::resolver::lock(&self.asked).get_or_ask(key, |key| {
+            let questions = self.questions.clone();
+            let window = self.windows.of(server);
+            let transport = self.transport.clone();
+            let fut = self.transport.query(server, &key.1, rtype, rd);
+            async move {
+                // Room at the server first, then in the round: a
+                // question waiting for a slow server holds no place
+                // another server's question could use.
+                let slot = window.enter().await;
+                let _permit = questions.acquire_owned().await;
+                let resent = transport.resent(server);
+                let result = fut.await;
+                // A question that had to be sent again meanwhile (this
+                // one or another to the server) is a loss: back off
+                // before questions start timing out whole.
+                let lost = transport.resent(server) > resent;
+                slot.done(match &result {
+                    Err(QueryError::Timeout(_)) => Outcome::TimedOut,
+                    _ if lost => Outcome::TimedOut,
+                    Ok(_) => Outcome::Answered,
+                    Err(_) => Outcome::Other,
+                });
+                result
+            }
+            .boxed()
+            .shared()
+        });
         pending.await
     }
 
@@ -673,10 +669,7 @@ impl Engine {
         let name = lookup.name.clone();
         let rtype = lookup.rtype;
         let known = {
-            let mut zones = self
-                .zones
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut zones = crate::resolver::lock(&self.zones);
             zones.get(&zone).unwrap_or_else(|| {
                 let known = Arc::<ZoneServers>::default();
                 zones.put(zone.clone(), known.clone());

@@ -14,10 +14,12 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Duration, Instant};
+
+use super::lock;
 
 /// The smallest window: a server that times out is still asked, one
 /// question at a time.
@@ -65,10 +67,6 @@ pub enum Outcome {
     TimedOut,
     /// Anything else (refused, malformed, unreachable): no signal of load.
     Other,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Windows {

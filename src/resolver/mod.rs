@@ -231,6 +231,12 @@ pub trait DnsTransport: Send + Sync + 'static {
     }
 }
 
+/// A lock whose holder panicked is still usable: what it guards (caches,
+/// counts, waiting questions) stays consistent at every step.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Lowercase, no trailing dot: the one form names are compared in.
 pub fn normalize(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()

@@ -13,12 +13,8 @@ use std::time::{Duration, Instant};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use crate::resolver::{Answer, Data, DnsTransport, QueryError, RType, Record};
+use crate::resolver::{Answer, Data, DnsTransport, QueryError, RType, Record, lock};
 use crate::text;
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 /// How the queries to one address went.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

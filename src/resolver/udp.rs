@@ -22,14 +22,14 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use hickory_proto::op::{Message, MessageType, ResponseCode};
 use hickory_proto::rr::{Name, RecordType};
 use tokio::net::UdpSocket;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
-use super::QueryError;
+use super::{QueryError, lock};
 
 /// Sockets open at once; past this, questions share the open sockets of
 /// their server beyond [`QUESTIONS_PER_SOCKET`], or wait for a socket to
@@ -82,10 +82,6 @@ struct Waiter {
     name: Name,
     rtype: RecordType,
     reply: oneshot::Sender<Reply>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl UdpMux {

@@ -148,22 +148,30 @@ struct Sockets {
 /// question was asked again; a resolver asks again after a few round trips.
 #[derive(Default)]
 struct RoundTrips {
-    smoothed: std::sync::Mutex<std::collections::HashMap<SocketAddr, Duration>>,
-    /// Questions sent again, per server ([`DnsTransport::resent`]).
-    resent: std::sync::Mutex<std::collections::HashMap<SocketAddr, u64>>,
+    servers: std::sync::Mutex<std::collections::HashMap<SocketAddr, ServerTimes>>,
+}
+
+/// What the transport learnt of one server.
+#[derive(Default, Clone, Copy)]
+struct ServerTimes {
+    /// Not yet known before the server's first answer.
+    smoothed: Option<Duration>,
+    /// Questions sent again ([`DnsTransport::resent`]).
+    resent: u64,
 }
 
 impl RoundTrips {
+    fn of(&self, server: SocketAddr) -> ServerTimes {
+        super::lock(&self.servers)
+            .get(&server)
+            .copied()
+            .unwrap_or_default()
+    }
+
     /// When to send a question to `server` once more: four smoothed round
     /// trips, within [`MIN_RTO`] and `timeout`.
     fn rto(&self, server: SocketAddr, timeout: Duration) -> Duration {
-        let srtt = self
-            .smoothed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&server)
-            .copied();
-        match srtt {
+        match self.of(server).smoothed {
             Some(srtt) => (srtt * 4).max(MIN_RTO),
             None => INITIAL_RTO,
         }
@@ -171,31 +179,22 @@ impl RoundTrips {
     }
 
     fn resending(&self, server: SocketAddr) {
-        *self
-            .resent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(server)
-            .or_default() += 1;
+        super::lock(&self.servers).entry(server).or_default().resent += 1;
     }
 
     fn resent(&self, server: SocketAddr) -> u64 {
-        self.resent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&server)
-            .copied()
-            .unwrap_or(0)
+        self.of(server).resent
     }
 
     /// An answer came `elapsed` after its question (first copy only, so
     /// that a retransmission does not make the round trip look short).
     fn observe(&self, server: SocketAddr, elapsed: Duration) {
-        let mut smoothed = self
+        let mut servers = super::lock(&self.servers);
+        let srtt = servers
+            .entry(server)
+            .or_default()
             .smoothed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let srtt = smoothed.entry(server).or_insert(elapsed);
+            .get_or_insert(elapsed);
         *srtt = (*srtt * 7 + elapsed) / 8;
     }
 }

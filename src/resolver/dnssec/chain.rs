@@ -103,20 +103,13 @@ impl Validation {
     /// How many verdicts are remembered.
     #[cfg(test)]
     pub(super) fn verdicts_given(&self) -> usize {
-        self.verdicts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .given
-            .len()
+        crate::resolver::lock(&self.verdicts).given.len()
     }
 
     /// The cell that holds (or will hold) the verdict on `signed` as the
     /// answer to `key`'s question.
     fn verdict_cell(&self, key: VerdictKey, signed: &Arc<Signed>) -> Arc<OnceCell<Security>> {
-        let mut verdicts = self
-            .verdicts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut verdicts = crate::resolver::lock(&self.verdicts);
         if let Some(given) = verdicts.given.get(&key) {
             return given.verdict.clone();
         }
@@ -137,10 +130,7 @@ impl Validation {
     }
 
     fn cell(&self, zone: &Name) -> Arc<OnceCell<ZoneKeys>> {
-        let mut zones = self
-            .zones
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut zones = crate::resolver::lock(&self.zones);
         zones.entry(zone.clone()).or_default().clone()
     }
 }

@@ -230,9 +230,7 @@ static VERIFIED: std::sync::LazyLock<Verified> = std::sync::LazyLock::new(|| Ver
 
 impl Verified {
     fn generations(&self) -> std::sync::MutexGuard<'_, Generations<SignatureFact, bool>> {
-        self.generations
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::resolver::lock(&self.generations)
     }
 
     fn known(&self, fact: &SignatureFact) -> Option<bool> {
