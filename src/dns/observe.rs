@@ -442,14 +442,7 @@ pub(crate) mod tests {
                 origin: Origin::Resolver,
             },
             zone: None,
-            result: Ok(Answer {
-                rcode,
-                authoritative: false,
-                answers,
-                authority: vec![],
-                additional: vec![],
-                signed: None,
-            }),
+            result: Ok(Answer::of(rcode, false, answers, vec![])),
         }
     }
 

@@ -1036,14 +1036,7 @@ mod tests {
     }
 
     fn answer(rcode: Rcode, answers: Vec<Record>, authority: Vec<Record>) -> Answer {
-        Answer {
-            rcode,
-            authoritative: true,
-            answers,
-            authority,
-            additional: vec![],
-            signed: None,
-        }
+        Answer::of(rcode, true, answers, authority)
     }
 
     fn soa(owner: &str) -> Record {
@@ -1199,14 +1192,12 @@ mod tests {
 
     #[test]
     fn referral_only_downwards() {
-        let a = Answer {
-            rcode: Rcode::NoError,
-            authoritative: false,
-            answers: vec![],
-            authority: vec![ns("sub.example.com", "ns.sub.example.com")],
-            additional: vec![],
-            signed: None,
-        };
+        let a = Answer::of(
+            Rcode::NoError,
+            false,
+            vec![],
+            vec![ns("sub.example.com", "ns.sub.example.com")],
+        );
         assert_eq!(
             referral(&a, "_x.sub.example.com", "example.com"),
             Some(("sub.example.com".into(), vec!["ns.sub.example.com".into()]))
@@ -1268,14 +1259,7 @@ mod delegation_tests {
             rtype: RType,
             _rd: bool,
         ) -> BoxFuture<'static, Result<Answer, QueryError>> {
-            let mut a = Answer {
-                rcode: Rcode::NoError,
-                authoritative: true,
-                answers: vec![],
-                authority: vec![],
-                additional: vec![],
-                signed: None,
-            };
+            let mut a = Answer::of(Rcode::NoError, true, vec![], vec![]);
             let server = server.to_string();
             if server == RESOLVER {
                 match (name, rtype) {

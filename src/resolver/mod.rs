@@ -170,6 +170,27 @@ pub struct Signed {
     pub authority: Vec<hickory_proto::rr::Record>,
 }
 
+#[cfg(test)]
+impl Answer {
+    /// An answer as the unit tests' doubles give it: no additional
+    /// section, no signatures.
+    pub(crate) fn of(
+        rcode: Rcode,
+        authoritative: bool,
+        answers: Vec<Record>,
+        authority: Vec<Record>,
+    ) -> Answer {
+        Answer {
+            rcode,
+            authoritative,
+            answers,
+            authority,
+            additional: vec![],
+            signed: None,
+        }
+    }
+}
+
 impl Answer {
     /// The negative-caching TTL of a negative answer (RFC 2308 section 5:
     /// the SOA minimum, capped by the SOA record's own TTL) and the zone.

@@ -342,14 +342,7 @@ mod tests {
     }
 
     fn answer(rcode: Rcode, answers: Vec<Record>) -> Answer {
-        Answer {
-            rcode,
-            authoritative: false,
-            answers,
-            authority: vec![],
-            additional: vec![],
-            signed: None,
-        }
+        Answer::of(rcode, false, answers, vec![])
     }
 
     impl DnsTransport for Hops {
