@@ -328,10 +328,9 @@ impl CheckReport {
     /// validated; a skip alone does not fail (the name is outside what this
     /// method can validate), but a check where every name was skipped does.
     pub fn new(results: Vec<CheckResult>) -> CheckReport {
-        let ok = results
-            .iter()
-            .all(|r| matches!(r.status, Status::Pass | Status::Skip))
-            && results.iter().any(CheckResult::validates);
+        let mut summary = Streamed::default();
+        summary.add(&results);
+        let ok = summary.ok();
         CheckReport {
             ok,
             results,
@@ -440,8 +439,8 @@ pub trait ResultStream {
     fn results(&mut self, results: &[CheckResult]);
 }
 
-/// What the streamed results add up to: the report's `ok` and the
-/// warnings need it, the results themselves are gone.
+/// What results add up to, for a report's `ok` and its warnings: for
+/// streamed results, all that is kept of them.
 #[derive(Debug, Clone)]
 pub struct Streamed {
     pub count: usize,
@@ -465,6 +464,12 @@ impl Default for Streamed {
 }
 
 impl Streamed {
+    /// What a report's `ok` says of these results: nothing failed, no name
+    /// was invalid, and something was validated.
+    pub fn ok(&self) -> bool {
+        self.all_pass_or_skip && self.validates
+    }
+
     pub fn add(&mut self, results: &[CheckResult]) {
         self.count += results.len();
         for r in results {

@@ -23,14 +23,7 @@ use crate::resolver::recording::Tally;
 /// Runs one round of the plan: DNS and HTTP checks concurrently, every
 /// question through one fresh engine.
 pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
-    // Where and of what the report is, stamped with the round's start.
-    let about = crate::stamp::About {
-        checked_at: crate::clock::rfc3339(crate::clock::now()),
-        ..plan.about.clone()
-    };
-    // Counts every exchange, to tell resolvers that never answered (exit 3).
-    let tally = std::sync::Arc::new(Tally::new(net.dns.clone()));
-    let engine = Engine::new(tally.clone(), plan.engine.clone());
+    let (about, tally, engine) = start(plan, net);
     let checker = Checker::new(
         EngineLookup::new(&engine),
         &net.http,
@@ -50,12 +43,7 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
         Row::Fixed(r) => Some(r.clone()),
         Row::Check(_) => fetched.next(),
     });
-    let inputs: Vec<CheckResult> = plan
-        .preflight
-        .iter()
-        .cloned()
-        .chain(plan.rejected.iter().map(CheckResult::invalid_name))
-        .collect();
+    let inputs = input_results(plan);
     // A method the CAA does not authorize fails (RFC 8657, BR 4.2.2.1).
     // check-http lists its file results first and the CAA that governs them after.
     // Extended in place: the results of 10,000 names are not copied.
@@ -89,14 +77,45 @@ pub async fn round<F: Fetcher>(plan: &CheckPlan, net: &Net<F>) -> CheckReport {
             CheckReport::with_verdicts(results, verdicts)
         }
     };
+    report.mpic_errors = mpic_errors;
+    finish(&mut report, plan, &tally, about);
+    report
+}
+
+/// A round's start: where and of what its report is, stamped with the
+/// start, and the engine every question goes through, counted (to tell
+/// resolvers that never answered: exit 3).
+fn start<F: Fetcher>(
+    plan: &CheckPlan,
+    net: &Net<F>,
+) -> (crate::stamp::About, std::sync::Arc<Tally>, Engine) {
+    let about = crate::stamp::About {
+        checked_at: crate::clock::rfc3339(crate::clock::now()),
+        ..plan.about.clone()
+    };
+    let tally = std::sync::Arc::new(Tally::new(net.dns.clone()));
+    let engine = Engine::new(tally.clone(), plan.engine.clone());
+    (about, tally, engine)
+}
+
+/// The results known before any question: the CSR preflight's findings
+/// and the names refused.
+fn input_results(plan: &CheckPlan) -> Vec<CheckResult> {
+    plan.preflight
+        .iter()
+        .cloned()
+        .chain(plan.rejected.iter().map(CheckResult::invalid_name))
+        .collect()
+}
+
+/// What every round's report says besides its results.
+fn finish(report: &mut CheckReport, plan: &CheckPlan, tally: &Tally, about: crate::stamp::About) {
     if let Some(dead) = tally.unusable(&plan.engine.resolvers) {
         report.resolvers_unusable(&dead);
     }
     report.rejected = plan.rejected.clone();
-    report.mpic_errors = mpic_errors;
     report.dnssec_off = plan.engine.trust_anchors.is_none();
     report.about = Some(about);
-    report
 }
 
 /// Whether a plan's results can be written as names complete: one round
@@ -123,18 +142,8 @@ pub async fn round_streamed<F: Fetcher>(
     net: &Net<F>,
     stream: &mut dyn ResultStream,
 ) -> (CheckReport, Streamed) {
-    let about = crate::stamp::About {
-        checked_at: crate::clock::rfc3339(crate::clock::now()),
-        ..plan.about.clone()
-    };
-    let tally = std::sync::Arc::new(Tally::new(net.dns.clone()));
-    let engine = Engine::new(tally.clone(), plan.engine.clone());
-    let mut held: Vec<CheckResult> = plan
-        .preflight
-        .iter()
-        .cloned()
-        .chain(plan.rejected.iter().map(CheckResult::invalid_name))
-        .collect();
+    let (about, tally, engine) = start(plan, net);
+    let mut held = input_results(plan);
     let mut streamed = Streamed::default();
     let resolvers = &plan.engine.resolvers;
     let mut pass_on = |mut results: Vec<CheckResult>, held: &mut Vec<CheckResult>| {
@@ -154,21 +163,13 @@ pub async fn round_streamed<F: Fetcher>(
     let others = crate::dns::run_each(&engine, &plan.dns, |done| pass_on(done, &mut held)).await;
     pass_on(others, &mut held);
     let mut report = CheckReport::new(held);
-    if let Some(dead) = tally.unusable(resolvers) {
-        report.resolvers_unusable(&dead);
-    }
     if streamed.count > 0 {
-        let held_validates = report.results.iter().any(CheckResult::validates);
-        report.ok = streamed.all_pass_or_skip
-            && report
-                .results
-                .iter()
-                .all(|r| matches!(r.status, Status::Pass | Status::Skip))
-            && (streamed.validates || held_validates);
+        // `ok` over every result, the streamed ones included.
+        let mut all = streamed.clone();
+        all.add(&report.results);
+        report.ok = all.ok();
     }
-    report.rejected = plan.rejected.clone();
-    report.dnssec_off = plan.engine.trust_anchors.is_none();
-    report.about = Some(about);
+    finish(&mut report, plan, &tally, about);
     (report, streamed)
 }
 
