@@ -346,7 +346,7 @@ pub(super) fn answers(resp: &Message, name: &Name, rtype: RecordType) -> bool {
         }
 }
 
-pub(super) fn local_for(server: SocketAddr) -> SocketAddr {
+fn local_for(server: SocketAddr) -> SocketAddr {
     match server.ip() {
         IpAddr::V4(_) => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
         IpAddr::V6(_) => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
